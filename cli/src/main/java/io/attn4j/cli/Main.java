@@ -1,0 +1,24 @@
+package io.attn4j.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code attn4j} command. */
+@Command(name = "attn4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "SIMD attention and recurrent sequence models on the JVM.",
+        subcommands = {InfoCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    /** The version from the jar manifest, or "dev" when run from classes. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"attn4j " + (v == null ? "dev" : v)};
+        }
+    }
+}

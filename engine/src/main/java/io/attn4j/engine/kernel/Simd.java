@@ -1,0 +1,47 @@
+package io.attn4j.engine.kernel;
+
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The one place where vector species are created. Static finals, so that C2 folds them into
+ * constants in every kernel. The width is the machine's preferred one unless
+ * {@code -Dattn4j.vectorBits=128|256|512} asks for another (capped at the machine's maximum).
+ */
+public final class Simd {
+    /** Float species every vector kernel uses. */
+    public static final VectorSpecies<Float> F;
+    /** Lanes of {@link #F}. */
+    public static final int LANES;
+    /** Why this width was chosen, for {@code attn4j info} and the provider's log. */
+    public static final String WIDTH_REASON;
+
+    static {
+        int max = VectorShape.preferredShape().vectorBitSize();
+        String requested = System.getProperty("attn4j.vectorBits");
+        int bits = max;
+        String reason = "machine's preferred width";
+        if (requested != null) {
+            switch (requested.trim()) {
+                case "128", "256", "512" -> {
+                    int want = Integer.parseInt(requested.trim());
+                    bits = Math.min(want, max);
+                    reason = want <= max ? "forced by -Dattn4j.vectorBits=" + want
+                            : "-Dattn4j.vectorBits=" + want + " exceeds the machine's " + max + " bits; using " + max;
+                }
+                default -> reason = "ignored -Dattn4j.vectorBits=" + requested + " (expected 128, 256 or 512); using preferred " + max;
+            }
+        }
+        F = VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
+        LANES = F.length();
+        WIDTH_REASON = reason;
+    }
+
+    private Simd() {
+    }
+
+    /** Width of {@link #F} in bits. */
+    public static int bits() {
+        return F.vectorBitSize();
+    }
+}

@@ -1,0 +1,158 @@
+package io.attn4j.engine.parallel;
+
+import io.attn4j.engine.kernel.KernelArgs;
+import io.attn4j.engine.kernel.Kernels;
+import io.attn4j.engine.kernel.SoftmaxMask;
+import io.attn4j.engine.kernel.Transpose;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntConsumer;
+
+/**
+ * Splits kernel work over an {@link Executor} that the caller controls.
+ *
+ * <p>Splits fall only between whole rows (or columns) of an output, and each output element is
+ * computed by the same single-threaded kernel code whichever block it lands in, so results are
+ * bit-identical for any executor and thread count. The calling thread takes part in the work, so
+ * a call from inside a task of the same executor cannot deadlock.
+ */
+public final class Parallel {
+    /** Below this many multiply-adds per task, a split costs more than it saves. */
+    private static final long MIN_FLOPS_PER_TASK = 1L << 18;
+
+    private static final class Shared {
+        static final ExecutorService POOL = Executors.newFixedThreadPool(
+                Runtime.getRuntime().availableProcessors(), Thread.ofPlatform().daemon().name("attn4j-", 0).factory());
+    }
+
+    private Parallel() {
+    }
+
+    /** The default executor: one daemon pool of {@code availableProcessors()} threads per JVM. */
+    public static Executor sharedExecutor() {
+        return Shared.POOL;
+    }
+
+    /** Threads that {@code executor} is assumed to offer: the core count. */
+    public static int parallelism() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /**
+     * Runs {@code body.accept(i)} for every {@code i} in {@code [0, tasks)}, on up to
+     * {@link #parallelism()} threads including the caller, and returns when all are done.
+     * The first exception thrown by a task is rethrown (others are suppressed into it).
+     */
+    public static void forEach(Executor executor, int tasks, IntConsumer body) {
+        if (tasks <= 0) {
+            return;
+        }
+        int helpers = Math.min(tasks, parallelism()) - 1;
+        if (helpers <= 0 || executor == null) {
+            for (int i = 0; i < tasks; i++) {
+                body.accept(i);
+            }
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(tasks);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Runnable worker = () -> {
+            for (int i; (i = next.getAndIncrement()) < tasks; ) {
+                try {
+                    body.accept(i);
+                } catch (Throwable t) {
+                    if (!failure.compareAndSet(null, t)) {
+                        failure.get().addSuppressed(t);
+                    }
+                } finally {
+                    done.countDown();
+                }
+            }
+        };
+        for (int h = 0; h < helpers; h++) {
+            executor.execute(worker);
+        }
+        worker.run();
+        try {
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for parallel tasks", e);
+        }
+        Throwable t = failure.get();
+        if (t instanceof RuntimeException re) {
+            throw re;
+        }
+        if (t instanceof Error err) {
+            throw err;
+        }
+    }
+
+    /**
+     * {@link Kernels#gemm} split into blocks of rows of C (or of columns, when C is wide and
+     * short), one task each. Same contract and same result bits as the single-threaded call.
+     */
+    public static void gemm(Kernels kernels, Executor executor, Transpose transA, Transpose transB,
+                            int m, int n, int k, float alpha, MemorySegment a, long aOff, long lda,
+                            MemorySegment b, long bOff, long ldb, float beta, MemorySegment c, long cOff, long ldc) {
+        long flops = (long) m * n * Math.max(k, 1);
+        int tasks = (int) Math.min(4L * parallelism(), Math.max(1, flops / MIN_FLOPS_PER_TASK));
+        boolean byRows = m >= n;
+        int extent = byRows ? m : n;
+        tasks = Math.min(tasks, Math.max(1, extent / 16));
+        if (tasks <= 1) {
+            kernels.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        // Check the whole call first: the per-block calls check only their own blocks.
+        KernelArgs.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        int block = blockSize(extent, tasks);
+        forEach(executor, (extent + block - 1) / block, t -> {
+            int from = t * block, len = Math.min(block, extent - from);
+            if (byRows) {
+                long aAt = aOff + (transA == Transpose.NO ? from * lda : from);
+                kernels.gemm(transA, transB, len, n, k, alpha, a, aAt, lda, b, bOff, ldb, beta, c, cOff + from * ldc, ldc);
+            } else {
+                long bAt = bOff + (transB == Transpose.NO ? from : from * ldb);
+                kernels.gemm(transA, transB, m, len, k, alpha, a, aOff, lda, b, bAt, ldb, beta, c, cOff + from, ldc);
+            }
+        });
+    }
+
+    /** {@link Kernels#softmaxRows} split into blocks of rows. Same contract and result bits. */
+    public static void softmaxRows(Kernels kernels, Executor executor, int rows, int cols, float scale,
+                                   MemorySegment x, long xOff, long ldx, SoftmaxMask mask,
+                                   MemorySegment out, long outOff, long ldo) {
+        KernelArgs.softmax(rows, cols, x, xOff, ldx, mask, out, outOff, ldo);
+        int tasks = (int) Math.min(Math.min(rows, 4L * parallelism()), Math.max(1, (long) rows * cols / (MIN_FLOPS_PER_TASK / 8)));
+        if (tasks <= 1) {
+            kernels.softmaxRows(rows, cols, scale, x, xOff, ldx, mask, out, outOff, ldo);
+            return;
+        }
+        int block = (rows + tasks - 1) / tasks;
+        forEach(executor, (rows + block - 1) / block, t -> {
+            int from = t * block, len = Math.min(block, rows - from);
+            kernels.softmaxRows(len, cols, scale, x, xOff + from * ldx, ldx, shift(mask, from), out, outOff + from * ldo, ldo);
+        });
+    }
+
+    /** The mask as seen from row {@code from} on. */
+    private static SoftmaxMask shift(SoftmaxMask mask, int from) {
+        if (mask == null) {
+            return null;
+        }
+        return new SoftmaxMask(mask.additive(), mask.addOffset() + from * mask.addLd(), mask.addLd(),
+                mask.excluded(), mask.exOffset() + from * mask.exLd(), mask.exLd());
+    }
+
+    private static int blockSize(int extent, int tasks) {
+        int block = (extent + tasks - 1) / tasks;
+        return (block + 15) & ~15; // whole micro-tiles: splits never cut a register block
+    }
+}
