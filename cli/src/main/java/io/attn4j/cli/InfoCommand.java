@@ -61,9 +61,9 @@ final class InfoCommand implements Callable<Integer> {
         out.println("Self-check: " + chosen.kernels().name() + " against the scalar reference"
                 + (vectorKernels ? "" : " (the reference checked against itself)"));
         TextTable table = new TextTable(false, true, true, true, false);
-        table.row("kernel", "outputs", "max error", "bound", "result");
+        table.row("kernel", "values", "max error", "bound", "result");
         for (SelfCheck.Result r : results) {
-            table.row(r.kernel(), Integer.toString(r.outputs()), amount(r.error(), r.unit()), amount(r.bound(), r.unit()),
+            table.row(r.kernel(), Integer.toString(r.compared()), amount(r.error(), r.unit()), amount(r.bound(), r.unit()),
                     r.passed() ? "ok" : "FAILED");
         }
         table.print(out, "  ");

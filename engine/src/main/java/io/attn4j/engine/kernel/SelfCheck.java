@@ -12,7 +12,8 @@ import java.util.SplittableRandom;
  * A quick check of every {@link Kernels} method of one implementation against another (normally
  * the {@link ScalarKernels} reference), for {@code attn4j info}: small deterministic random inputs
  * at sizes that reach every vector body and tail for 4 to 16 lanes, odd offsets, special values,
- * masks, transposes and {@code beta = 0} over NaN. It takes a few milliseconds once compiled.
+ * masks, transposes and {@code beta = 0} over NaN. Outputs are compared element by element, and
+ * the memory around them (before the offset, after the end, between matrix rows) must be untouched.
  *
  * <p>Bounds on {@code |candidate - reference|}, {@code eps = 2^-24}:
  * <ul>
@@ -37,13 +38,14 @@ public final class SelfCheck {
     private static final int[] SIZES = {0, 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129, 257};
 
     /**
-     * One kernel's verdict. {@code error} and {@code bound} are those of the output that came
-     * closest to its bound (the largest error/bound ratio), in {@code unit}: {@code "ulp"},
-     * {@code "abs"} (absolute) or {@code "index"}.
+     * One kernel's verdict. {@code error} and {@code bound} are those of the value that came
+     * closest to its bound (the largest error/bound ratio; when every error is 0, the tightest
+     * bound), in {@code unit}: {@code "ulp"}, {@code "abs"} (absolute) or {@code "index"}.
      *
-     * @param failure null when every output is within its bound, else what went wrong first
+     * @param compared how many values were compared: outputs, and the memory around them
+     * @param failure null when every value is within its bound, else what went wrong first
      */
-    public record Result(String kernel, double error, double bound, String unit, int outputs, String failure) {
+    public record Result(String kernel, double error, double bound, String unit, int compared, String failure) {
         public boolean passed() {
             return failure == null;
         }
@@ -107,12 +109,12 @@ public final class SelfCheck {
     private static final class Verdict {
         double error, bound, ratio;
         double tightest = Double.POSITIVE_INFINITY;
-        int outputs;
+        int compared;
         String failure;
 
         /** Records one output: {@code where} describes it if it fails. */
         void compare(double got, double want, double boundAbs, double unit, String where) {
-            outputs++;
+            compared++;
             double err;
             if (Double.isNaN(want) || Double.isNaN(got) || Double.isInfinite(want) || Double.isInfinite(got)) {
                 // NaN must meet NaN and infinity the same infinity: no bound applies
@@ -156,7 +158,7 @@ public final class SelfCheck {
         } catch (RuntimeException e) {
             v.failure = "threw " + e;
         }
-        return new Result(kernel, v.error, v.bound, unit, v.outputs, v.failure);
+        return new Result(kernel, v.error, v.bound, unit, v.compared, v.failure);
     }
 
     // ---- inputs ---------------------------------------------------------------------------
@@ -217,10 +219,15 @@ public final class SelfCheck {
             for (int side = 0; side < 2; side++) {
                 MemorySegment xs = segment(x, off), outs = segment(inPlace ? x : out0, off + 1);
                 f.call(side == 0 ? candidate : reference, n, xs, off, outs, off + 1);
-                results[side] = floats(outs, off + 1, n);
+                results[side] = floats(outs, 0, off + n + 2);
             }
-            for (int i = 0; i < n; i++) {
-                v.ulps(results[0][i], results[1][i], ulps, ulps == 0 ? 0 : 1e-37, "n=" + n + " x[" + i + "]=" + x[i]);
+            for (int i = 0; i < off + n + 2; i++) {
+                int e = i - off - 1;
+                if (e < 0 || e >= n) {
+                    v.ulps(results[0][i], results[1][i], 0, 0, "n=" + n + ": memory next to the output, element " + e);
+                } else {
+                    v.ulps(results[0][i], results[1][i], ulps, ulps == 0 ? 0 : 1e-37, "n=" + n + " x[" + e + "]=" + x[e]);
+                }
             }
         }
     }
@@ -234,10 +241,10 @@ public final class SelfCheck {
             for (int side = 0; side < 2; side++) {
                 MemorySegment out = segment(out0, 2);
                 f.call(side == 0 ? candidate : reference, n, segment(a, off), off, segment(b, 3), 3, out, 2);
-                results[side] = floats(out, 2, n);
+                results[side] = floats(out, 0, n + 3); // two NaNs before the output, a zero after it
             }
-            for (int i = 0; i < n; i++) {
-                v.ulps(results[0][i], results[1][i], 0, 0, "n=" + n + " element " + i);
+            for (int i = 0; i < n + 3; i++) {
+                v.ulps(results[0][i], results[1][i], 0, 0, "n=" + n + " element " + (i - 2));
             }
         }
     }
