@@ -12,13 +12,14 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The register-blocked GEMM micro-kernel: one {@code MR x NR} tile of C (6 rows of two vectors)
- * updated from a packed {@code MR x kc} sliver of A (MR rows) and a packed {@code kc x NR} sliver of B,
+ * updated from a packed {@code MR x kc} sliver of A and a packed {@code kc x NR} sliver of B,
  *
  * <pre>  C[r, c] = alpha * sum_l A[r, l] B[l, c] + beta * C[r, c]   (C not read when beta == 0)</pre>
  *
  * The same code serves every vector width; only {@link Simd#F} changes. Each of the twelve
- * accumulators is one FMA chain over {@code l} in order, so an element's value depends only on
- * its row of A, its column of B and the block depth, never on where the tile lies in C.
+ * accumulators is one FMA chain over {@code l} in order, and the write-back rounds a whole tile
+ * and a tile cut by the edge of C alike, so an element's bits depend only on its row of A, its
+ * column of B and the block depth, never on where the tile lies in C.
  */
 final class MicroKernel {
     private static final VectorSpecies<Float> F = Simd.F;
@@ -35,7 +36,7 @@ final class MicroKernel {
      *
      * @param ap packed A, the sliver starting at {@code aAt}: {@code ap[aAt + r*kc + l]}
      * @param bp packed B, the sliver starting at {@code bAt}: {@code bp[bAt + l*NR + c]}
-     * @param tile scratch of {@code MR * NR} floats
+     * @param tile scratch of {@code MR * NR} floats for a tile cut by the edge of C
      */
     static void tile(int kc, float[] ap, int aAt, float[] bp, int bAt, float alpha, float beta,
                      MemorySegment c, long cAt, long ldc, int rows, int cols, float[] tile) {
@@ -70,9 +71,51 @@ final class MicroKernel {
             acc50 = ar.fma(b0, acc50);
             acc51 = ar.fma(b1, acc51);
         }
-        // Park the tile in L1 and write it back from there: the write-back is then a plain
-        // method with no vector arguments (so nothing is boxed when it is not inlined), and
-        // full and cut tiles take their values from the same place.
+        if (rows == MR && cols == NR) {
+            // A whole tile: straight from the accumulators into C, row by row. (Through a helper
+            // taking vectors, C2 would box them whenever it declines to inline it.)
+            FloatVector va = FloatVector.broadcast(F, alpha), vb = FloatVector.broadcast(F, beta);
+            long row = 4 * cAt, step = 4 * ldc, hi = 4L * L;
+            if (beta == 0f) {
+                acc00.mul(va).intoMemorySegment(c, row, ORDER);
+                acc01.mul(va).intoMemorySegment(c, row + hi, ORDER);
+                row += step;
+                acc10.mul(va).intoMemorySegment(c, row, ORDER);
+                acc11.mul(va).intoMemorySegment(c, row + hi, ORDER);
+                row += step;
+                acc20.mul(va).intoMemorySegment(c, row, ORDER);
+                acc21.mul(va).intoMemorySegment(c, row + hi, ORDER);
+                row += step;
+                acc30.mul(va).intoMemorySegment(c, row, ORDER);
+                acc31.mul(va).intoMemorySegment(c, row + hi, ORDER);
+                row += step;
+                acc40.mul(va).intoMemorySegment(c, row, ORDER);
+                acc41.mul(va).intoMemorySegment(c, row + hi, ORDER);
+                row += step;
+                acc50.mul(va).intoMemorySegment(c, row, ORDER);
+                acc51.mul(va).intoMemorySegment(c, row + hi, ORDER);
+            } else {
+                cRow(c, row).fma(vb, acc00.mul(va)).intoMemorySegment(c, row, ORDER);
+                cRow(c, row + hi).fma(vb, acc01.mul(va)).intoMemorySegment(c, row + hi, ORDER);
+                row += step;
+                cRow(c, row).fma(vb, acc10.mul(va)).intoMemorySegment(c, row, ORDER);
+                cRow(c, row + hi).fma(vb, acc11.mul(va)).intoMemorySegment(c, row + hi, ORDER);
+                row += step;
+                cRow(c, row).fma(vb, acc20.mul(va)).intoMemorySegment(c, row, ORDER);
+                cRow(c, row + hi).fma(vb, acc21.mul(va)).intoMemorySegment(c, row + hi, ORDER);
+                row += step;
+                cRow(c, row).fma(vb, acc30.mul(va)).intoMemorySegment(c, row, ORDER);
+                cRow(c, row + hi).fma(vb, acc31.mul(va)).intoMemorySegment(c, row + hi, ORDER);
+                row += step;
+                cRow(c, row).fma(vb, acc40.mul(va)).intoMemorySegment(c, row, ORDER);
+                cRow(c, row + hi).fma(vb, acc41.mul(va)).intoMemorySegment(c, row + hi, ORDER);
+                row += step;
+                cRow(c, row).fma(vb, acc50.mul(va)).intoMemorySegment(c, row, ORDER);
+                cRow(c, row + hi).fma(vb, acc51.mul(va)).intoMemorySegment(c, row + hi, ORDER);
+            }
+            return;
+        }
+        // A tile cut by the edge of C: park it in L1 and write back only the part inside C.
         acc00.intoArray(tile, 0);
         acc01.intoArray(tile, L);
         acc10.intoArray(tile, NR);
@@ -88,10 +131,14 @@ final class MicroKernel {
         writeBack(tile, alpha, beta, c, cAt, ldc, rows, cols);
     }
 
+    private static FloatVector cRow(MemorySegment c, long byteOffset) {
+        return FloatVector.fromMemorySegment(F, c, byteOffset, ORDER);
+    }
+
     /**
      * {@code C[r, j] = alpha * tile[r, j] + beta * C[r, j]} over the {@code rows x cols} corner,
-     * C unread when beta is 0. Full rows go by vectors, a row cut by the edge of C element by
-     * element; both round alike (one product, one FMA), so the cut does not change any bit.
+     * C unread when beta is 0. Whole rows go by vectors, rows cut by the edge element by element;
+     * all round as the whole-tile path does (one product, then one FMA), so no cut changes a bit.
      */
     private static void writeBack(float[] tile, float alpha, float beta, MemorySegment c, long cAt, long ldc,
                                   int rows, int cols) {
