@@ -11,18 +11,24 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The vector GEMM, {@code C = alpha * op(A) op(B) + beta * C}, in the BLIS shape: five loops,
- * each blocking one dimension so that the operands of the loop inside it stay in one cache
- * level, around one register-blocked {@link MicroKernel}. The contract is that of
- * {@link Kernels#gemm}; block sizes are in {@link GemmBlocking}.
+ * each blocking one dimension so that what the loops inside it reuse stays in one cache level,
+ * around one register-blocked {@link MicroKernel}. The contract is that of {@link Kernels#gemm};
+ * block sizes are in {@link GemmBlocking}, the packed layouts in {@link Packing}.
  *
- * <p>The K sum of every element is cut at the same multiples of {@link GemmBlocking#KC}
- * whatever m and n are; the first K block applies beta (or overwrites C when beta is 0, never
- * reading it), later blocks add {@code alpha * partial sum}. So each element's bits depend only
- * on its row of op(A), its column of op(B) and k: splitting C's rows or columns across calls
- * or threads does not change the result.
+ * <p>The two innermost loops run in the opposite order to BLIS's: BLIS keeps a B sliver in L1
+ * and walks down a column-major C; here C is row-major, so the A sliver stays in L1 and the
+ * micro-tiles walk along MR rows of C, whose stores then go to consecutive addresses (measured:
+ * 57 against 90 GFLOP/s for 2048 x 2048 x 64, where writing C dominates).
  *
- * <p>Error per element: {@code |err| <= k * eps * |alpha| * sum_l |a_il b_lj|} plus the rounding
- * of the beta term (each K block adds one FMA chain and two roundings, well inside the bound).
+ * <p>The K sum is cut into blocks by {@link GemmBlocking#kBlock}, a function of k alone. The
+ * first block applies beta (or overwrites C when beta is 0, never reading it), later blocks add
+ * {@code alpha * partial sum} to C. So each element's bits depend only on its row of op(A), its
+ * column of op(B) and k: splitting C's rows or columns across calls or threads does not change
+ * the result.
+ *
+ * <p>Error per element, to first order: {@code (k + 2b) * eps * |alpha| * sum_l |a_il b_lj|}
+ * plus the rounding of the beta term, for {@code b = ceil(k / KC)} K blocks (each adds a product
+ * by alpha and an FMA into C): the {@code k * eps} bound of the contract, up to a small constant.
  */
 public final class Gemm {
     private Gemm() {
@@ -37,27 +43,26 @@ public final class Gemm {
         }
         int kStep = GemmBlocking.kBlock(k);
         GemmWorkspace ws = GemmWorkspace.forProduct(m, n, kStep);
-        // jc: a panel of NC columns of C and op(B), so that the packed B panel stays in L3.
+        // jc: NC columns of C and op(B), so that the packed B panel (KC x NC) fits in L3.
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
-            // pc: a KC-deep slice of the K sum, so that one packed B sliver stays in L1. It runs
-            // at least once, so that k == 0 still scales C by beta.
+            // pc: one block of the K sum, so that an A sliver (MR x KC) fits in L1. It runs at
+            // least once, so that k == 0 still sets C to beta * C.
             int pc = 0;
             do {
                 int kc = Math.min(kStep, k - pc);
                 float betaHere = pc == 0 ? beta : 1f;
                 Packing.packB(transB, b, bOff, ldb, pc, jc, kc, nc, ws.b);
-                // ic: a block of MC rows of C and op(A), so that the packed A block stays in L2.
+                // ic: MC rows of C and op(A), so that the packed A block (MC x KC) stays in L2
+                // from its packing to its use.
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
                     Packing.packA(transA, a, aOff, lda, ic, pc, mc, kc, ws.a);
-                    // ir: one MR-row sliver of the A block, which stays in L1 while jr walks
-                    // the B panel.
+                    // ir: MR rows, one A sliver, reused from L1 by every tile of the jr loop.
                     for (int ir = 0; ir < mc; ir += MR) {
                         int rows = Math.min(MR, mc - ir);
                         long cRow = cOff + (ic + ir) * ldc + jc;
-                        // jr: one NR-wide sliver of the B panel, one micro-tile of C. C is
-                        // row-major, so consecutive tiles write consecutive memory of MR rows.
+                        // jr: NR columns, one B sliver streamed from L2/L3: one micro-tile of C.
                         for (int jr = 0; jr < nc; jr += NR) {
                             MicroKernel.tile(kc, ws.a, ir * kc, ws.b, jr * kc, alpha, betaHere,
                                     c, cRow + jr, ldc, rows, Math.min(NR, nc - jr), ws.tile);

@@ -6,18 +6,19 @@ import static io.attn4j.engine.gemm.GemmBlocking.NC;
 import static io.attn4j.engine.gemm.GemmBlocking.NR;
 
 /**
- * Per-thread packing buffers of the GEMM, kept for the thread's life so that no call allocates.
- * A buffer grows to what a call needs, at most to the block sizes of {@link GemmBlocking}: a
- * thread that only ever multiplies small matrices never touches the pages of a full block.
+ * Per-thread packing buffers of the GEMM, kept for the thread's life so that calls after the
+ * first allocate nothing. A buffer grows to what a call needs, at most to the block sizes of
+ * {@link GemmBlocking} ({@code MC*KC + KC*NC} floats, about 9 MiB): a thread that only ever
+ * multiplies small matrices never touches the pages of a full block.
  */
 final class GemmWorkspace {
     private static final ThreadLocal<GemmWorkspace> PER_THREAD = ThreadLocal.withInitial(GemmWorkspace::new);
 
-    /** Packed A block: up to {@code MC x KC}, in MR-row slivers. */
+    /** Packed A block: up to {@code MC x KC}, rows of op(A). */
     float[] a = new float[0];
     /** Packed B panel: up to {@code KC x NC}, in NR-column slivers. */
     float[] b = new float[0];
-    /** One micro-tile of accumulators, {@code MR x NR} row-major, on its way to C. */
+    /** One micro-tile of sums, {@code MR x NR} row-major, when the edge of C cuts it. */
     final float[] tile = new float[MR * NR];
 
     private GemmWorkspace() {

@@ -27,7 +27,7 @@ import jdk.incubator.vector.FloatVector;
  *
  * <p>Every copy walks its source row by row, contiguous along the row: walking down a column of
  * a matrix whose leading dimension is a power of two maps every access to the same cache sets
- * and defeats the prefetcher (measured: 40 times slower at ld = 1024).
+ * and defeats the prefetcher (measured: tens of times slower at ld = 1024).
  */
 final class Packing {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;

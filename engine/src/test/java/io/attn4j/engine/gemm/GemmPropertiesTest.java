@@ -54,7 +54,7 @@ class GemmPropertiesTest {
     void largeShapesCrossTheBlockEdges() {
         for (Transpose transA : Transpose.values()) {
             for (Transpose transB : Transpose.values()) {
-                // m crosses MC three times, k crosses KC; n is not a multiple of NR
+                // m crosses MC three times; n is not a multiple of NR
                 assertMatchesReference(new Case(transA, transB, 300, 700, 513, 1f, 0f, 3, 1, 1f, 1));
                 // n crosses NC
                 assertMatchesReference(new Case(transA, transB, 7, NC + 37, 40, -0.5f, 1f, 0, 2, 1f, 2));
