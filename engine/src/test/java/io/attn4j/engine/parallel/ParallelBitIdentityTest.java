@@ -30,9 +30,12 @@ import net.jqwik.api.lifecycle.AfterContainer;
 class ParallelBitIdentityTest {
     private static final Kernels VECTOR = new VectorKernels();
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    /** Pools of 2, 3 and 4 threads, shared by all tries. */
-    private static final ExecutorService[] POOLS = {
-        Executors.newFixedThreadPool(2), Executors.newFixedThreadPool(3), Executors.newFixedThreadPool(4)};
+    /** Pools of 2, 3 and 4 daemon threads, shared by all tries. */
+    private static final ExecutorService[] POOLS = {pool(2), pool(3), pool(4)};
+
+    private static ExecutorService pool(int threads) {
+        return Executors.newFixedThreadPool(threads, Thread.ofPlatform().daemon().factory());
+    }
 
     @AfterContainer
     static void closePools() {
