@@ -80,7 +80,11 @@ public final class Attention implements AutoCloseable {
     public void attend(Tensor query, Tensor key, Tensor value, AttentionMask mask, AttentionWorkspace workspace,
                        Executor executor, Tensor context, Tensor weights) {
         Operands op = prepare(query, key, value, mask, workspace, context, weights);
-        workspace.reference().attend(score, op, workspace, executor);
+        if (score instanceof DotScore dot && weights == null && op.mask.excludes()) {
+            workspace.fused().attend(dot.scale(op.dk), op, workspace, executor);
+        } else {
+            workspace.reference().attend(score, op, workspace, executor);
+        }
     }
 
     /** As {@link #attend}, always through the reference (scores materialized). */

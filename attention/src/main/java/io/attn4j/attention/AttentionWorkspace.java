@@ -29,6 +29,7 @@ public final class AttentionWorkspace implements AutoCloseable {
     private boolean closed;
     private final Operands operands = new Operands();
     private ReferenceAttention reference;
+    private FusedAttention fused;
 
     /** An empty workspace; it grows to what the first calls need. */
     public AttentionWorkspace() {
@@ -102,6 +103,14 @@ public final class AttentionWorkspace implements AutoCloseable {
             reference = new ReferenceAttention();
         }
         return reference;
+    }
+
+    /** The fused runner of this workspace's calls. */
+    FusedAttention fused() {
+        if (fused == null) {
+            fused = new FusedAttention();
+        }
+        return fused;
     }
 
     /** Frees the memory. Further calls with this workspace throw {@link IllegalStateException}. */

@@ -225,7 +225,11 @@ public final class MultiHeadAttention implements AutoCloseable {
             op.wH = weights.stride(1);
             op.wT = weights.stride(2);
         }
-        workspace.reference().attend(score, op, workspace, executor);
+        if (weights == null && m.excludes()) {
+            workspace.fused().attend(1f / (float) Math.sqrt(headDim), op, workspace, executor);
+        } else {
+            workspace.reference().attend(score, op, workspace, executor);
+        }
         if (averaged) {
             averageHeads(kernels, batch, tq, tk, s, hwOff, weights);
         }

@@ -36,7 +36,7 @@ final class DoubleReference {
                                    int d, int dv, float scale, RandomMask mask) {
         DoubleReference r = new DoubleReference(batch * heads * tq * dv, batch * heads * tq * tk);
         double[] s = new double[tk];
-        double[] mag = new double[tk];
+        boolean[] live = new boolean[tk];
         for (int b = 0; b < batch; b++) {
             for (int h = 0; h < heads; h++) {
                 int g = h / (heads / kvHeads);
@@ -45,7 +45,8 @@ final class DoubleReference {
                     long qRow = (((long) b * heads + h) * tq + i) * d;
                     double m = Double.NEGATIVE_INFINITY, magMax = 0, addMax = 0;
                     for (int j = 0; j < tk; j++) {
-                        if (mask.excluded(b, h, i, j)) {
+                        live[j] = !mask.excluded(b, h, i, j);
+                        if (!live[j]) {
                             s[j] = Double.NEGATIVE_INFINITY;
                             continue;
                         }
@@ -57,7 +58,6 @@ final class DoubleReference {
                         }
                         float a = mask.additive(b, i, j);
                         s[j] = scale * dot + a;
-                        mag[j] = abs;
                         magMax = Math.max(magMax, abs);
                         addMax = Math.max(addMax, Math.abs(a));
                         m = Math.max(m, s[j]);
@@ -69,18 +69,24 @@ final class DoubleReference {
                     double sum = 0;
                     for (int j = 0; j < tk; j++) {
                         if (s[j] != Double.NEGATIVE_INFINITY) {
-                            sum += Math.exp(s[j] - m);
+                            s[j] = Math.exp(s[j] - m);
+                            sum += s[j];
+                        } else {
+                            s[j] = 0;
                         }
+                    }
+                    for (int j = 0; j < tk; j++) {
+                        s[j] /= sum;
                     }
                     double delta = (d + 2) * EPS * Math.abs(scale) * magMax + EPS * addMax + 4 * EPS;
                     double factor = Math.expm1(2 * delta) + (3.0 * tk + 16) * EPS;
                     for (int c = 0; c < dv; c++) {
                         double acc = 0, absAcc = 0, vMax = 0;
                         for (int j = 0; j < tk; j++) {
-                            if (s[j] == Double.NEGATIVE_INFINITY) {
+                            if (!live[j]) {
                                 continue;
                             }
-                            double w = Math.exp(s[j] - m) / sum;
+                            double w = s[j];
                             double x = v[(int) ((kBase + j) * dv + c)];
                             acc += w * x;
                             absAcc += w * Math.abs(x);
@@ -91,7 +97,7 @@ final class DoubleReference {
                                 + Float.MIN_NORMAL;
                     }
                     for (int j = 0; j < tk; j++) {
-                        r.weights[(int) (out * tk + j)] = s[j] == Double.NEGATIVE_INFINITY ? 0 : Math.exp(s[j] - m) / sum;
+                        r.weights[(int) (out * tk + j)] = s[j];
                     }
                 }
             }

@@ -35,6 +35,14 @@ final class RandomMask {
         return new RandomMask(batch, heads, tq, tk);
     }
 
+    /** Key lengths only. */
+    static RandomMask lengths(int batch, int heads, int tq, int tk, int... lengths) {
+        RandomMask r = new RandomMask(batch, heads, tq, tk);
+        r.lengths = lengths.clone();
+        r.mask = r.mask.withKeyLengths(lengths);
+        return r;
+    }
+
     /** Each part with some probability; {@code allButOne} masks every key of some rows but one. */
     static RandomMask random(Arena arena, SplittableRandom rnd, int batch, int heads, int tq, int tk) {
         RandomMask r = new RandomMask(batch, heads, tq, tk);

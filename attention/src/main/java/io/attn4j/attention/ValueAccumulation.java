@@ -1,0 +1,182 @@
+package io.attn4j.attention;
+
+import io.attn4j.engine.kernel.Simd;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The P V step of the fused attention: for each row {@code r} of a tile,
+ * <pre>
+ *   O [r, :] = alpha[r] * O [r, :] + sum_c P [r, c] V [c, :]      O [rows, dv], P [rows, n], V [n, dv]
+ * </pre>
+ * Register-blocked: four rows by two vectors of columns (8 accumulators, 2 value loads and 4
+ * broadcasts per key: the 16 registers of AVX2 hold them with room, and 8 independent FMA chains
+ * cover the FMA latency), loaded from O once, rescaled by alpha, updated over all n keys, stored
+ * once. Leftover rows go one at a time with four vectors of columns; leftover columns one vector,
+ * then scalars. Keys whose p is zero in every row of a group are skipped, so a value row that no
+ * row of the group attends to is never read (masked keys may hold NaN).
+ *
+ * <p>Error: each output is an FMA chain over n terms, {@code n * eps * sum_c |p_c v_c|}, plus
+ * one rounding for the rescale. The sum runs in key order, the same for any split of the rows.
+ */
+final class ValueAccumulation {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final int L = Simd.LANES;
+
+    private ValueAccumulation() {
+    }
+
+    /**
+     * @param alpha per-row rescale factors, {@code alpha[alphaFrom + r]} for row r
+     * @param p {@code [rows, n]} at {@code pOff}, row stride {@code ldp}; not modified
+     * @param v {@code [n, dv]} at {@code vOff}, row stride {@code ldv}; not modified
+     * @param o {@code [rows, dv]} at {@code oOff}, row stride {@code ldo}; updated
+     */
+    static void accumulate(int rows, int n, int dv, float[] alpha, int alphaFrom, MemorySegment p, long pOff, long ldp,
+                           MemorySegment v, long vOff, long ldv, MemorySegment o, long oOff, long ldo) {
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            fourRows(n, dv, alpha, alphaFrom + r, p, pOff + r * ldp, ldp, v, vOff, ldv, o, oOff + r * ldo, ldo);
+        }
+        for (; r < rows; r++) {
+            oneRow(n, dv, alpha[alphaFrom + r], p, pOff + r * ldp, v, vOff, ldv, o, oOff + r * ldo);
+        }
+    }
+
+    private static void fourRows(int n, int dv, float[] alpha, int a, MemorySegment p, long pOff, long ldp,
+                                 MemorySegment v, long vOff, long ldv, MemorySegment o, long oOff, long ldo) {
+        float a0 = alpha[a], a1 = alpha[a + 1], a2 = alpha[a + 2], a3 = alpha[a + 3];
+        long p0 = pOff, p1 = pOff + ldp, p2 = pOff + 2 * ldp, p3 = pOff + 3 * ldp;
+        long o0 = oOff * 4, o1 = (oOff + ldo) * 4, o2 = (oOff + 2 * ldo) * 4, o3 = (oOff + 3 * ldo) * 4;
+        int col = 0;
+        for (; col + 2 * L <= dv; col += 2 * L) {
+            long cb = (long) col * 4, cb2 = cb + (long) L * 4;
+            FloatVector x00 = load(o, o0 + cb).mul(a0), x01 = load(o, o0 + cb2).mul(a0);
+            FloatVector x10 = load(o, o1 + cb).mul(a1), x11 = load(o, o1 + cb2).mul(a1);
+            FloatVector x20 = load(o, o2 + cb).mul(a2), x21 = load(o, o2 + cb2).mul(a2);
+            FloatVector x30 = load(o, o3 + cb).mul(a3), x31 = load(o, o3 + cb2).mul(a3);
+            for (int c = 0; c < n; c++) {
+                float q0 = p.getAtIndex(F, p0 + c), q1 = p.getAtIndex(F, p1 + c);
+                float q2 = p.getAtIndex(F, p2 + c), q3 = p.getAtIndex(F, p3 + c);
+                if (q0 == 0f && q1 == 0f && q2 == 0f && q3 == 0f) {
+                    continue;
+                }
+                long vb = (vOff + c * ldv) * 4 + cb;
+                FloatVector v0 = load(v, vb), v1 = load(v, vb + (long) L * 4);
+                FloatVector b0 = bcast(q0), b1 = bcast(q1), b2 = bcast(q2), b3 = bcast(q3);
+                x00 = v0.fma(b0, x00);
+                x01 = v1.fma(b0, x01);
+                x10 = v0.fma(b1, x10);
+                x11 = v1.fma(b1, x11);
+                x20 = v0.fma(b2, x20);
+                x21 = v1.fma(b2, x21);
+                x30 = v0.fma(b3, x30);
+                x31 = v1.fma(b3, x31);
+            }
+            store(x00, o, o0 + cb);
+            store(x01, o, o0 + cb2);
+            store(x10, o, o1 + cb);
+            store(x11, o, o1 + cb2);
+            store(x20, o, o2 + cb);
+            store(x21, o, o2 + cb2);
+            store(x30, o, o3 + cb);
+            store(x31, o, o3 + cb2);
+        }
+        for (; col + L <= dv; col += L) {
+            long cb = (long) col * 4;
+            FloatVector x0 = load(o, o0 + cb).mul(a0), x1 = load(o, o1 + cb).mul(a1);
+            FloatVector x2 = load(o, o2 + cb).mul(a2), x3 = load(o, o3 + cb).mul(a3);
+            for (int c = 0; c < n; c++) {
+                float q0 = p.getAtIndex(F, p0 + c), q1 = p.getAtIndex(F, p1 + c);
+                float q2 = p.getAtIndex(F, p2 + c), q3 = p.getAtIndex(F, p3 + c);
+                if (q0 == 0f && q1 == 0f && q2 == 0f && q3 == 0f) {
+                    continue;
+                }
+                FloatVector v0 = load(v, (vOff + c * ldv) * 4 + cb);
+                x0 = v0.fma(bcast(q0), x0);
+                x1 = v0.fma(bcast(q1), x1);
+                x2 = v0.fma(bcast(q2), x2);
+                x3 = v0.fma(bcast(q3), x3);
+            }
+            store(x0, o, o0 + cb);
+            store(x1, o, o1 + cb);
+            store(x2, o, o2 + cb);
+            store(x3, o, o3 + cb);
+        }
+        if (col < dv) {
+            scalarColumns(n, col, dv, a0, p, p0, v, vOff, ldv, o, oOff);
+            scalarColumns(n, col, dv, a1, p, p1, v, vOff, ldv, o, oOff + ldo);
+            scalarColumns(n, col, dv, a2, p, p2, v, vOff, ldv, o, oOff + 2 * ldo);
+            scalarColumns(n, col, dv, a3, p, p3, v, vOff, ldv, o, oOff + 3 * ldo);
+        }
+    }
+
+    private static void oneRow(int n, int dv, float a, MemorySegment p, long pOff, MemorySegment v, long vOff, long ldv,
+                               MemorySegment o, long oOff) {
+        long ob = oOff * 4;
+        int col = 0;
+        for (; col + 4 * L <= dv; col += 4 * L) {
+            long cb = (long) col * 4, step = (long) L * 4;
+            FloatVector x0 = load(o, ob + cb).mul(a), x1 = load(o, ob + cb + step).mul(a);
+            FloatVector x2 = load(o, ob + cb + 2 * step).mul(a), x3 = load(o, ob + cb + 3 * step).mul(a);
+            for (int c = 0; c < n; c++) {
+                float q = p.getAtIndex(F, pOff + c);
+                if (q == 0f) {
+                    continue;
+                }
+                long vb = (vOff + c * ldv) * 4 + cb;
+                FloatVector b = bcast(q);
+                x0 = load(v, vb).fma(b, x0);
+                x1 = load(v, vb + step).fma(b, x1);
+                x2 = load(v, vb + 2 * step).fma(b, x2);
+                x3 = load(v, vb + 3 * step).fma(b, x3);
+            }
+            store(x0, o, ob + cb);
+            store(x1, o, ob + cb + step);
+            store(x2, o, ob + cb + 2 * step);
+            store(x3, o, ob + cb + 3 * step);
+        }
+        for (; col + L <= dv; col += L) {
+            long cb = (long) col * 4;
+            FloatVector x = load(o, ob + cb).mul(a);
+            for (int c = 0; c < n; c++) {
+                float q = p.getAtIndex(F, pOff + c);
+                if (q != 0f) {
+                    x = load(v, (vOff + c * ldv) * 4 + cb).fma(bcast(q), x);
+                }
+            }
+            store(x, o, ob + cb);
+        }
+        scalarColumns(n, col, dv, a, p, pOff, v, vOff, ldv, o, oOff);
+    }
+
+    /** Columns {@code [from, dv)} of one row, in the same operation order as the vector lanes. */
+    private static void scalarColumns(int n, int from, int dv, float a, MemorySegment p, long pOff,
+                                      MemorySegment v, long vOff, long ldv, MemorySegment o, long oOff) {
+        for (int col = from; col < dv; col++) {
+            float x = o.getAtIndex(F, oOff + col) * a;
+            for (int c = 0; c < n; c++) {
+                float q = p.getAtIndex(F, pOff + c);
+                if (q != 0f) {
+                    x = Math.fma(q, v.getAtIndex(F, vOff + c * ldv + col), x);
+                }
+            }
+            o.setAtIndex(F, oOff + col, x);
+        }
+    }
+
+    private static FloatVector load(MemorySegment s, long byteOffset) {
+        return FloatVector.fromMemorySegment(Simd.F, s, byteOffset, ORDER);
+    }
+
+    private static FloatVector bcast(float x) {
+        return FloatVector.broadcast(Simd.F, x);
+    }
+
+    private static void store(FloatVector x, MemorySegment s, long byteOffset) {
+        x.intoMemorySegment(s, byteOffset, ORDER);
+    }
+}
