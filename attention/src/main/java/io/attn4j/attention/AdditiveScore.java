@@ -46,11 +46,11 @@ final class AdditiveScore extends ScoreFunction {
     }
 
     @Override
-    void checkDims(int queryDim, int keyDim, String queryShape, String keyShape) {
+    void checkDims(int queryDim, int keyDim, Tensor query, Tensor key) {
         if (queryDim != dq || keyDim != dk) {
             throw new IllegalArgumentException("additive scores with W1 (" + hidden + ", " + dq + ") and W2 ("
-                    + hidden + ", " + dk + ") need dq = " + dq + " and dk = " + dk + ", got query " + queryShape
-                    + " and key " + keyShape);
+                    + hidden + ", " + dk + ") need dq = " + dq + " and dk = " + dk + ", got query " + Shapes.of(query)
+                    + " and key " + Shapes.of(key));
         }
     }
 

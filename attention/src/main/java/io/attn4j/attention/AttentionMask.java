@@ -160,13 +160,14 @@ public final class AttentionMask {
             }
         }
         if (keyPadding != null) {
-            checkTensor(paddingKeeps ? "keyKeep" : "keyPadding", keyPadding, DType.I8, new long[] {batch, tk});
+            checkTensor(paddingKeeps ? "keyKeep" : "keyPadding", keyPadding, DType.I8, Shapes.is(keyPadding, batch, tk),
+                    batch, heads, tq, tk);
         }
         if (masked != null) {
-            checkTensor("mask", masked, DType.I8, matrixShape(masked, batch, heads, tq, tk));
+            checkTensor("mask", masked, DType.I8, fits(masked, batch, heads, tq, tk), batch, heads, tq, tk);
         }
         if (additive != null) {
-            checkTensor("additive", additive, DType.F32, matrixShape(additive, batch, heads, tq, tk));
+            checkTensor("additive", additive, DType.F32, fits(additive, batch, heads, tq, tk), batch, heads, tq, tk);
         }
     }
 
@@ -222,21 +223,20 @@ public final class AttentionMask {
         };
     }
 
-    private static long[] matrixShape(Tensor t, int batch, int heads, int tq, int tk) {
-        return switch (t.rank()) {
-            case 2 -> new long[] {tq, tk};
-            case 3 -> new long[] {batch, tq, tk};
-            default -> new long[] {batch, heads, tq, tk};
-        };
+    /** True when a mask tensor is {@code (Tq, Tk)}, {@code (B, Tq, Tk)} or {@code (B, H, Tq, Tk)}. */
+    private static boolean fits(Tensor t, int batch, int heads, int tq, int tk) {
+        return Shapes.is(t, tq, tk) || Shapes.is(t, batch, tq, tk) || Shapes.is(t, batch, heads, tq, tk);
     }
 
-    private static void checkTensor(String name, Tensor t, DType dtype, long[] expected) {
+    private static void checkTensor(String name, Tensor t, DType dtype, boolean fits, int batch, int heads, int tq, int tk) {
         if (t.dtype() != dtype) {
             throw new IllegalArgumentException(name + " must be " + dtype + ", got " + t.dtype() + Arrays.toString(t.shape()));
         }
-        if (!Arrays.equals(t.shape(), expected)) {
-            throw new IllegalArgumentException(name + " has shape " + Arrays.toString(t.shape()) + ", expected "
-                    + Arrays.toString(expected) + (t.rank() >= 2 && t.rank() <= 4 ? "" : " (rank 2, 3 or 4)"));
+        if (!fits) {
+            String expected = name.startsWith("key") ? Shapes.of(batch, tk)
+                    : t.rank() == 2 ? Shapes.of(tq, tk) : t.rank() == 3 ? Shapes.of(batch, tq, tk) : Shapes.of(batch, heads, tq, tk);
+            throw new IllegalArgumentException(name + " has shape " + Arrays.toString(t.shape()) + ", expected " + expected
+                    + (name.startsWith("key") ? "" : " (or (Tq, Tk), (B, Tq, Tk), (B, H, Tq, Tk))"));
         }
         if (t.dim(-1) > 1 && t.stride(-1) != 1) {
             throw new IllegalArgumentException(name + ": the last dimension must be contiguous, strides "

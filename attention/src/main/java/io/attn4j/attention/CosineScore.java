@@ -2,6 +2,7 @@ package io.attn4j.attention;
 
 import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.kernel.Transpose;
+import io.attn4j.engine.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -26,10 +27,10 @@ final class CosineScore extends ScoreFunction {
     }
 
     @Override
-    void checkDims(int dq, int dk, String queryShape, String keyShape) {
+    void checkDims(int dq, int dk, Tensor query, Tensor key) {
         if (dq != dk) {
             throw new IllegalArgumentException("cosine scores need equal query and key feature sizes, got dq = "
-                    + dq + " (query " + queryShape + ") and dk = " + dk + " (key " + keyShape + ")");
+                    + dq + " (query " + Shapes.of(query) + ") and dk = " + dk + " (key " + Shapes.of(key) + ")");
         }
     }
 

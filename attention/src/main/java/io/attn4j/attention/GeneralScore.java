@@ -35,10 +35,10 @@ final class GeneralScore extends ScoreFunction {
     }
 
     @Override
-    void checkDims(int queryDim, int keyDim, String queryShape, String keyShape) {
+    void checkDims(int queryDim, int keyDim, Tensor query, Tensor key) {
         if (queryDim != dq || keyDim != dk) {
             throw new IllegalArgumentException("general scores with W (" + dq + ", " + dk + ") need dq = " + dq
-                    + " and dk = " + dk + ", got query " + queryShape + " and key " + keyShape);
+                    + " and dk = " + dk + ", got query " + Shapes.of(query) + " and key " + Shapes.of(key));
         }
     }
 

@@ -9,8 +9,8 @@ import java.util.concurrent.Executor;
 /**
  * {@code y = x W^T + b}, PyTorch's {@code nn.Linear}, over a block of rows: {@code x [rows, in]}
  * (ld {@code ldx}), {@code W [out, in]} row-major, {@code b [out]} or none, {@code y [rows, out]}
- * (ld {@code ldy}). The bias is copied into {@code y} first and the product added to it (one GEMM
- * with beta 1). Error: the GEMM bound {@code in * eps * sum |x w|} plus the bias rounding.
+ * (ld {@code ldy}). One GEMM into y, then the bias added row by row. Error: the GEMM bound
+ * {@code in * eps * sum |x w|}, plus one rounding for the bias.
  */
 final class Linear {
     private Linear() {
@@ -19,12 +19,16 @@ final class Linear {
     static void apply(Kernels kernels, Executor executor, int rows, int in, int out,
                       MemorySegment x, long xOff, long ldx, MemorySegment w, MemorySegment bias,
                       MemorySegment y, long yOff, long ldy) {
+        if (executor == null) {
+            kernels.gemm(Transpose.NO, Transpose.YES, rows, out, in, 1f, x, xOff, ldx, w, 0, in, 0f, y, yOff, ldy);
+        } else {
+            Parallel.gemm(kernels, executor, Transpose.NO, Transpose.YES, rows, out, in, 1f, x, xOff, ldx,
+                    w, 0, in, 0f, y, yOff, ldy);
+        }
         if (bias != null) {
             for (int r = 0; r < rows; r++) {
-                MemorySegment.copy(bias, 0, y, (yOff + r * ldy) * Float.BYTES, (long) out * Float.BYTES);
+                kernels.add(out, y, yOff + r * ldy, bias, 0, y, yOff + r * ldy);
             }
         }
-        Parallel.gemm(kernels, executor, Transpose.NO, Transpose.YES, rows, out, in, 1f, x, xOff, ldx,
-                w, 0, in, bias != null ? 1f : 0f, y, yOff, ldy);
     }
 }

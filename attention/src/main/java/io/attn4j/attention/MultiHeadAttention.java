@@ -186,11 +186,11 @@ public final class MultiHeadAttention implements AutoCloseable {
         }
         boolean averaged = weights != null && weights.rank() == 3;
         if (weights != null) {
-            long[] want = averaged ? new long[] {batch, tq, tk} : new long[] {batch, numHeads, tq, tk};
-            if (weights.dtype() != DType.F32 || !Arrays.equals(weights.shape(), want) || weights.stride(-1) != 1 && tk > 1) {
+            boolean fits = averaged ? Shapes.is(weights, batch, tq, tk) : Shapes.is(weights, batch, numHeads, tq, tk);
+            if (weights.dtype() != DType.F32 || !fits || weights.stride(-1) != 1 && tk > 1) {
                 throw new IllegalArgumentException("weights must be F32 (B, Tq, Tk) or (B, H, Tq, Tk) with a contiguous "
-                        + "last dimension, expected " + Arrays.toString(want) + ", got " + weights.dtype()
-                        + Arrays.toString(weights.shape()));
+                        + "last dimension, expected " + (averaged ? Shapes.of(batch, tq, tk) : Shapes.of(batch, numHeads, tq, tk))
+                        + ", got " + weights.dtype() + Arrays.toString(weights.shape()));
             }
         }
         AttentionMask m = mask == null ? AttentionMask.none() : mask;

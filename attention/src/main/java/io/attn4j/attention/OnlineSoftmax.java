@@ -1,5 +1,7 @@
 package io.attn4j.attention;
 
+import static jdk.incubator.vector.FloatVector.fromMemorySegment;
+
 import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.kernel.Simd;
 import java.lang.foreign.MemorySegment;
@@ -7,6 +9,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The online softmax update of one score row against one key block (Milakov and Gimelshein's
@@ -23,9 +26,14 @@ import jdk.incubator.vector.VectorOperators;
  * <p>Error: each {@code p} within the exp bound ({@link Kernels#exp}) plus one rounding of the
  * subtraction, which weighs {@code eps (m' - s)} in the exponent; each rescale adds a rounding to
  * {@code l} and to the accumulator alike. The sum carries {@code n * eps} relative.
+ *
+ * <p>Vectors never cross a method boundary (a vector passed to or returned from a call the JIT
+ * does not inline is boxed on the heap).
  */
 final class OnlineSoftmax {
+    private static final VectorSpecies<Float> S = Simd.F;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private OnlineSoftmax() {
     }
@@ -45,10 +53,11 @@ final class OnlineSoftmax {
             return;
         }
         // s - m' over [0, lim), zeros over [lim, n), then exp in place (the kernels' vector exp)
-        FloatVector mv = FloatVector.broadcast(Simd.F, m);
+        FloatVector mv = FloatVector.broadcast(S, m);
         int c = 0;
-        for (int bound = Simd.F.loopBound(lim); c < bound; c += Simd.LANES) {
-            load(s, base, c).sub(mv).intoMemorySegment(s, base + (long) c * Float.BYTES, ByteOrder.nativeOrder());
+        for (int bound = S.loopBound(lim); c < bound; c += Simd.LANES) {
+            long at = base + (long) c * Float.BYTES;
+            fromMemorySegment(S, s, at, ORDER).sub(mv).intoMemorySegment(s, at, ORDER);
         }
         for (; c < lim; c++) {
             s.setAtIndex(F, off + c, s.getAtIndex(F, off + c) - m);
@@ -67,15 +76,17 @@ final class OnlineSoftmax {
      * through the exp instead). Compare-and-blend, two accumulators to cover its latency.
      */
     private static float rowMax(MemorySegment s, long base, int n) {
-        FloatVector m0 = FloatVector.broadcast(Simd.F, Float.NEGATIVE_INFINITY), m1 = m0;
+        FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), m1 = m0;
         int c = 0;
         for (int bound = n - 2 * Simd.LANES; c <= bound; c += 2 * Simd.LANES) {
-            FloatVector x0 = load(s, base, c), x1 = load(s, base, c + Simd.LANES);
+            long at = base + (long) c * Float.BYTES;
+            FloatVector x0 = fromMemorySegment(S, s, at, ORDER);
+            FloatVector x1 = fromMemorySegment(S, s, at + (long) Simd.LANES * Float.BYTES, ORDER);
             m0 = m0.blend(x0, m0.compare(VectorOperators.LT, x0));
             m1 = m1.blend(x1, m1.compare(VectorOperators.LT, x1));
         }
-        for (int bound = Simd.F.loopBound(n); c < bound; c += Simd.LANES) {
-            FloatVector x = load(s, base, c);
+        for (int bound = S.loopBound(n); c < bound; c += Simd.LANES) {
+            FloatVector x = fromMemorySegment(S, s, base + (long) c * Float.BYTES, ORDER);
             m0 = m0.blend(x, m0.compare(VectorOperators.LT, x));
         }
         float m = m0.blend(m1, m0.compare(VectorOperators.LT, m1)).reduceLanes(VectorOperators.MAX);
@@ -92,10 +103,10 @@ final class OnlineSoftmax {
      * between interpreted and compiled code, and the result must not depend on which ran.
      */
     private static float rowSum(MemorySegment s, long base, int n, float[] lanes) {
-        FloatVector acc = FloatVector.zero(Simd.F);
+        FloatVector acc = FloatVector.zero(S);
         int c = 0;
-        for (int bound = Simd.F.loopBound(n); c < bound; c += Simd.LANES) {
-            acc = acc.add(load(s, base, c));
+        for (int bound = S.loopBound(n); c < bound; c += Simd.LANES) {
+            acc = acc.add(fromMemorySegment(S, s, base + (long) c * Float.BYTES, ORDER));
         }
         acc.intoArray(lanes, 0);
         float total = 0f;
@@ -112,9 +123,5 @@ final class OnlineSoftmax {
         for (int c = from; c < to; c++) {
             s.set(F, base + (long) c * Float.BYTES, value);
         }
-    }
-
-    private static FloatVector load(MemorySegment s, long base, int c) {
-        return FloatVector.fromMemorySegment(Simd.F, s, base + (long) c * Float.BYTES, ByteOrder.nativeOrder());
     }
 }

@@ -66,12 +66,10 @@ final class Operands {
         checkTensor("key", key);
         checkTensor("value", value);
         checkTensor("context", context);
-        for (Tensor t : new Tensor[] {key, value, context}) {
-            if (t.rank() != rank) {
-                throw new IllegalArgumentException("query, key, value and context must have the same rank (3: (B, T, d), "
-                        + "4: (B, H, T, d)), got query " + shape(query) + ", key " + shape(key) + ", value " + shape(value)
-                        + ", context " + shape(context));
-            }
+        if (key.rank() != rank || value.rank() != rank || context.rank() != rank) {
+            throw new IllegalArgumentException("query, key, value and context must have the same rank (3: (B, T, d), "
+                    + "4: (B, H, T, d)), got query " + shape(query) + ", key " + shape(key) + ", value " + shape(value)
+                    + ", context " + shape(context));
         }
         batch = (int) query.dim(0);
         if (key.dim(0) != batch || value.dim(0) != batch) {
@@ -93,17 +91,17 @@ final class Operands {
             throw new IllegalArgumentException("key and value must have the same number of positions, got key "
                     + shape(key) + " and value " + shape(value));
         }
-        score.checkDims(dq, dk, shape(query), shape(key));
-        long[] expected = rank == 4 ? new long[] {batch, heads, tq, dv} : new long[] {batch, tq, dv};
-        if (!Arrays.equals(context.shape(), expected)) {
-            throw new IllegalArgumentException("context has shape " + shape(context) + ", expected " + Arrays.toString(expected)
+        score.checkDims(dq, dk, query, key);
+        if (rank == 4 ? !Shapes.is(context, batch, heads, tq, dv) : !Shapes.is(context, batch, tq, dv)) {
+            throw new IllegalArgumentException("context has shape " + shape(context) + ", expected "
+                    + (rank == 4 ? Shapes.of(batch, heads, tq, dv) : Shapes.of(batch, tq, dv))
                     + " for query " + shape(query) + " and value " + shape(value));
         }
         if (weights != null) {
             checkTensor("weights", weights);
-            long[] ew = rank == 4 ? new long[] {batch, heads, tq, tk} : new long[] {batch, tq, tk};
-            if (!Arrays.equals(weights.shape(), ew)) {
-                throw new IllegalArgumentException("weights has shape " + shape(weights) + ", expected " + Arrays.toString(ew)
+            if (rank == 4 ? !Shapes.is(weights, batch, heads, tq, tk) : !Shapes.is(weights, batch, tq, tk)) {
+                throw new IllegalArgumentException("weights has shape " + shape(weights) + ", expected "
+                        + (rank == 4 ? Shapes.of(batch, heads, tq, tk) : Shapes.of(batch, tq, tk))
                         + " for query " + shape(query) + " and key " + shape(key));
             }
         }
@@ -150,10 +148,10 @@ final class Operands {
             throw new IllegalArgumentException("scores need query (B, Tq, dq) and key (B, Tk, dk), got query "
                     + shape(query) + " and key " + shape(key));
         }
-        score.checkDims((int) query.dim(2), (int) key.dim(2), shape(query), shape(key));
-        long[] expected = {query.dim(0), query.dim(1), key.dim(1)};
-        if (!Arrays.equals(scores.shape(), expected)) {
-            throw new IllegalArgumentException("out has shape " + shape(scores) + ", expected " + Arrays.toString(expected));
+        score.checkDims((int) query.dim(2), (int) key.dim(2), query, key);
+        if (!Shapes.is(scores, query.dim(0), query.dim(1), key.dim(1))) {
+            throw new IllegalArgumentException("out has shape " + shape(scores) + ", expected "
+                    + Shapes.of(query.dim(0), query.dim(1), key.dim(1)));
         }
         batch = (int) query.dim(0);
         heads = 1;
@@ -225,6 +223,60 @@ final class Operands {
         oB = tq * e;
         oH = d;
         oT = e;
+        w = null;
+    }
+
+    /**
+     * Checks and takes a decoding call: {@code query (B, H, nq, dk)} against the first
+     * {@code length} positions of a cache laid out {@code (B, Hkv, capacity, d)}, context
+     * {@code (B, H, nq, dv)}.
+     *
+     * @throws IllegalArgumentException naming the argument and the shapes
+     */
+    void setCached(Tensor query, Tensor context, int cacheBatch, int cacheHeads, int length, int capacity, int keyDim,
+                   int valueDim, MemorySegment keys, MemorySegment values, AttentionMask causal) {
+        checkTensor("query", query);
+        checkTensor("context", context);
+        int nq = (int) query.dim(-2);
+        if (query.rank() != 4 || query.dim(0) != cacheBatch || query.dim(1) % cacheHeads != 0 || query.dim(3) != keyDim
+                || nq > length) {
+            throw new IllegalArgumentException("query must be (" + cacheBatch + ", H, nq, " + keyDim + ") with H a multiple of "
+                    + cacheHeads + " and nq <= " + length + ", got " + shape(query) + " for a cache of " + length
+                    + " positions, batch " + cacheBatch + ", " + cacheHeads + " kv heads, dk " + keyDim + ", dv " + valueDim);
+        }
+        if (!Shapes.is(context, cacheBatch, query.dim(1), nq, valueDim)) {
+            throw new IllegalArgumentException("context has shape " + shape(context) + ", expected "
+                    + Shapes.of(cacheBatch, query.dim(1), nq, valueDim) + " for query " + shape(query));
+        }
+        batch = cacheBatch;
+        heads = (int) query.dim(1);
+        kvHeads = cacheHeads;
+        tq = nq;
+        tk = length;
+        dq = keyDim;
+        dk = keyDim;
+        dv = valueDim;
+        mask = causal;
+        q = query.segment();
+        qOff = query.offset();
+        qB = query.stride(0);
+        qH = query.stride(1);
+        qT = query.stride(2);
+        k = keys;
+        kOff = 0;
+        kB = (long) cacheHeads * capacity * keyDim;
+        kH = (long) capacity * keyDim;
+        kT = keyDim;
+        v = values;
+        vOff = 0;
+        vB = (long) cacheHeads * capacity * valueDim;
+        vH = (long) capacity * valueDim;
+        vT = valueDim;
+        out = context.segment();
+        oOff = context.offset();
+        oB = context.stride(0);
+        oH = context.stride(1);
+        oT = context.stride(2);
         w = null;
     }
 

@@ -111,7 +111,7 @@ public abstract sealed class ScoreFunction implements AutoCloseable
      *
      * @throws IllegalArgumentException naming both shapes when they do not
      */
-    abstract void checkDims(int dq, int dk, String queryShape, String keyShape);
+    abstract void checkDims(int dq, int dk, Tensor query, Tensor key);
 
     /** Floats of scratch {@link #scores(Kernels, HeadTask, MemorySegment, long, long, MemorySegment, long)} needs. */
     abstract long scratchFloats(int tq, int tk, int dq, int dk);

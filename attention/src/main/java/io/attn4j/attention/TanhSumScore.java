@@ -46,10 +46,10 @@ final class TanhSumScore extends ScoreFunction {
     }
 
     @Override
-    void checkDims(int dq, int dk, String queryShape, String keyShape) {
+    void checkDims(int dq, int dk, Tensor query, Tensor key) {
         if (dq != dk || (dim >= 0 && dq != dim)) {
             throw new IllegalArgumentException(name() + " scores need query and key feature sizes equal"
-                    + (dim >= 0 ? " to the scale's " + dim : "") + ", got query " + queryShape + " and key " + keyShape);
+                    + (dim >= 0 ? " to the scale's " + dim : "") + ", got query " + Shapes.of(query) + " and key " + Shapes.of(key));
         }
     }
 

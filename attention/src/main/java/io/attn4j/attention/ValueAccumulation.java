@@ -1,10 +1,14 @@
 package io.attn4j.attention;
 
+import static jdk.incubator.vector.FloatVector.broadcast;
+import static jdk.incubator.vector.FloatVector.fromMemorySegment;
+
 import io.attn4j.engine.kernel.Simd;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The P V step of the fused attention: for each row {@code r} of a tile,
@@ -18,13 +22,19 @@ import jdk.incubator.vector.FloatVector;
  * then scalars. Keys whose p is zero in every row of a group are skipped, so a value row that no
  * row of the group attends to is never read (masked keys may hold NaN).
  *
+ * <p>Vectors are created and consumed inside each method, never passed to or returned from a
+ * helper: a vector crossing a call the JIT does not inline is boxed on the heap.
+ *
  * <p>Error: each output is an FMA chain over n terms, {@code n * eps * sum_c |p_c v_c|}, plus
  * one rounding for the rescale. The sum runs in key order, the same for any split of the rows.
  */
 final class ValueAccumulation {
+    private static final VectorSpecies<Float> S = Simd.F;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final int L = Simd.LANES;
+    /** Bytes of one vector. */
+    private static final long VB = (long) L * Float.BYTES;
 
     private ValueAccumulation() {
     }
@@ -53,11 +63,15 @@ final class ValueAccumulation {
         long o0 = oOff * 4, o1 = (oOff + ldo) * 4, o2 = (oOff + 2 * ldo) * 4, o3 = (oOff + 3 * ldo) * 4;
         int col = 0;
         for (; col + 2 * L <= dv; col += 2 * L) {
-            long cb = (long) col * 4, cb2 = cb + (long) L * 4;
-            FloatVector x00 = load(o, o0 + cb).mul(a0), x01 = load(o, o0 + cb2).mul(a0);
-            FloatVector x10 = load(o, o1 + cb).mul(a1), x11 = load(o, o1 + cb2).mul(a1);
-            FloatVector x20 = load(o, o2 + cb).mul(a2), x21 = load(o, o2 + cb2).mul(a2);
-            FloatVector x30 = load(o, o3 + cb).mul(a3), x31 = load(o, o3 + cb2).mul(a3);
+            long cb = (long) col * 4;
+            FloatVector x00 = fromMemorySegment(S, o, o0 + cb, ORDER).mul(a0);
+            FloatVector x01 = fromMemorySegment(S, o, o0 + cb + VB, ORDER).mul(a0);
+            FloatVector x10 = fromMemorySegment(S, o, o1 + cb, ORDER).mul(a1);
+            FloatVector x11 = fromMemorySegment(S, o, o1 + cb + VB, ORDER).mul(a1);
+            FloatVector x20 = fromMemorySegment(S, o, o2 + cb, ORDER).mul(a2);
+            FloatVector x21 = fromMemorySegment(S, o, o2 + cb + VB, ORDER).mul(a2);
+            FloatVector x30 = fromMemorySegment(S, o, o3 + cb, ORDER).mul(a3);
+            FloatVector x31 = fromMemorySegment(S, o, o3 + cb + VB, ORDER).mul(a3);
             for (int c = 0; c < n; c++) {
                 float q0 = p.getAtIndex(F, p0 + c), q1 = p.getAtIndex(F, p1 + c);
                 float q2 = p.getAtIndex(F, p2 + c), q3 = p.getAtIndex(F, p3 + c);
@@ -65,8 +79,8 @@ final class ValueAccumulation {
                     continue;
                 }
                 long vb = (vOff + c * ldv) * 4 + cb;
-                FloatVector v0 = load(v, vb), v1 = load(v, vb + (long) L * 4);
-                FloatVector b0 = bcast(q0), b1 = bcast(q1), b2 = bcast(q2), b3 = bcast(q3);
+                FloatVector v0 = fromMemorySegment(S, v, vb, ORDER), v1 = fromMemorySegment(S, v, vb + VB, ORDER);
+                FloatVector b0 = broadcast(S, q0), b1 = broadcast(S, q1), b2 = broadcast(S, q2), b3 = broadcast(S, q3);
                 x00 = v0.fma(b0, x00);
                 x01 = v1.fma(b0, x01);
                 x10 = v0.fma(b1, x10);
@@ -76,35 +90,37 @@ final class ValueAccumulation {
                 x30 = v0.fma(b3, x30);
                 x31 = v1.fma(b3, x31);
             }
-            store(x00, o, o0 + cb);
-            store(x01, o, o0 + cb2);
-            store(x10, o, o1 + cb);
-            store(x11, o, o1 + cb2);
-            store(x20, o, o2 + cb);
-            store(x21, o, o2 + cb2);
-            store(x30, o, o3 + cb);
-            store(x31, o, o3 + cb2);
+            x00.intoMemorySegment(o, o0 + cb, ORDER);
+            x01.intoMemorySegment(o, o0 + cb + VB, ORDER);
+            x10.intoMemorySegment(o, o1 + cb, ORDER);
+            x11.intoMemorySegment(o, o1 + cb + VB, ORDER);
+            x20.intoMemorySegment(o, o2 + cb, ORDER);
+            x21.intoMemorySegment(o, o2 + cb + VB, ORDER);
+            x30.intoMemorySegment(o, o3 + cb, ORDER);
+            x31.intoMemorySegment(o, o3 + cb + VB, ORDER);
         }
         for (; col + L <= dv; col += L) {
             long cb = (long) col * 4;
-            FloatVector x0 = load(o, o0 + cb).mul(a0), x1 = load(o, o1 + cb).mul(a1);
-            FloatVector x2 = load(o, o2 + cb).mul(a2), x3 = load(o, o3 + cb).mul(a3);
+            FloatVector x0 = fromMemorySegment(S, o, o0 + cb, ORDER).mul(a0);
+            FloatVector x1 = fromMemorySegment(S, o, o1 + cb, ORDER).mul(a1);
+            FloatVector x2 = fromMemorySegment(S, o, o2 + cb, ORDER).mul(a2);
+            FloatVector x3 = fromMemorySegment(S, o, o3 + cb, ORDER).mul(a3);
             for (int c = 0; c < n; c++) {
                 float q0 = p.getAtIndex(F, p0 + c), q1 = p.getAtIndex(F, p1 + c);
                 float q2 = p.getAtIndex(F, p2 + c), q3 = p.getAtIndex(F, p3 + c);
                 if (q0 == 0f && q1 == 0f && q2 == 0f && q3 == 0f) {
                     continue;
                 }
-                FloatVector v0 = load(v, (vOff + c * ldv) * 4 + cb);
-                x0 = v0.fma(bcast(q0), x0);
-                x1 = v0.fma(bcast(q1), x1);
-                x2 = v0.fma(bcast(q2), x2);
-                x3 = v0.fma(bcast(q3), x3);
+                FloatVector v0 = fromMemorySegment(S, v, (vOff + c * ldv) * 4 + cb, ORDER);
+                x0 = v0.fma(broadcast(S, q0), x0);
+                x1 = v0.fma(broadcast(S, q1), x1);
+                x2 = v0.fma(broadcast(S, q2), x2);
+                x3 = v0.fma(broadcast(S, q3), x3);
             }
-            store(x0, o, o0 + cb);
-            store(x1, o, o1 + cb);
-            store(x2, o, o2 + cb);
-            store(x3, o, o3 + cb);
+            x0.intoMemorySegment(o, o0 + cb, ORDER);
+            x1.intoMemorySegment(o, o1 + cb, ORDER);
+            x2.intoMemorySegment(o, o2 + cb, ORDER);
+            x3.intoMemorySegment(o, o3 + cb, ORDER);
         }
         if (col < dv) {
             scalarColumns(n, col, dv, a0, p, p0, v, vOff, ldv, o, oOff);
@@ -119,36 +135,38 @@ final class ValueAccumulation {
         long ob = oOff * 4;
         int col = 0;
         for (; col + 4 * L <= dv; col += 4 * L) {
-            long cb = (long) col * 4, step = (long) L * 4;
-            FloatVector x0 = load(o, ob + cb).mul(a), x1 = load(o, ob + cb + step).mul(a);
-            FloatVector x2 = load(o, ob + cb + 2 * step).mul(a), x3 = load(o, ob + cb + 3 * step).mul(a);
+            long cb = ob + (long) col * 4;
+            FloatVector x0 = fromMemorySegment(S, o, cb, ORDER).mul(a);
+            FloatVector x1 = fromMemorySegment(S, o, cb + VB, ORDER).mul(a);
+            FloatVector x2 = fromMemorySegment(S, o, cb + 2 * VB, ORDER).mul(a);
+            FloatVector x3 = fromMemorySegment(S, o, cb + 3 * VB, ORDER).mul(a);
             for (int c = 0; c < n; c++) {
                 float q = p.getAtIndex(F, pOff + c);
                 if (q == 0f) {
                     continue;
                 }
-                long vb = (vOff + c * ldv) * 4 + cb;
-                FloatVector b = bcast(q);
-                x0 = load(v, vb).fma(b, x0);
-                x1 = load(v, vb + step).fma(b, x1);
-                x2 = load(v, vb + 2 * step).fma(b, x2);
-                x3 = load(v, vb + 3 * step).fma(b, x3);
+                long vb = (vOff + c * ldv + col) * 4;
+                FloatVector b = broadcast(S, q);
+                x0 = fromMemorySegment(S, v, vb, ORDER).fma(b, x0);
+                x1 = fromMemorySegment(S, v, vb + VB, ORDER).fma(b, x1);
+                x2 = fromMemorySegment(S, v, vb + 2 * VB, ORDER).fma(b, x2);
+                x3 = fromMemorySegment(S, v, vb + 3 * VB, ORDER).fma(b, x3);
             }
-            store(x0, o, ob + cb);
-            store(x1, o, ob + cb + step);
-            store(x2, o, ob + cb + 2 * step);
-            store(x3, o, ob + cb + 3 * step);
+            x0.intoMemorySegment(o, cb, ORDER);
+            x1.intoMemorySegment(o, cb + VB, ORDER);
+            x2.intoMemorySegment(o, cb + 2 * VB, ORDER);
+            x3.intoMemorySegment(o, cb + 3 * VB, ORDER);
         }
         for (; col + L <= dv; col += L) {
-            long cb = (long) col * 4;
-            FloatVector x = load(o, ob + cb).mul(a);
+            long cb = ob + (long) col * 4;
+            FloatVector x = fromMemorySegment(S, o, cb, ORDER).mul(a);
             for (int c = 0; c < n; c++) {
                 float q = p.getAtIndex(F, pOff + c);
                 if (q != 0f) {
-                    x = load(v, (vOff + c * ldv) * 4 + cb).fma(bcast(q), x);
+                    x = fromMemorySegment(S, v, (vOff + c * ldv + col) * 4, ORDER).fma(broadcast(S, q), x);
                 }
             }
-            store(x, o, ob + cb);
+            x.intoMemorySegment(o, cb, ORDER);
         }
         scalarColumns(n, col, dv, a, p, pOff, v, vOff, ldv, o, oOff);
     }
@@ -166,17 +184,5 @@ final class ValueAccumulation {
             }
             o.setAtIndex(F, oOff + col, x);
         }
-    }
-
-    private static FloatVector load(MemorySegment s, long byteOffset) {
-        return FloatVector.fromMemorySegment(Simd.F, s, byteOffset, ORDER);
-    }
-
-    private static FloatVector bcast(float x) {
-        return FloatVector.broadcast(Simd.F, x);
-    }
-
-    private static void store(FloatVector x, MemorySegment s, long byteOffset) {
-        x.intoMemorySegment(s, byteOffset, ORDER);
     }
 }

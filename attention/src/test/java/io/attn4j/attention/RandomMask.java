@@ -35,6 +35,14 @@ final class RandomMask {
         return new RandomMask(batch, heads, tq, tk);
     }
 
+    /** Causal only (aligned to the end). */
+    static RandomMask causal(int batch, int heads, int tq, int tk) {
+        RandomMask r = new RandomMask(batch, heads, tq, tk);
+        r.causal = true;
+        r.mask = r.mask.withCausal();
+        return r;
+    }
+
     /** Key lengths only. */
     static RandomMask lengths(int batch, int heads, int tq, int tk, int... lengths) {
         RandomMask r = new RandomMask(batch, heads, tq, tk);
