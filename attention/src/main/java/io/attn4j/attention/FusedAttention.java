@@ -60,7 +60,7 @@ final class FusedAttention implements Workers.Body {
         this.kernels = KernelProvider.kernels();
         this.op = op;
         this.scale = scale;
-        bk = TileBlocking.keyBlock(op.dv);
+        bk = TileBlocking.keyBlock(op.dv, op.tq);
         bq = TileBlocking.queryBlock(op.dq, op.dv, bk);
         queryBlocks = (op.tq + bq - 1) / bq;
         chunkKeys = TileBlocking.splitKeys(bk);
@@ -124,9 +124,14 @@ final class FusedAttention implements Workers.Body {
         }
         int count = rows - first;
         long tile = tileOff + (long) first * bk;
-        // S [count, n] = scale * Q [i0 + first .., d] K [j0 .., d]^T
-        kernels.gemm(Transpose.NO, Transpose.YES, count, n, t.dk, scale, t.q, t.qOff + (i0 + first) * t.ldq, t.ldq,
-                t.k, t.kOff + j0 * t.ldk, t.ldk, 0f, mem, tile, bk);
+        // S [count, n] = scale * Q [i0 + first .., d] K [j0 .., d]^T: direct dots for a few rows, else the GEMM
+        if (count <= KeyScores.MAX_ROWS) {
+            KeyScores.scores(count, n, t.dk, scale, t.q, t.qOff + (i0 + first) * t.ldq, t.ldq, t.k, t.kOff + j0 * t.ldk, t.ldk,
+                    mem, tile, bk, slot.lanes);
+        } else {
+            kernels.gemm(Transpose.NO, Transpose.YES, count, n, t.dk, scale, t.q, t.qOff + (i0 + first) * t.ldq, t.ldq,
+                    t.k, t.kOff + j0 * t.ldk, t.ldk, 0f, mem, tile, bk);
+        }
         for (int r = first; r < rows; r++) {
             int i = i0 + r;
             int lim = Math.min(n, m.rowLimit(i) - j0);

@@ -110,8 +110,8 @@ final class OnlineSoftmax {
         }
         acc.intoArray(lanes, 0);
         float total = 0f;
-        for (float x : lanes) {
-            total += x;
+        for (int i = 0; i < Simd.LANES; i++) {
+            total += lanes[i];
         }
         for (; c < n; c++) {
             total += s.get(F, base + (long) c * Float.BYTES);

@@ -17,8 +17,8 @@ final class Slot {
     float[] rowMax = new float[0];
     float[] rowSum = new float[0];
     float[] rowScale = new float[0];
-    /** One vector's lanes, for reductions in a fixed order. */
-    final float[] lanes = new float[io.attn4j.engine.kernel.Simd.LANES];
+    /** Four vectors' lanes, for reductions in a fixed order. */
+    final float[] lanes = new float[4 * io.attn4j.engine.kernel.Simd.LANES];
 
     private SoftmaxMask rowMask;
     private long rowMaskEx;

@@ -10,7 +10,9 @@ package io.attn4j.attention;
  *       runs, next to the P rows and the accumulators being used: half of L1,
  *       {@code 4 * BK * dv <= 16 KiB}, so {@code BK = 4096 / dv} rounded down to a multiple of 32
  *       (whole GEMM micro-tiles of {@code 2 * LANES} columns at every width), within [32, 512]:
- *       64 for {@code dv = 64}, 32 for {@code dv = 128}.</li>
+ *       64 for {@code dv = 64}, 32 for {@code dv = 128}. With at most {@link KeyScores#MAX_ROWS}
+ *       queries (decoding), each value row is used once per block anyway, so the block is
+ *       the largest, 512 keys, to spend less per block on calls and rescaling.</li>
  *   <li><b>Queries per block, {@code BQ}.</b> The query block {@code Q [BQ, d]}, its output
  *       accumulators {@code O [BQ, dv]} and the score tile {@code S [BQ, BK]} are reused by
  *       every key block, so they stay in L2 with the streaming K and V blocks, in half of it:
@@ -32,16 +34,21 @@ final class TileBlocking {
     static final int L2_BYTES = 1024 * 1024;
     /** The GEMM's MC: rows of one packed A block. */
     static final int MAX_QUERY_BLOCK = 96;
+    /** Largest key block. */
+    static final int MAX_KEY_BLOCK = 512;
     /** Smallest chunk of keys split off as a work item. */
     static final int MIN_SPLIT_KEYS = 1024;
 
     private TileBlocking() {
     }
 
-    /** Keys per block for values of {@code dv} features. */
-    static int keyBlock(int dv) {
+    /** Keys per block for values of {@code dv} features and {@code tq} queries. */
+    static int keyBlock(int dv, int tq) {
+        if (tq <= KeyScores.MAX_ROWS) {
+            return MAX_KEY_BLOCK;
+        }
         int bk = L1_BYTES / 2 / Float.BYTES / Math.max(dv, 1);
-        return Math.clamp(bk / 32 * 32, 32, 512);
+        return Math.clamp(bk / 32 * 32, 32, MAX_KEY_BLOCK);
     }
 
     /** Queries per block for {@code d} query features, {@code dv} value features and key blocks of {@code bk}. */

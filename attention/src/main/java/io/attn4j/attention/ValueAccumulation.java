@@ -18,8 +18,9 @@ import jdk.incubator.vector.VectorSpecies;
  * Register-blocked: four rows by two vectors of columns (8 accumulators, 2 value loads and 4
  * broadcasts per key: the 16 registers of AVX2 hold them with room, and 8 independent FMA chains
  * cover the FMA latency), loaded from O once, rescaled by alpha, updated over all n keys, stored
- * once. Leftover rows go one at a time with four vectors of columns; leftover columns one vector,
- * then scalars. Keys whose p is zero in every row of a group are skipped, so a value row that no
+ * once. Leftover rows (and decoding's single row) go one at a time with eight vectors of columns
+ * (eight accumulators, one load each per key: a 128-wide head at 512 bits in one pass over V), then
+ * two; leftover columns one vector, then scalars. Keys whose p is zero in every row of a group are skipped, so a value row that no
  * row of the group attends to is never read (masked keys may hold NaN).
  *
  * <p>Vectors are created and consumed inside each method, never passed to or returned from a
@@ -134,12 +135,17 @@ final class ValueAccumulation {
                                MemorySegment o, long oOff) {
         long ob = oOff * 4;
         int col = 0;
-        for (; col + 4 * L <= dv; col += 4 * L) {
+        // eight vectors of columns (a whole head of 128 at 512 bits): each value row read in one pass
+        for (; col + 8 * L <= dv; col += 8 * L) {
             long cb = ob + (long) col * 4;
             FloatVector x0 = fromMemorySegment(S, o, cb, ORDER).mul(a);
             FloatVector x1 = fromMemorySegment(S, o, cb + VB, ORDER).mul(a);
             FloatVector x2 = fromMemorySegment(S, o, cb + 2 * VB, ORDER).mul(a);
             FloatVector x3 = fromMemorySegment(S, o, cb + 3 * VB, ORDER).mul(a);
+            FloatVector x4 = fromMemorySegment(S, o, cb + 4 * VB, ORDER).mul(a);
+            FloatVector x5 = fromMemorySegment(S, o, cb + 5 * VB, ORDER).mul(a);
+            FloatVector x6 = fromMemorySegment(S, o, cb + 6 * VB, ORDER).mul(a);
+            FloatVector x7 = fromMemorySegment(S, o, cb + 7 * VB, ORDER).mul(a);
             for (int c = 0; c < n; c++) {
                 float q = p.getAtIndex(F, pOff + c);
                 if (q == 0f) {
@@ -151,11 +157,36 @@ final class ValueAccumulation {
                 x1 = fromMemorySegment(S, v, vb + VB, ORDER).fma(b, x1);
                 x2 = fromMemorySegment(S, v, vb + 2 * VB, ORDER).fma(b, x2);
                 x3 = fromMemorySegment(S, v, vb + 3 * VB, ORDER).fma(b, x3);
+                x4 = fromMemorySegment(S, v, vb + 4 * VB, ORDER).fma(b, x4);
+                x5 = fromMemorySegment(S, v, vb + 5 * VB, ORDER).fma(b, x5);
+                x6 = fromMemorySegment(S, v, vb + 6 * VB, ORDER).fma(b, x6);
+                x7 = fromMemorySegment(S, v, vb + 7 * VB, ORDER).fma(b, x7);
             }
             x0.intoMemorySegment(o, cb, ORDER);
             x1.intoMemorySegment(o, cb + VB, ORDER);
             x2.intoMemorySegment(o, cb + 2 * VB, ORDER);
             x3.intoMemorySegment(o, cb + 3 * VB, ORDER);
+            x4.intoMemorySegment(o, cb + 4 * VB, ORDER);
+            x5.intoMemorySegment(o, cb + 5 * VB, ORDER);
+            x6.intoMemorySegment(o, cb + 6 * VB, ORDER);
+            x7.intoMemorySegment(o, cb + 7 * VB, ORDER);
+        }
+        for (; col + 2 * L <= dv; col += 2 * L) {
+            long cb = ob + (long) col * 4;
+            FloatVector x0 = fromMemorySegment(S, o, cb, ORDER).mul(a);
+            FloatVector x1 = fromMemorySegment(S, o, cb + VB, ORDER).mul(a);
+            for (int c = 0; c < n; c++) {
+                float q = p.getAtIndex(F, pOff + c);
+                if (q == 0f) {
+                    continue;
+                }
+                long vb = (vOff + c * ldv + col) * 4;
+                FloatVector b = broadcast(S, q);
+                x0 = fromMemorySegment(S, v, vb, ORDER).fma(b, x0);
+                x1 = fromMemorySegment(S, v, vb + VB, ORDER).fma(b, x1);
+            }
+            x0.intoMemorySegment(o, cb, ORDER);
+            x1.intoMemorySegment(o, cb + VB, ORDER);
         }
         for (; col + L <= dv; col += L) {
             long cb = ob + (long) col * 4;
