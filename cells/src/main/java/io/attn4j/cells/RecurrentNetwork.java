@@ -100,7 +100,7 @@ public final class RecurrentNetwork implements AutoCloseable {
     /**
      * Runs the network over a batch.
      *
-     * @param ws a workspace of this network, large enough for the batch and sequence length
+     * @param ws a workspace made for this network's spec, large enough for the batch and sequence length
      * @param x input {@code (batch, seq, inputSize)}, F32, contiguous; steps at or past a
      *          sequence's length do not influence any result (they may hold garbage)
      * @param lengths null (every sequence has {@code seq} steps) or {@code batch} lengths in
@@ -220,8 +220,9 @@ public final class RecurrentNetwork implements AutoCloseable {
     }
 
     private int checkInput(RecurrentWorkspace ws, Tensor x) {
-        if (ws == null || ws.spec != spec) {
-            throw new IllegalArgumentException("workspace was not made by this network's newWorkspace");
+        if (ws == null || !ws.spec.equals(spec)) {
+            throw new IllegalArgumentException("workspace was made for " + (ws == null ? "nothing" : ws.spec)
+                    + ", not for this network's " + spec);
         }
         if (!ws.isAlive()) {
             throw new IllegalStateException("workspace is closed");
