@@ -5,7 +5,7 @@ import io.attn4j.engine.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Random;
+import java.util.random.RandomGenerator;
 
 /** A random network (PyTorch-form weights, in both the engine's tensors and the reference's arrays) and input. */
 final class Case {
@@ -29,7 +29,7 @@ final class Case {
     }
 
     /** Weights uniform in +-1/sqrt(H) as PyTorch initializes them; inputs and states uniform in +-1. */
-    static Case random(RecurrentSpec spec, int batch, int seq, Random rnd, Arena arena, boolean initialState) {
+    static Case random(RecurrentSpec spec, int batch, int seq, RandomGenerator rnd, Arena arena, boolean initialState) {
         int dirs = spec.directions(), h = spec.hiddenSize(), gh = spec.gateRows();
         float k = (float) (1 / Math.sqrt(h));
         ReferenceRecurrent.Weights[] ref = new ReferenceRecurrent.Weights[spec.numLayers() * dirs];
@@ -58,8 +58,20 @@ final class Case {
 
     /** Runs the network on this case's input (or {@code xOverride}) with the given lengths. */
     RecurrentPropertiesTest.Outputs run(Arena arena, int[] lengths, float[] xOverride) {
-        try (RecurrentNetwork net = RecurrentNetwork.fromPyTorch(spec, tensors, "");
-             RecurrentWorkspace ws = net.newWorkspace(batch, seq)) {
+        try (RecurrentNetwork net = RecurrentNetwork.fromPyTorch(spec, tensors, "")) {
+            return run(net, arena, lengths, xOverride);
+        }
+    }
+
+    /** Runs a network built from {@link #tensors} as Keras variables. */
+    RecurrentPropertiesTest.Outputs runKeras(Arena arena) {
+        try (RecurrentNetwork net = RecurrentNetwork.fromKeras(spec, tensors, "")) {
+            return run(net, arena, null, null);
+        }
+    }
+
+    private RecurrentPropertiesTest.Outputs run(RecurrentNetwork net, Arena arena, int[] lengths, float[] xOverride) {
+        try (RecurrentWorkspace ws = net.newWorkspace(batch, seq)) {
             long states = (long) spec.numLayers() * spec.directions();
             Tensor xt = Tensor.of(arena, xOverride == null ? x : xOverride, batch, seq, spec.inputSize());
             Tensor out = Tensor.allocate(arena, DType.F32, batch, seq, spec.outputSize());
@@ -113,7 +125,7 @@ final class Case {
         return a;
     }
 
-    private static float[] uniform(Random rnd, int n, float k) {
+    private static float[] uniform(RandomGenerator rnd, int n, float k) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
             v[i] = (2 * rnd.nextFloat() - 1) * k;

@@ -9,7 +9,7 @@ import io.attn4j.engine.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Random;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +30,7 @@ class RecurrentBadInputTest {
     @BeforeEach
     void setUp() {
         arena = Arena.ofConfined();
-        lstm = Case.random(LSTM, 2, 3, new Random(1), arena, false);
+        lstm = Case.random(LSTM, 2, 3, new SplittableRandom(1), arena, false);
         net = RecurrentNetwork.fromPyTorch(LSTM, lstm.tensors, "");
         ws = net.newWorkspace(2, 3);
         x = Tensor.of(arena, lstm.x, 2, 3, 5);
@@ -118,7 +118,7 @@ class RecurrentBadInputTest {
     @Test
     void cellStateForGruIsRejected() {
         RecurrentSpec gruSpec = new RecurrentSpec(CellType.GRU, 5, 4, 1, false);
-        Case gru = Case.random(gruSpec, 2, 3, new Random(2), arena, false);
+        Case gru = Case.random(gruSpec, 2, 3, new SplittableRandom(2), arena, false);
         try (RecurrentNetwork g = RecurrentNetwork.fromPyTorch(gruSpec, gru.tensors, "");
              RecurrentWorkspace gws = g.newWorkspace(2, 3)) {
             assertRejected(IllegalArgumentException.class, "cell state", () -> g.forward(gws, x, null, null, null, out, hN, cN));
@@ -134,7 +134,7 @@ class RecurrentBadInputTest {
     @Test
     void foreignOrClosedWorkspaceAndClosedNetwork() {
         RecurrentSpec otherSpec = new RecurrentSpec(CellType.LSTM, 5, 4, 1, true);
-        Case otherCase = Case.random(otherSpec, 2, 3, new Random(3), arena, false);
+        Case otherCase = Case.random(otherSpec, 2, 3, new SplittableRandom(3), arena, false);
         try (RecurrentNetwork other = RecurrentNetwork.fromPyTorch(otherSpec, otherCase.tensors, "");
              RecurrentWorkspace foreign = other.newWorkspace(2, 3)) {
             assertRejected(IllegalArgumentException.class, "workspace", () -> net.forward(foreign, x, null, null, null, out, hN, cN));
