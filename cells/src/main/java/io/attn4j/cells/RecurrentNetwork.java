@@ -59,7 +59,7 @@ public final class RecurrentNetwork implements AutoCloseable {
     public static RecurrentNetwork fromPyTorch(RecurrentSpec spec, Map<String, Tensor> tensors, String prefix, Kernels kernels) {
         Arena arena = Arena.ofShared();
         try {
-            return new RecurrentNetwork(spec, arena, WeightImport.pytorch(spec, tensors, prefix, arena), kernels);
+            return new RecurrentNetwork(spec, arena, WeightImport.pytorch(spec, tensors, prefix, arena, kernels), kernels);
         } catch (RuntimeException e) {
             arena.close();
             throw e;
@@ -80,7 +80,7 @@ public final class RecurrentNetwork implements AutoCloseable {
     public static RecurrentNetwork fromKeras(RecurrentSpec spec, Map<String, Tensor> tensors, String prefix, Kernels kernels) {
         Arena arena = Arena.ofShared();
         try {
-            return new RecurrentNetwork(spec, arena, WeightImport.keras(spec, tensors, prefix, arena), kernels);
+            return new RecurrentNetwork(spec, arena, WeightImport.keras(spec, tensors, prefix, arena, kernels), kernels);
         } catch (RuntimeException e) {
             arena.close();
             throw e;
@@ -159,8 +159,7 @@ public final class RecurrentNetwork implements AutoCloseable {
                               Tensor h0, Tensor c0, int stateIndex) {
         int hid = spec.hiddenSize(), gh = spec.gateRows(), inSize = w.inputSize, outSize = spec.outputSize();
         // proj: [batch*seq, G*H] = x [batch*seq, in] . W_ih^T
-        kernels.gemm(Transpose.NO, Transpose.YES, batch * seq, gh, inSize, 1f, in, inOff, inSize,
-                w.wIh, 0, inSize, 0f, ws.proj, 0, gh);
+        kernels.gemm(Transpose.NO, batch * seq, 1f, in, inOff, inSize, w.wIhT, 0f, ws.proj, 0, gh);
         loadState(ws.h, h0, stateIndex, batch);
         if (spec.cell().hasCellState()) {
             loadState(ws.c, c0, stateIndex, batch);
@@ -170,8 +169,7 @@ public final class RecurrentNetwork implements AutoCloseable {
             if (batch == 1) {
                 kernels.gemv(Transpose.NO, gh, hid, 1f, w.wHh, 0, hid, ws.h, 0, 0f, ws.rec, 0);
             } else {
-                kernels.gemm(Transpose.NO, Transpose.YES, batch, gh, hid, 1f, ws.h, 0, hid, w.wHh, 0, hid,
-                        0f, ws.rec, 0, gh);
+                kernels.gemm(Transpose.NO, batch, 1f, ws.h, 0, hid, w.wHhT, 0f, ws.rec, 0, gh);
             }
             for (int b = 0; b < batch; b++) {
                 if (step >= lens[b]) {

@@ -1,5 +1,6 @@
 package io.attn4j.cells;
 
+import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
 import java.lang.foreign.Arena;
@@ -18,7 +19,7 @@ final class WeightImport {
      * PyTorch {@code state_dict()} names: {@code prefix + "weight_ih_l" + l + suffix} etc., suffix
      * {@code "_reverse"} for direction 1. Result index: {@code layer * directions + direction}.
      */
-    static CellWeights[] pytorch(RecurrentSpec spec, Map<String, Tensor> tensors, String prefix, Arena arena) {
+    static CellWeights[] pytorch(RecurrentSpec spec, Map<String, Tensor> tensors, String prefix, Arena arena, Kernels kernels) {
         int d = spec.directions(), h = spec.hiddenSize(), gh = spec.gateRows();
         CellWeights[] out = new CellWeights[spec.numLayers() * d];
         for (int l = 0; l < spec.numLayers(); l++) {
@@ -29,7 +30,7 @@ final class WeightImport {
                 float[] wHh = read(tensors, prefix + "weight_hh" + suffix, gh, h);
                 float[] bIh = read(tensors, prefix + "bias_ih" + suffix, gh);
                 float[] bHh = read(tensors, prefix + "bias_hh" + suffix, gh);
-                out[l * d + dir] = CellWeights.of(spec.cell(), h, in, wIh, wHh, bIh, bHh, arena);
+                out[l * d + dir] = CellWeights.of(spec.cell(), h, in, wIh, wHh, bIh, bHh, arena, kernels);
             }
         }
         return out;
@@ -42,7 +43,7 @@ final class WeightImport {
      * {@code "backward."}. Gate blocks i,f,c,o (LSTM) and z,r,h (GRU) are reordered to PyTorch's.
      * A Keras layer is one layer: {@code spec.numLayers()} must be 1.
      */
-    static CellWeights[] keras(RecurrentSpec spec, Map<String, Tensor> tensors, String prefix, Arena arena) {
+    static CellWeights[] keras(RecurrentSpec spec, Map<String, Tensor> tensors, String prefix, Arena arena, Kernels kernels) {
         if (spec.numLayers() != 1) {
             throw new IllegalArgumentException("a Keras recurrent layer has one layer; got numLayers " + spec.numLayers());
         }
@@ -65,7 +66,7 @@ final class WeightImport {
             }
             float[] wIh = transposeBlocks(kernel, in, h, kerasBlockOf);
             float[] wHh = transposeBlocks(recurrent, h, h, kerasBlockOf);
-            out[dir] = CellWeights.of(spec.cell(), h, in, wIh, wHh, bIh, bHh, arena);
+            out[dir] = CellWeights.of(spec.cell(), h, in, wIh, wHh, bIh, bHh, arena, kernels);
         }
         return out;
     }
