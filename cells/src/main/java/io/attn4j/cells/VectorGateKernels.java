@@ -9,8 +9,16 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The gate kernels on the Vector API: whole vectors of hidden units, then the scalar reference
- * for the tail. The non-linearities are {@link VectorMath}'s, with its error bounds.
+ * The gate kernels on the Vector API, then the scalar reference for the tail of each row.
+ *
+ * <p>Each step of each sequence is one call, working in place on the step's recurrent-product
+ * row ({@code rec}, {@code G*H} floats, which stays in L1): first the gate activations
+ * {@code act(proj + rec + bias)} overwrite {@code rec}, one loop per non-linearity; then one loop
+ * updates the state from them. The loops are separate methods whose only arguments are segments
+ * and offsets, on purpose: C2 inlines a bounded amount of code into one compiled method, and a
+ * vector passed across a call that was not inlined is boxed on the heap. A body with five
+ * transcendental functions exceeds that budget; one per method does not, so the steady state
+ * allocates nothing. The non-linearities are {@link VectorMath}'s, with its error bounds.
  */
 final class VectorGateKernels implements GateKernels {
     private static final VectorSpecies<Float> S = Simd.F;
@@ -20,61 +28,116 @@ final class VectorGateKernels implements GateKernels {
         return FloatVector.fromMemorySegment(S, s, floatIndex * Float.BYTES, LE);
     }
 
-    /** proj + rec + bias at gate row {@code row}. */
-    private static FloatVector pre(MemorySegment proj, long projOff, MemorySegment rec, long recOff,
-                                   MemorySegment bias, int row) {
-        return load(proj, projOff + row).add(load(rec, recOff + row)).add(load(bias, row));
-    }
-
-    private static void store(FloatVector v, MemorySegment hState, long hAt, MemorySegment out, long outAt) {
-        v.intoMemorySegment(hState, hAt * Float.BYTES, LE);
-        if (out != null) {
-            v.intoMemorySegment(out, outAt * Float.BYTES, LE);
-        }
+    private static void store(FloatVector v, MemorySegment s, long floatIndex) {
+        v.intoMemorySegment(s, floatIndex * Float.BYTES, LE);
     }
 
     @Override
     public void rnn(boolean relu, int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff,
                     MemorySegment bias, MemorySegment hState, long hOff, MemorySegment out, long outOff) {
-        int j = 0;
-        for (int bound = S.loopBound(h); j < bound; j += S.length()) {
-            FloatVector a = pre(proj, projOff, rec, recOff, bias, j);
-            FloatVector v = relu ? a.lanewise(VectorOperators.MAX, 0f) : VectorMath.tanh(a);
-            store(v, hState, hOff + j, out, outOff + j);
+        int bound = S.loopBound(h);
+        if (relu) {
+            reluRows(bound, proj, projOff, rec, recOff, bias, 0);
+        } else {
+            tanhRows(bound, proj, projOff, rec, recOff, bias, 0);
         }
-        ScalarGateKernels.rnnRange(j, h, relu, proj, projOff, rec, recOff, bias, hState, hOff, out, outOff);
+        copyState(bound, rec, recOff, hState, hOff, out, outOff);
+        ScalarGateKernels.rnnRange(bound, h, relu, proj, projOff, rec, recOff, bias, hState, hOff, out, outOff);
     }
 
     @Override
     public void lstm(int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff, MemorySegment bias,
                      MemorySegment hState, long hOff, MemorySegment cState, long cOff, MemorySegment out, long outOff) {
-        int j = 0;
-        for (int bound = S.loopBound(h); j < bound; j += S.length()) {
-            FloatVector i = VectorMath.sigmoid(pre(proj, projOff, rec, recOff, bias, j));
-            FloatVector f = VectorMath.sigmoid(pre(proj, projOff, rec, recOff, bias, h + j));
-            FloatVector g = VectorMath.tanh(pre(proj, projOff, rec, recOff, bias, 2 * h + j));
-            FloatVector o = VectorMath.sigmoid(pre(proj, projOff, rec, recOff, bias, 3 * h + j));
-            // c = f*c + i*g; h = o*tanh(c)
-            FloatVector c = f.mul(load(cState, cOff + j)).add(i.mul(g));
-            c.intoMemorySegment(cState, (cOff + j) * Float.BYTES, LE);
-            store(o.mul(VectorMath.tanh(c)), hState, hOff + j, out, outOff + j);
-        }
-        ScalarGateKernels.lstmRange(j, h, h, proj, projOff, rec, recOff, bias, hState, hOff, cState, cOff, out, outOff);
+        int bound = S.loopBound(h);
+        // The scalar tail reads the raw pre-activations of rows [bound, h) of every gate, so it runs first.
+        ScalarGateKernels.lstmRange(bound, h, h, proj, projOff, rec, recOff, bias, hState, hOff, cState, cOff, out, outOff);
+        sigmoidRows(bound, proj, projOff, rec, recOff, bias, 0);      // i
+        sigmoidRows(bound, proj, projOff, rec, recOff, bias, h);      // f
+        tanhRows(bound, proj, projOff, rec, recOff, bias, 2 * h);     // g
+        sigmoidRows(bound, proj, projOff, rec, recOff, bias, 3 * h);  // o
+        lstmUpdate(bound, h, rec, recOff, hState, hOff, cState, cOff, out, outOff);
     }
 
     @Override
     public void gru(int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff, MemorySegment bias,
                     MemorySegment bHn, MemorySegment hState, long hOff, MemorySegment out, long outOff) {
-        int j = 0;
-        for (int bound = S.loopBound(h); j < bound; j += S.length()) {
-            FloatVector r = VectorMath.sigmoid(pre(proj, projOff, rec, recOff, bias, j));
-            FloatVector z = VectorMath.sigmoid(pre(proj, projOff, rec, recOff, bias, h + j));
-            // n = tanh(proj_n + b_in + r*(rec_n + b_hn)); h = (1-z)*n + z*h = n + z*(h - n)
+        int bound = S.loopBound(h);
+        ScalarGateKernels.gruRange(bound, h, h, proj, projOff, rec, recOff, bias, bHn, hState, hOff, out, outOff);
+        sigmoidRows(bound, proj, projOff, rec, recOff, bias, 0);  // r
+        sigmoidRows(bound, proj, projOff, rec, recOff, bias, h);  // z
+        gruUpdate(bound, h, proj, projOff, rec, recOff, bias, bHn, hState, hOff, out, outOff);
+    }
+
+    /** {@code rec[row + j] = sigmoid(proj[row + j] + rec[row + j] + bias[row + j])} for {@code j < bound}. */
+    private static void sigmoidRows(int bound, MemorySegment proj, long projOff, MemorySegment rec, long recOff,
+                                    MemorySegment bias, int row) {
+        for (int j = 0; j < bound; j += S.length()) {
+            int r = row + j;
+            store(VectorMath.sigmoid(load(proj, projOff + r).add(load(rec, recOff + r)).add(load(bias, r))), rec, recOff + r);
+        }
+    }
+
+    /** As {@link #sigmoidRows} with tanh. */
+    private static void tanhRows(int bound, MemorySegment proj, long projOff, MemorySegment rec, long recOff,
+                                 MemorySegment bias, int row) {
+        for (int j = 0; j < bound; j += S.length()) {
+            int r = row + j;
+            store(VectorMath.tanh(load(proj, projOff + r).add(load(rec, recOff + r)).add(load(bias, r))), rec, recOff + r);
+        }
+    }
+
+    /** As {@link #sigmoidRows} with relu. */
+    private static void reluRows(int bound, MemorySegment proj, long projOff, MemorySegment rec, long recOff,
+                                 MemorySegment bias, int row) {
+        for (int j = 0; j < bound; j += S.length()) {
+            int r = row + j;
+            FloatVector a = load(proj, projOff + r).add(load(rec, recOff + r)).add(load(bias, r));
+            store(a.lanewise(VectorOperators.MAX, 0f), rec, recOff + r);
+        }
+    }
+
+    /** h = rec[0, bound) into the state and the output. */
+    private static void copyState(int bound, MemorySegment rec, long recOff, MemorySegment hState, long hOff,
+                                  MemorySegment out, long outOff) {
+        for (int j = 0; j < bound; j += S.length()) {
+            FloatVector v = load(rec, recOff + j);
+            store(v, hState, hOff + j);
+            if (out != null) {
+                store(v, out, outOff + j);
+            }
+        }
+    }
+
+    /** From the activated gates i, f, g, o in rec: {@code c = f*c + i*g; h = o*tanh(c)}. */
+    private static void lstmUpdate(int bound, int h, MemorySegment rec, long recOff, MemorySegment hState, long hOff,
+                                   MemorySegment cState, long cOff, MemorySegment out, long outOff) {
+        for (int j = 0; j < bound; j += S.length()) {
+            FloatVector i = load(rec, recOff + j), f = load(rec, recOff + h + j);
+            FloatVector g = load(rec, recOff + 2 * h + j), o = load(rec, recOff + 3 * h + j);
+            FloatVector c = f.mul(load(cState, cOff + j)).add(i.mul(g));
+            store(c, cState, cOff + j);
+            FloatVector v = o.mul(VectorMath.tanh(c));
+            store(v, hState, hOff + j);
+            if (out != null) {
+                store(v, out, outOff + j);
+            }
+        }
+    }
+
+    /** From the activated gates r, z in rec: {@code n = tanh(proj_n + b_in + r*(rec_n + b_hn)); h = n + z*(h - n)}. */
+    private static void gruUpdate(int bound, int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff,
+                                  MemorySegment bias, MemorySegment bHn, MemorySegment hState, long hOff,
+                                  MemorySegment out, long outOff) {
+        for (int j = 0; j < bound; j += S.length()) {
+            FloatVector r = load(rec, recOff + j), z = load(rec, recOff + h + j);
             FloatVector recN = load(rec, recOff + 2 * h + j).add(load(bHn, j));
             FloatVector n = VectorMath.tanh(load(proj, projOff + 2 * h + j).add(load(bias, 2 * h + j)).add(r.mul(recN)));
-            FloatVector hPrev = load(hState, hOff + j);
-            store(n.add(z.mul(hPrev.sub(n))), hState, hOff + j, out, outOff + j);
+            // (1 - z)*n + z*h, written n + z*(h - n): one rounding fewer, the same function
+            FloatVector v = n.add(z.mul(load(hState, hOff + j).sub(n)));
+            store(v, hState, hOff + j);
+            if (out != null) {
+                store(v, out, outOff + j);
+            }
         }
-        ScalarGateKernels.gruRange(j, h, h, proj, projOff, rec, recOff, bias, bHn, hState, hOff, out, outOff);
     }
 }
