@@ -10,6 +10,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A stacked, optionally bidirectional RNN/LSTM/GRU over batch-first sequences, with PyTorch's
@@ -57,13 +58,7 @@ public final class RecurrentNetwork implements AutoCloseable {
 
     /** As {@link #fromPyTorch(RecurrentSpec, Map, String)}, on the given kernels. */
     public static RecurrentNetwork fromPyTorch(RecurrentSpec spec, Map<String, Tensor> tensors, String prefix, Kernels kernels) {
-        Arena arena = Arena.ofShared();
-        try {
-            return new RecurrentNetwork(spec, arena, WeightImport.pytorch(spec, tensors, prefix, arena, kernels), kernels);
-        } catch (RuntimeException e) {
-            arena.close();
-            throw e;
-        }
+        return build(spec, kernels, arena -> WeightImport.pytorch(spec, tensors, prefix, arena, kernels));
     }
 
     /**
@@ -78,9 +73,14 @@ public final class RecurrentNetwork implements AutoCloseable {
 
     /** As {@link #fromKeras(RecurrentSpec, Map, String)}, on the given kernels. */
     public static RecurrentNetwork fromKeras(RecurrentSpec spec, Map<String, Tensor> tensors, String prefix, Kernels kernels) {
+        return build(spec, kernels, arena -> WeightImport.keras(spec, tensors, prefix, arena, kernels));
+    }
+
+    /** A network whose weights {@code load} reads into a new arena, which is closed again if loading fails. */
+    private static RecurrentNetwork build(RecurrentSpec spec, Kernels kernels, Function<Arena, CellWeights[]> load) {
         Arena arena = Arena.ofShared();
         try {
-            return new RecurrentNetwork(spec, arena, WeightImport.keras(spec, tensors, prefix, arena, kernels), kernels);
+            return new RecurrentNetwork(spec, arena, load.apply(arena), kernels);
         } catch (RuntimeException e) {
             arena.close();
             throw e;
