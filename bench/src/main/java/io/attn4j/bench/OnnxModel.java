@@ -27,10 +27,15 @@ final class OnnxModel implements AutoCloseable {
 
     /** Opens {@code resource} (e.g. {@code "matmul.onnx"}) with one intra-op and one inter-op thread. */
     OnnxModel(String resource) throws OrtException {
+        this(read(resource));
+    }
+
+    /** Opens a model given as ONNX protobuf bytes (e.g. from {@link OnnxRecurrentModel}), on one thread. */
+    OnnxModel(byte[] model) throws OrtException {
         options.setIntraOpNumThreads(1);
         options.setInterOpNumThreads(1);
         options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-        session = env.createSession(read(resource), options);
+        session = env.createSession(model, options);
     }
 
     /** Binds input {@code name} to {@code segment}, read as a float tensor of {@code shape}. */

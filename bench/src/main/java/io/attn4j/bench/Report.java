@@ -35,7 +35,7 @@ public final class Report {
     /** Implementations in table order; attn4j first, as the one the others are compared with. */
     private static final List<String> ORDER = List.of("attn4j", "reference", "openblas", "onnxruntime", "lucene", "scalar",
             "memoryread");
-    private static final List<String> OPS = List.of("gemm", "softmax", "dot", "gemv", "attn", "mha", "decode");
+    private static final List<String> OPS = List.of("gemm", "softmax", "dot", "gemv", "lstm", "gru", "attn", "mha", "decode");
 
     /** One benchmark result: {@code op_impl} at {@code params}, {@code score ± error} in {@code unit}. */
     record Row(String op, String impl, String params, double score, double error, String unit) {
@@ -67,9 +67,20 @@ public final class Report {
                 case "softmax" -> new Work(8.0 * d[0] * d[1], "GB/s", "W2 row softmax " + params + " (rows x cols)");
                 case "dot" -> new Work(2.0 * d[0], "GFLOP/s", "W8 dot, n = " + params);
                 case "gemv" -> new Work(2.0 * d[0] * d[1], "GFLOP/s", "W8 GEMV " + params + " (M x N)");
+                case "lstm", "gru" -> recurrent(op, d[0], d[1], params);
                 default -> throw new AssertionError(op);
             };
         }
+    }
+
+    /**
+     * W6: per step and sequence, the input projection and the recurrent product are 2 G H (in + H)
+     * flops (G = 4 gates for the LSTM, 3 for the GRU); the gate pass is not counted.
+     */
+    private static Work recurrent(String op, long hidden, long batch, String params) {
+        long gates = op.equals("lstm") ? 4 : 3, steps = 100, input = 64;
+        return new Work(2.0 * gates * hidden * (input + hidden) * steps * batch, "GFLOP/s",
+                "W6 " + op.toUpperCase() + " T=100, in=64, hidden x batch = " + params);
     }
 
     private Report() {
@@ -151,7 +162,7 @@ public final class Report {
             }
             out.append('\n');
         }
-        out.append("GFLOP/s: 2MNK flops per GEMM, 2MN per GEMV, 2n per dot. Softmax GB/s: 8 bytes per element\n")
+        out.append("GFLOP/s: 2MNK flops per GEMM, 2MN per GEMV, 2n per dot, 2GH(in+H) per LSTM/GRU step. Softmax GB/s: 8 bytes per element\n")
                 .append("(one float read, one written). Attention: 4 T^2 d flops per head, causal too; MHA adds 8 T E^2;\n")
                 .append("decode GB/s: keys and values read. attn4j/x: x's time over attn4j's (above 1: attn4j is faster).\n");
         return out.toString();

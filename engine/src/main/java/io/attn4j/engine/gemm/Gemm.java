@@ -38,11 +38,27 @@ public final class Gemm {
     public static void gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha,
                             MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb,
                             float beta, MemorySegment c, long cOff, long ldc) {
+        run(transA, m, n, k, alpha, a, aOff, lda, transB, b, bOff, ldb, null, beta, c, cOff, ldc);
+    }
+
+    /**
+     * The product with op(B) packed in advance: the same loops and the same bits, without the
+     * packing of B. Arguments are already checked ({@code KernelArgs.gemmPacked}).
+     */
+    public static void gemm(Transpose transA, int m, float alpha, MemorySegment a, long aOff, long lda,
+                            PackedPanels packed, float beta, MemorySegment c, long cOff, long ldc) {
+        run(transA, m, packed.n(), packed.k(), alpha, a, aOff, lda, null, null, 0, 0, packed, beta, c, cOff, ldc);
+    }
+
+    /** The driver; B comes packed ({@code packed != null}) or is packed here block by block. */
+    private static void run(Transpose transA, int m, int n, int k, float alpha, MemorySegment a, long aOff, long lda,
+                            Transpose transB, MemorySegment b, long bOff, long ldb, PackedPanels packed,
+                            float beta, MemorySegment c, long cOff, long ldc) {
         if (m == 0 || n == 0) {
             return;
         }
         int kStep = GemmBlocking.kBlock(k);
-        GemmWorkspace ws = GemmWorkspace.forProduct(m, n, kStep);
+        GemmWorkspace ws = GemmWorkspace.forProduct(m, packed == null ? n : 0, kStep);
         // jc: NC columns of C and op(B), so that the packed B panel (KC x NC) fits in L3.
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
@@ -52,7 +68,14 @@ public final class Gemm {
             do {
                 int kc = Math.min(kStep, k - pc);
                 float betaHere = pc == 0 ? beta : 1f;
-                Packing.packB(transB, b, bOff, ldb, pc, jc, kc, nc, ws.b);
+                float[] bp = ws.b;
+                int bAt = 0;
+                if (packed == null) {
+                    Packing.packB(transB, b, bOff, ldb, pc, jc, kc, nc, ws.b, 0);
+                } else {
+                    bp = packed.data;
+                    bAt = packed.offset(jc, pc);
+                }
                 // ic: MC rows of C and op(A), so that the packed A block (MC x KC) stays in L2
                 // from its packing to its use.
                 for (int ic = 0; ic < m; ic += MC) {
@@ -64,7 +87,7 @@ public final class Gemm {
                         long cRow = cOff + (ic + ir) * ldc + jc;
                         // jr: NR columns, one B sliver streamed from L2/L3: one micro-tile of C.
                         for (int jr = 0; jr < nc; jr += NR) {
-                            MicroKernel.tile(kc, ws.a, ir * kc, ws.b, jr * kc, alpha, betaHere,
+                            MicroKernel.tile(kc, ws.a, ir * kc, bp, bAt + jr * kc, alpha, betaHere,
                                     c, cRow + jr, ldc, rows, Math.min(NR, nc - jr), ws.tile);
                         }
                     }

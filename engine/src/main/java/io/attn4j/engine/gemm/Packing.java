@@ -19,7 +19,7 @@ import jdk.incubator.vector.FloatVector;
  *       {@code pa[i*kc + l] = op(A)[i0 + i, l0 + l]}. An MR-row sliver is MR contiguous rows,
  *       which the micro-kernel reads as MR streams;</li>
  *   <li>packed B, a {@code kc x nc} panel cut into NR-column slivers, each stored row-major:
- *       {@code pb[s*kc + l*NR + c] = op(B)[l0 + l, j0 + s + c]} for {@code s} a multiple of NR.
+ *       {@code pb[base + s*kc + l*NR + c] = op(B)[l0 + l, j0 + s + c]} for {@code s} a multiple of NR.
  *       The micro-kernel reads a sliver's row as two whole vectors.</li>
  * </ul>
  * Rows of A and columns of B beyond the edge of the matrix are zeros: the micro-kernel always
@@ -52,17 +52,17 @@ final class Packing {
     }
 
     /** Packs rows {@code [l0, l0 + kc)} and columns {@code [j0, j0 + nc)} of op(B). */
-    static void packB(Transpose trans, MemorySegment b, long bOff, long ldb, int l0, int j0, int kc, int nc, float[] pb) {
+    static void packB(Transpose trans, MemorySegment b, long bOff, long ldb, int l0, int j0, int kc, int nc, float[] pb, int base) {
         int full = nc - nc % NR;
         if (trans == Transpose.NO) {
             // op(B)[l, j] = B[l*ldb + j]: row l of B feeds row l of every sliver.
             for (int l = 0; l < kc; l++) {
                 long row = bOff + (l0 + l) * ldb + j0;
                 for (int s = 0; s < full; s += NR) {
-                    copy(b, row + s, NR, pb, s * kc + l * NR);
+                    copy(b, row + s, NR, pb, base + s * kc + l * NR);
                 }
                 if (full < nc) {
-                    int at = full * kc + l * NR;
+                    int at = base + full * kc + l * NR;
                     copy(b, row + full, nc - full, pb, at);
                     Arrays.fill(pb, at + nc - full, at + NR, 0f);
                 }
@@ -71,9 +71,9 @@ final class Packing {
             // op(B)[l, j] = B[j*ldb + l]: each sliver is a transposed piece of B.
             for (int s = 0; s < nc; s += NR) {
                 int cols = Math.min(NR, nc - s);
-                transpose(b, bOff + (j0 + s) * ldb + l0, ldb, cols, kc, pb, s * kc, NR);
+                transpose(b, bOff + (j0 + s) * ldb + l0, ldb, cols, kc, pb, base + s * kc, NR);
                 for (int l = 0; l < kc && cols < NR; l++) {
-                    Arrays.fill(pb, s * kc + l * NR + cols, s * kc + (l + 1) * NR, 0f);
+                    Arrays.fill(pb, base + s * kc + l * NR + cols, base + s * kc + (l + 1) * NR, 0f);
                 }
             }
         }

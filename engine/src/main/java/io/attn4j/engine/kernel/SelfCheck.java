@@ -25,6 +25,7 @@ import java.util.SplittableRandom;
  *       the exact sum, plus one rounding of the result.</li>
  *   <li>gemv, gemm: {@code 2 (k + 2) eps (|alpha| sum_l |a b| + |beta c|)} per output: k products,
  *       the alpha scaling and the beta term, on each side.</li>
+ *   <li>packB: a product with B packed equals the same implementation's unpacked product, bit for bit.</li>
  *   <li>softmaxRows: {@code (cols + 8) eps |reference| + 1e-30} per output.</li>
  *   <li>logSumExp: {@code (2n + 12) eps + 2 eps |reference|}: the sum of exps differs by at most
  *       {@code 2n eps} (order) plus 10 eps (5 ulps of exp) relative, which the log turns into an
@@ -96,6 +97,7 @@ public final class SelfCheck {
             results.add(c.guarded("logSumExp", "abs", c::logSumExp));
             results.add(c.guarded("gemv", "abs", c::gemv));
             results.add(c.guarded("gemm", "abs", c::gemm));
+            results.add(c.guarded("packB", "abs", c::packedGemm));
             return results;
         }
     }
@@ -417,6 +419,29 @@ public final class SelfCheck {
                 magnitude = Math.abs(alpha) * magnitude + (beta == 0 ? 0 : Math.abs(beta * c0[i * ldc + j]));
                 v.compare(results[0][i * ldc + j], results[1][i * ldc + j], 2 * (k + 2) * EPS * magnitude, 1,
                         m + "x" + n + "x" + k + " " + ta + "/" + tb + " beta " + beta + " C[" + i + ", " + j + "]");
+            }
+        }
+    }
+
+    /** A product with B packed by {@code packB} equals the candidate's own unpacked product, to the bit. */
+    private void packedGemm(Verdict v) {
+        int[][] shapes = {{1, 1, 1}, {5, 7, 3}, {13, 40, 19}, {7, 70, 33}};
+        for (int[] shape : shapes) {
+            int m = shape[0], n = shape[1], k = shape[2];
+            for (Transpose ta : Transpose.values()) {
+                for (Transpose tb : Transpose.values()) {
+                    boolean at = ta == Transpose.YES, bt = tb == Transpose.YES;
+                    int lda = (at ? m : k) + 1, ldb = (bt ? k : n) + 2;
+                    float[] a = values((at ? k : m) * lda, -1, 1, new float[0]), b = values((bt ? n : k) * ldb, -1, 1, new float[0]);
+                    MemorySegment unpacked = segment(nans(m * n), 0), packed = segment(nans(m * n), 0);
+                    candidate.gemm(ta, tb, m, n, k, 0.9f, segment(a, 0), 0, lda, segment(b, 0), 0, ldb, 0f, unpacked, 0, n);
+                    PackedMatrix pb = candidate.packB(tb, k, n, segment(b, 0), 0, ldb);
+                    candidate.gemm(ta, m, 0.9f, segment(a, 0), 0, lda, pb, 0f, packed, 0, n);
+                    float[] want = floats(unpacked, 0, m * n), got = floats(packed, 0, m * n);
+                    for (int i = 0; i < want.length; i++) {
+                        v.compare(got[i], want[i], 0, 1, m + "x" + n + "x" + k + " " + ta + "/" + tb + " C[" + i + "]");
+                    }
+                }
             }
         }
     }

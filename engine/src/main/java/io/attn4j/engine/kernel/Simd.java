@@ -13,6 +13,11 @@ public final class Simd {
     public static final VectorSpecies<Float> F;
     /** Lanes of {@link #F}. */
     public static final int LANES;
+    /**
+     * Byte species for reading boolean masks beside {@link #F}: as many lanes as {@link #F}, or 8
+     * when {@link #F} has 4 (there is no 32-bit shape), in which case only the first 4 are used.
+     */
+    public static final VectorSpecies<Byte> MASK_BYTES;
     /** Why this width was chosen, for {@code attn4j info} and the provider's log. */
     public static final String WIDTH_REASON;
 
@@ -34,6 +39,7 @@ public final class Simd {
         }
         F = VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
         LANES = F.length();
+        MASK_BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, LANES * Byte.SIZE)));
         WIDTH_REASON = reason;
     }
 

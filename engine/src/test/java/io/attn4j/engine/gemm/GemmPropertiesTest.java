@@ -12,16 +12,11 @@ import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.kernel.ScalarKernels;
 import io.attn4j.engine.kernel.Transpose;
 import io.attn4j.engine.kernel.VectorKernels;
+import io.attn4j.engine.testing.RandomTrials;
 import java.lang.foreign.Arena;
 import java.util.SplittableRandom;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tag;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * The vector GEMM against the scalar reference: every transpose pair, sizes on both sides of
@@ -35,22 +30,28 @@ class GemmPropertiesTest {
     private static final Kernels VECTOR = new VectorKernels();
     private static final Kernels SCALAR = new ScalarKernels();
     private static final double EPS = 0x1p-24;
+    /** Sizes on the edges of the micro-tile. */
+    private static final int[] SIDE_EDGES = {0, 1, 2, MR - 1, MR, MR + 1, 2 * MR + 1, NR - 1, NR, NR + 1, 2 * NR + 1, 13};
+    /** k = 0 (C = beta C), tiny k, and both sides of one K block. */
+    private static final int[] DEPTH_EDGES = {0, 1, 2, 3, 7, 13, KC - 1, KC, KC + 1};
+    /** Sizes of C to split: two single rows or columns, and the micro-tile's edges. */
+    private static final int[] SPLIT_EDGES = {2, 3, MR, MR + 1, NR, NR + 1, 150};
+    private static final float[] ALPHAS = {1f, -1f, 0.5f, 2.75f, 0f, -1.3e-3f};
+    private static final float[] BETAS = {0f, 1f, -1f, 0.5f, 3.1f};
+    private static final float[] SCALES = {1f, 1e-3f, 1e3f};
 
     /** One call: shapes, transposes, scalars, layout and the seed of the values. */
     record Case(Transpose transA, Transpose transB, int m, int n, int k, float alpha, float beta,
                 int pad, int offset, float scale, long seed) {
     }
 
-    @Property(tries = 250)
-    void matchesTheReference(@ForAll("sides") int m, @ForAll("sides") int n, @ForAll("depths") int k,
-                             @ForAll Transpose transA, @ForAll Transpose transB,
-                             @ForAll("alphas") float alpha, @ForAll("betas") float beta,
-                             @ForAll @IntRange(max = 3) int pad, @ForAll @IntRange(max = 5) int offset,
-                             @ForAll("scales") float scale, @ForAll long seed) {
-        assertMatchesReference(new Case(transA, transB, m, n, k, alpha, beta, pad, offset, scale, seed));
+    @Test
+    void matchesTheReference() {
+        RandomTrials.run(250, r -> assertMatchesReference(new Case(transpose(r), transpose(r), side(r), side(r), depth(r),
+                pick(r, ALPHAS), pick(r, BETAS), r.nextInt(4), r.nextInt(6), pick(r, SCALES), r.nextLong())));
     }
 
-    @Example
+    @Test
     void largeShapesCrossTheBlockEdges() {
         for (Transpose transA : Transpose.values()) {
             for (Transpose transB : Transpose.values()) {
@@ -64,72 +65,66 @@ class GemmPropertiesTest {
         }
     }
 
-    @Property(tries = 120)
-    void splittingRowsOrColumnsKeepsEveryBit(@ForAll @IntRange(min = 2, max = 150) int m,
-                                             @ForAll @IntRange(min = 2, max = 150) int n,
-                                             @ForAll("depths") int k,
-                                             @ForAll Transpose transA, @ForAll Transpose transB,
-                                             @ForAll("alphas") float alpha, @ForAll("betas") float beta,
-                                             @ForAll boolean byRows, @ForAll long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        int at = 1 + r.nextInt((byRows ? m : n) - 1);
-        try (Arena arena = Arena.ofConfined()) {
-            Operand a = opA(arena, r, transA, m, k, 0, 0, 1f), b = opB(arena, r, transB, k, n, 0, 0, 1f);
-            Operand c0 = Operand.random(arena, r, m, n, 0, 0, 1f);
-            Operand whole = c0.copy(arena), parts = c0.copy(arena);
-            gemm(VECTOR, transA, transB, m, n, k, alpha, a, b, beta, whole);
-            if (byRows) {
-                // rows [0, at) and [at, m): A's rows start at row `at` (its column `at` when transposed)
-                long aAt = a.offset() + (transA == Transpose.NO ? at * a.ld() : at);
-                VECTOR.gemm(transA, transB, at, n, k, alpha, a.segment(), a.offset(), a.ld(), b.segment(), b.offset(), b.ld(),
-                        beta, parts.segment(), parts.offset(), parts.ld());
-                VECTOR.gemm(transA, transB, m - at, n, k, alpha, a.segment(), aAt, a.ld(), b.segment(), b.offset(), b.ld(),
-                        beta, parts.segment(), parts.offset() + at * parts.ld(), parts.ld());
-            } else {
-                long bAt = b.offset() + (transB == Transpose.NO ? at : at * b.ld());
-                VECTOR.gemm(transA, transB, m, at, k, alpha, a.segment(), a.offset(), a.ld(), b.segment(), b.offset(), b.ld(),
-                        beta, parts.segment(), parts.offset(), parts.ld());
-                VECTOR.gemm(transA, transB, m, n - at, k, alpha, a.segment(), a.offset(), a.ld(), b.segment(), bAt, b.ld(),
-                        beta, parts.segment(), parts.offset() + at, parts.ld());
-            }
-            for (int i = 0; i < m; i++) {
-                for (int j = 0; j < n; j++) {
-                    assertEquals(Float.floatToRawIntBits(whole.get(i, j)), Float.floatToRawIntBits(parts.get(i, j)),
-                            () -> "split changed a bit");
+    @Test
+    void splittingRowsOrColumnsKeepsEveryBit() {
+        RandomTrials.run(120, r -> {
+            int m = splitSide(r), n = splitSide(r), k = depth(r);
+            Transpose transA = transpose(r), transB = transpose(r);
+            float alpha = pick(r, ALPHAS), beta = pick(r, BETAS);
+            boolean byRows = r.nextBoolean();
+            int at = 1 + r.nextInt((byRows ? m : n) - 1);
+            try (Arena arena = Arena.ofConfined()) {
+                Operand a = opA(arena, r, transA, m, k, 0, 0, 1f), b = opB(arena, r, transB, k, n, 0, 0, 1f);
+                Operand c0 = Operand.random(arena, r, m, n, 0, 0, 1f);
+                Operand whole = c0.copy(arena), parts = c0.copy(arena);
+                gemm(VECTOR, transA, transB, m, n, k, alpha, a, b, beta, whole);
+                if (byRows) {
+                    // rows [0, at) and [at, m): A's rows start at row `at` (its column `at` when transposed)
+                    long aAt = a.offset() + (transA == Transpose.NO ? at * a.ld() : at);
+                    VECTOR.gemm(transA, transB, at, n, k, alpha, a.segment(), a.offset(), a.ld(), b.segment(), b.offset(), b.ld(),
+                            beta, parts.segment(), parts.offset(), parts.ld());
+                    VECTOR.gemm(transA, transB, m - at, n, k, alpha, a.segment(), aAt, a.ld(), b.segment(), b.offset(), b.ld(),
+                            beta, parts.segment(), parts.offset() + at * parts.ld(), parts.ld());
+                } else {
+                    long bAt = b.offset() + (transB == Transpose.NO ? at : at * b.ld());
+                    VECTOR.gemm(transA, transB, m, at, k, alpha, a.segment(), a.offset(), a.ld(), b.segment(), b.offset(), b.ld(),
+                            beta, parts.segment(), parts.offset(), parts.ld());
+                    VECTOR.gemm(transA, transB, m, n - at, k, alpha, a.segment(), a.offset(), a.ld(), b.segment(), bAt, b.ld(),
+                            beta, parts.segment(), parts.offset() + at, parts.ld());
+                }
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        int ii = i, jj = j;
+                        assertEquals(Float.floatToRawIntBits(whole.get(i, j)), Float.floatToRawIntBits(parts.get(i, j)),
+                                () -> "split " + (byRows ? "rows" : "columns") + " at " + at + " changed C[" + ii + "," + jj
+                                        + "] of " + m + " x " + n + " x " + k + ", " + transA + "/" + transB);
+                    }
                 }
             }
-        }
+        });
     }
 
-    @Provide
-    Arbitrary<Integer> sides() {
-        // the edges of the micro-tile, and plain small sizes
-        return Arbitraries.oneOf(
-                Arbitraries.of(0, 1, 2, MR - 1, MR, MR + 1, 2 * MR + 1, NR - 1, NR, NR + 1, 2 * NR + 1, 13),
-                Arbitraries.integers().between(1, 80));
+    /** A micro-tile edge one time in two, else a plain small size in [1, 80]. */
+    private static int side(SplittableRandom r) {
+        return r.nextBoolean() ? SIDE_EDGES[r.nextInt(SIDE_EDGES.length)] : r.nextInt(1, 81);
     }
 
-    @Provide
-    Arbitrary<Integer> depths() {
-        // k = 0 (C = beta C), tiny k, and both sides of one K block
-        return Arbitraries.oneOf(
-                Arbitraries.of(0, 1, 2, 3, 7, 13, KC - 1, KC, KC + 1),
-                Arbitraries.integers().between(1, 200));
+    /** A size of C to split in two: an edge one time in four, else a size in [2, 150]. */
+    private static int splitSide(SplittableRandom r) {
+        return r.nextInt(4) == 0 ? SPLIT_EDGES[r.nextInt(SPLIT_EDGES.length)] : r.nextInt(2, 151);
     }
 
-    @Provide
-    Arbitrary<Float> alphas() {
-        return Arbitraries.of(1f, -1f, 0.5f, 2.75f, 0f, -1.3e-3f);
+    /** A K edge one time in two, else a depth in [1, 200]. */
+    private static int depth(SplittableRandom r) {
+        return r.nextBoolean() ? DEPTH_EDGES[r.nextInt(DEPTH_EDGES.length)] : r.nextInt(1, 201);
     }
 
-    @Provide
-    Arbitrary<Float> betas() {
-        return Arbitraries.of(0f, 1f, -1f, 0.5f, 3.1f);
+    private static Transpose transpose(SplittableRandom r) {
+        return Transpose.values()[r.nextInt(Transpose.values().length)];
     }
 
-    @Provide
-    Arbitrary<Float> scales() {
-        return Arbitraries.of(1f, 1e-3f, 1e3f);
+    private static float pick(SplittableRandom r, float[] values) {
+        return values[r.nextInt(values.length)];
     }
 
     /**

@@ -8,16 +8,11 @@ import io.attn4j.engine.kernel.ScalarKernels;
 import io.attn4j.engine.kernel.Simd;
 import io.attn4j.engine.kernel.Transpose;
 import io.attn4j.engine.kernel.VectorKernels;
+import io.attn4j.engine.testing.RandomTrials;
 import java.lang.foreign.Arena;
 import java.util.SplittableRandom;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tag;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * The vector GEMV against the scalar reference, both shapes ({@code A x} and {@code A^T x}):
@@ -31,20 +26,23 @@ class GemvPropertiesTest {
     private static final Kernels SCALAR = new ScalarKernels();
     private static final double EPS = 0x1p-24;
     private static final int L = Simd.LANES;
+    /** Around the vector width, its double (one unrolled step) and the four-row groups. */
+    private static final int[] SIZE_EDGES = {0, 1, 2, 3, 4, 5, 7, 13, L - 1, L, L + 1, 2 * L - 1, 2 * L, 2 * L + 1, 4 * L + 3, 207};
+    private static final float[] ALPHAS = {1f, -1f, 0.5f, 2.75f, 0f, -1.3e-3f};
+    private static final float[] BETAS = {0f, 1f, -1f, 0.5f, 3.1f};
+    private static final float[] SCALES = {1f, 1e-3f, 1e3f};
 
     /** One call: shape, transpose, scalars, layout and the seed of the values. */
     record Case(Transpose transA, int m, int n, float alpha, float beta, int pad, int offset, float scale, long seed) {
     }
 
-    @Property(tries = 300)
-    void matchesTheReference(@ForAll("sizes") int m, @ForAll("sizes") int n, @ForAll Transpose transA,
-                             @ForAll("alphas") float alpha, @ForAll("betas") float beta,
-                             @ForAll @IntRange(max = 3) int pad, @ForAll @IntRange(max = 5) int offset,
-                             @ForAll("scales") float scale, @ForAll long seed) {
-        assertMatchesReference(new Case(transA, m, n, alpha, beta, pad, offset, scale, seed));
+    @Test
+    void matchesTheReference() {
+        RandomTrials.run(300, r -> assertMatchesReference(new Case(Transpose.values()[r.nextInt(Transpose.values().length)],
+                size(r), size(r), pick(r, ALPHAS), pick(r, BETAS), r.nextInt(4), r.nextInt(6), pick(r, SCALES), r.nextLong())));
     }
 
-    @Example
+    @Test
     void largeShapes() {
         for (Transpose t : Transpose.values()) {
             assertMatchesReference(new Case(t, 1031, 2053, 1f, 0f, 5, 3, 1f, 1));
@@ -53,27 +51,13 @@ class GemvPropertiesTest {
         }
     }
 
-    @Provide
-    Arbitrary<Integer> sizes() {
-        // around the vector width, its double (one unrolled step) and the four-row groups
-        return Arbitraries.oneOf(
-                Arbitraries.of(0, 1, 2, 3, 4, 5, 7, 13, L - 1, L, L + 1, 2 * L - 1, 2 * L, 2 * L + 1, 4 * L + 3, 207),
-                Arbitraries.integers().between(1, 300));
+    /** An edge size one time in two, else a size in [1, 300]. */
+    private static int size(SplittableRandom r) {
+        return r.nextBoolean() ? SIZE_EDGES[r.nextInt(SIZE_EDGES.length)] : r.nextInt(1, 301);
     }
 
-    @Provide
-    Arbitrary<Float> alphas() {
-        return Arbitraries.of(1f, -1f, 0.5f, 2.75f, 0f, -1.3e-3f);
-    }
-
-    @Provide
-    Arbitrary<Float> betas() {
-        return Arbitraries.of(0f, 1f, -1f, 0.5f, 3.1f);
-    }
-
-    @Provide
-    Arbitrary<Float> scales() {
-        return Arbitraries.of(1f, 1e-3f, 1e3f);
+    private static float pick(SplittableRandom r, float[] values) {
+        return values[r.nextInt(values.length)];
     }
 
     /**

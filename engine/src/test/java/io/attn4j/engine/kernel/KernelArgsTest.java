@@ -157,6 +157,7 @@ class KernelArgsTest {
         softmaxCases();
         gemvCases();
         gemmCases();
+        packedGemmCases();
     }
 
     private static void softmaxCases() {
@@ -237,6 +238,35 @@ class KernelArgsTest {
         add(e, "A arena closed", ISE, "A", (k, o) -> k.gemm(no, no, 4, 4, 4, 1f, o.dead, 0, 4, o.b, 0, 4, 0f, o.c, 0, 4));
         add(e, "B arena closed", ISE, "B", (k, o) -> k.gemm(no, no, 4, 4, 4, 1f, o.a, 0, 4, o.dead, 0, 4, 0f, o.c, 0, 4));
         add(e, "C arena closed", ISE, "C", (k, o) -> k.gemm(no, no, 4, 4, 4, 1f, o.a, 0, 4, o.b, 0, 4, 0f, o.dead, 0, 4));
+    }
+
+    private static void packedGemmCases() {
+        Transpose no = Transpose.NO, yes = Transpose.YES;
+        String p = "packB";
+        add(p, "transB null", IAE, "transB", (k, o) -> k.packB(null, 4, 4, o.b, 0, 4));
+        add(p, "k < 0", IAE, "k", (k, o) -> k.packB(no, -1, 4, o.b, 0, 4));
+        add(p, "n < 0", IAE, "n", (k, o) -> k.packB(no, 4, -1, o.b, 0, 4));
+        add(p, "ldb < n", IAE, "B", (k, o) -> k.packB(no, 2, 4, o.b, 0, 3));
+        add(p, "B too short", IAE, "B", (k, o) -> k.packB(no, 4, 4, o.b, 1, 4));
+        add(p, "B^T too short", IAE, "B", (k, o) -> k.packB(yes, 4, 5, o.b, 0, 4));
+        add(p, "B arena closed", ISE, "B", (k, o) -> k.packB(no, 4, 4, o.dead, 0, 4));
+        String e = "gemm";
+        add(e, "packed: transA null", IAE, "transA", (k, o) -> k.gemm(null, 4, 1f, o.a, 0, 4, packed(k, o), 0f, o.c, 0, 4));
+        add(e, "packed: m < 0", IAE, "m", (k, o) -> k.gemm(no, -1, 1f, o.a, 0, 4, packed(k, o), 0f, o.c, 0, 4));
+        add(e, "packed: b null", IAE, "b", (k, o) -> k.gemm(no, 4, 1f, o.a, 0, 4, null, 0f, o.c, 0, 4));
+        add(e, "packed by another implementation", IAE, "b",
+                (k, o) -> k.gemm(no, 4, 1f, o.a, 0, 4, packed(k instanceof VectorKernels ? new ScalarKernels() : new VectorKernels(), o), 0f, o.c, 0, 4));
+        add(e, "packed: A too short", IAE, "A", (k, o) -> k.gemm(no, 4, 1f, o.a, 1, 4, packed(k, o), 0f, o.c, 0, 4));
+        add(e, "packed: A^T lda < m", IAE, "A", (k, o) -> k.gemm(yes, 4, 1f, o.a, 0, 3, packed(k, o), 0f, o.c, 0, 4));
+        add(e, "packed: C too short", IAE, "C", (k, o) -> k.gemm(no, 4, 1f, o.a, 0, 4, packed(k, o), 1f, o.c, 1, 4));
+        add(e, "packed: ldc < n", IAE, "C", (k, o) -> k.gemm(no, 2, 1f, o.a, 0, 4, packed(k, o), 0f, o.c, 0, 3));
+        add(e, "packed: A arena closed", ISE, "A", (k, o) -> k.gemm(no, 4, 1f, o.dead, 0, 4, packed(k, o), 0f, o.c, 0, 4));
+        add(e, "packed: C arena closed", ISE, "C", (k, o) -> k.gemm(no, 4, 1f, o.a, 0, 4, packed(k, o), 0f, o.dead, 0, 4));
+    }
+
+    /** B (4 x 4) packed by {@code k}: a valid operand, so that each case fails for its own reason. */
+    private static PackedMatrix packed(Kernels k, Operands o) {
+        return k.packB(Transpose.NO, 4, 4, o.b, 0, 4);
     }
 
     static Stream<Arguments> implementationsAndCases() {

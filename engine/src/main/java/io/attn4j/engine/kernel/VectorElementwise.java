@@ -1,0 +1,128 @@
+package io.attn4j.engine.kernel;
+
+import static io.attn4j.engine.kernel.VectorAccess.load;
+import static io.attn4j.engine.kernel.VectorAccess.store;
+
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * The element-wise kernels of {@link VectorKernels}. Arguments are checked by the caller; offsets
+ * are in elements. An output may alias an input at the same offset: each vector is loaded before
+ * its result is stored.
+ *
+ * <p>The loops are not unrolled by hand: no value is carried from one iteration to the next, so
+ * there is no latency chain to break, and C2 unrolls counted loops by itself. The tails use the
+ * scalar reference's formula, which is exact (or, for exp/tanh/sigmoid, within the same bound).
+ */
+final class VectorElementwise {
+    private VectorElementwise() {
+    }
+
+    /** {@code y = alpha x + y} with one rounding, as {@link Math#fma}. */
+    static void axpy(int n, float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        long xb = xOff * Float.BYTES, yb = yOff * Float.BYTES;
+        FloatVector a = FloatVector.broadcast(Simd.F, alpha);
+        int i = 0;
+        for (int bound = Simd.F.loopBound(n); i < bound; i += Simd.LANES) {
+            store(load(x, xb, i).fma(a, load(y, yb, i)), y, yb, i);
+        }
+        for (; i < n; i++) {
+            ScalarKernels.set(y, yOff + i, Math.fma(alpha, ScalarKernels.get(x, xOff + i), ScalarKernels.get(y, yOff + i)));
+        }
+    }
+
+    static void scale(int n, float alpha, MemorySegment x, long xOff) {
+        long xb = xOff * Float.BYTES;
+        int i = 0;
+        for (int bound = Simd.F.loopBound(n); i < bound; i += Simd.LANES) {
+            store(load(x, xb, i).mul(alpha), x, xb, i);
+        }
+        for (; i < n; i++) {
+            ScalarKernels.set(x, xOff + i, alpha * ScalarKernels.get(x, xOff + i));
+        }
+    }
+
+    static void add(int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff) {
+        long ab = aOff * Float.BYTES, bb = bOff * Float.BYTES, ob = outOff * Float.BYTES;
+        int i = 0;
+        for (int bound = Simd.F.loopBound(n); i < bound; i += Simd.LANES) {
+            store(load(a, ab, i).add(load(b, bb, i)), out, ob, i);
+        }
+        for (; i < n; i++) {
+            ScalarKernels.set(out, outOff + i, ScalarKernels.get(a, aOff + i) + ScalarKernels.get(b, bOff + i));
+        }
+    }
+
+    static void mul(int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff) {
+        long ab = aOff * Float.BYTES, bb = bOff * Float.BYTES, ob = outOff * Float.BYTES;
+        int i = 0;
+        for (int bound = Simd.F.loopBound(n); i < bound; i += Simd.LANES) {
+            store(load(a, ab, i).mul(load(b, bb, i)), out, ob, i);
+        }
+        for (; i < n; i++) {
+            ScalarKernels.set(out, outOff + i, ScalarKernels.get(a, aOff + i) * ScalarKernels.get(b, bOff + i));
+        }
+    }
+
+    static void fma(int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment c, long cOff,
+                    MemorySegment out, long outOff) {
+        long ab = aOff * Float.BYTES, bb = bOff * Float.BYTES, cb = cOff * Float.BYTES, ob = outOff * Float.BYTES;
+        int i = 0;
+        for (int bound = Simd.F.loopBound(n); i < bound; i += Simd.LANES) {
+            store(load(a, ab, i).fma(load(b, bb, i), load(c, cb, i)), out, ob, i);
+        }
+        for (; i < n; i++) {
+            ScalarKernels.set(out, outOff + i,
+                    Math.fma(ScalarKernels.get(a, aOff + i), ScalarKernels.get(b, bOff + i), ScalarKernels.get(c, cOff + i)));
+        }
+    }
+
+    /** {@code max(x, 0)} as the reference: {@code x <= 0} (including -0) becomes +0, NaN stays. */
+    static void relu(int n, MemorySegment x, long xOff, MemorySegment out, long outOff) {
+        long xb = xOff * Float.BYTES, ob = outOff * Float.BYTES;
+        int i = 0;
+        for (int bound = Simd.F.loopBound(n); i < bound; i += Simd.LANES) {
+            FloatVector v = load(x, xb, i);
+            store(v.blend(0f, v.compare(VectorOperators.LE, 0f)), out, ob, i);
+        }
+        for (; i < n; i++) {
+            float v = ScalarKernels.get(x, xOff + i);
+            ScalarKernels.set(out, outOff + i, v > 0f || Float.isNaN(v) ? v : 0f);
+        }
+    }
+
+    static void exp(int n, MemorySegment x, long xOff, MemorySegment out, long outOff) {
+        long xb = xOff * Float.BYTES, ob = outOff * Float.BYTES;
+        int i = 0;
+        for (int bound = Simd.F.loopBound(n); i < bound; i += Simd.LANES) {
+            store(VectorMath.exp(load(x, xb, i)), out, ob, i);
+        }
+        for (; i < n; i++) {
+            ScalarKernels.set(out, outOff + i, (float) Math.exp(ScalarKernels.get(x, xOff + i)));
+        }
+    }
+
+    static void tanh(int n, MemorySegment x, long xOff, MemorySegment out, long outOff) {
+        long xb = xOff * Float.BYTES, ob = outOff * Float.BYTES;
+        int i = 0;
+        for (int bound = Simd.F.loopBound(n); i < bound; i += Simd.LANES) {
+            store(VectorMath.tanh(load(x, xb, i)), out, ob, i);
+        }
+        for (; i < n; i++) {
+            ScalarKernels.set(out, outOff + i, (float) Math.tanh(ScalarKernels.get(x, xOff + i)));
+        }
+    }
+
+    static void sigmoid(int n, MemorySegment x, long xOff, MemorySegment out, long outOff) {
+        long xb = xOff * Float.BYTES, ob = outOff * Float.BYTES;
+        int i = 0;
+        for (int bound = Simd.F.loopBound(n); i < bound; i += Simd.LANES) {
+            store(VectorMath.sigmoid(load(x, xb, i)), out, ob, i);
+        }
+        for (; i < n; i++) {
+            ScalarKernels.set(out, outOff + i, (float) (1.0 / (1.0 + Math.exp(-(double) ScalarKernels.get(x, xOff + i)))));
+        }
+    }
+}

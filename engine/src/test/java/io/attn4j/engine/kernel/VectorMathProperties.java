@@ -1,0 +1,142 @@
+package io.attn4j.engine.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.Tag;
+
+/**
+ * The vector exp, tanh and sigmoid kernels against the reference ({@link Math} in double, rounded
+ * to float), within the ulps that {@link VectorMath} states; the reference itself is within half
+ * an ulp of that rounding, so the stated bound applies to the difference unchanged.
+ */
+@Tag("vector-width")
+class VectorMathProperties {
+    private static final Kernels VECTOR = new VectorKernels();
+    private static final Kernels SCALAR = new ScalarKernels();
+
+    /** Where exp, tanh and sigmoid change behaviour, and the inputs around those points. */
+    private static final float[] EDGES = {
+        0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, 0x1p-24f, -0x1p-25f, 1e-7f,
+        0.625f, -0.625f, Math.nextDown(0.625f), 9.01f, 9.5f, -9.5f, 20f, 44.4f,
+        87.3f, -87.3f, Math.nextUp(87.3f), -87.33655f, -87.34f, 88.72283f, 88.72284f, 88.7229f, 88.8f, 89f,
+        -103.27893f, -103.97208f, -103.9721f, -104f, -104.5f, -105f, -150f, 1e10f, -1e10f,
+        Float.MAX_VALUE, -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN,
+        Float.intBitsToFloat(0x7fc00001), Float.intBitsToFloat(0xffa00000)};
+
+    enum Inputs {
+        /** Any bit pattern: every exponent, NaN payloads, infinities. */
+        ANY_BITS,
+        /** Uniform over [-110, 110], where exp under- and overflows. */
+        EXP_RANGE,
+        /** Uniform over [-12, 12], where tanh and sigmoid are not yet saturated. */
+        ACTIVATION_RANGE,
+        /** 2^-30 .. 2, both signs: where tanh needs its relative accuracy near 0. */
+        SMALL,
+        /** The edge values above, shuffled. */
+        EDGES
+    }
+
+    @Provide
+    Arbitrary<Integer> sizes() {
+        return Values.sizes();
+    }
+
+    @Provide
+    Arbitrary<Integer> offsets() {
+        return Values.offsets();
+    }
+
+    @Property(tries = 300)
+    void expIsWithinItsStatedUlps(@ForAll("sizes") int n, @ForAll("offsets") int xOff, @ForAll("offsets") int outOff,
+                                  @ForAll Inputs inputs, @ForAll long seed) {
+        check("exp", VectorMath.EXP_ULPS, n, xOff, outOff, inputs(inputs, n, seed), false);
+    }
+
+    @Property(tries = 300)
+    void tanhIsWithinItsStatedUlps(@ForAll("sizes") int n, @ForAll("offsets") int xOff, @ForAll("offsets") int outOff,
+                                   @ForAll Inputs inputs, @ForAll long seed) {
+        check("tanh", VectorMath.TANH_ULPS, n, xOff, outOff, inputs(inputs, n, seed), false);
+    }
+
+    @Property(tries = 300)
+    void sigmoidIsWithinItsStatedUlps(@ForAll("sizes") int n, @ForAll("offsets") int xOff, @ForAll("offsets") int outOff,
+                                      @ForAll Inputs inputs, @ForAll long seed) {
+        check("sigmoid", VectorMath.SIGMOID_ULPS, n, xOff, outOff, inputs(inputs, n, seed), false);
+    }
+
+    @Property(tries = 50)
+    void theFunctionsMayWriteOverTheirInput(@ForAll("sizes") int n, @ForAll("offsets") int off,
+                                            @ForAll Inputs inputs, @ForAll long seed) {
+        float[] xs = inputs(inputs, n, seed);
+        check("exp", VectorMath.EXP_ULPS, n, off, off, xs, true);
+        check("tanh", VectorMath.TANH_ULPS, n, off, off, xs, true);
+        check("sigmoid", VectorMath.SIGMOID_ULPS, n, off, off, xs, true);
+    }
+
+    /** Every edge value in every lane position, so that each goes through the vector body. */
+    @Example
+    void edgeValuesAreWithinTheirUlpsInEveryLane() {
+        int n = EDGES.length * Simd.LANES;
+        float[] xs = new float[n];
+        for (int i = 0; i < n; i++) {
+            xs[i] = EDGES[(i / Simd.LANES + i) % EDGES.length];
+        }
+        check("exp", VectorMath.EXP_ULPS, n, 0, 0, xs, false);
+        check("tanh", VectorMath.TANH_ULPS, n, 0, 0, xs, false);
+        check("sigmoid", VectorMath.SIGMOID_ULPS, n, 0, 0, xs, false);
+    }
+
+    private static void check(String fn, int ulps, int n, int xOff, int outOff, float[] xs, boolean inPlace) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = Segments.floats(arena, xOff, xs);
+            MemorySegment s = Segments.floats(arena, outOff, new float[n]);
+            MemorySegment v = inPlace ? x : Segments.floats(arena, outOff, new float[n]);
+            apply(SCALAR, fn, n, x, xOff, s, outOff);
+            apply(VECTOR, fn, n, x, xOff, v, inPlace ? xOff : outOff);
+            float[] expected = Segments.read(s, outOff, n), actual = Segments.read(v, inPlace ? xOff : outOff, n);
+            for (int i = 0; i < n; i++) {
+                long err = Values.ulps(expected[i], actual[i]);
+                if (err > ulps) {
+                    throw new AssertionError(fn + "(" + xs[i] + ") = " + actual[i] + ", reference " + expected[i]
+                            + ": " + (err == Long.MAX_VALUE ? "NaN mismatch" : err + " ulps") + " > " + ulps);
+                }
+                if (fn.equals("tanh") && !Float.isNaN(xs[i])) {
+                    // tanh is odd: the sign of a zero or tiny input survives
+                    assertEquals(Math.copySign(1f, xs[i]), Math.copySign(1f, actual[i]), "sign of tanh(" + xs[i] + ")");
+                }
+            }
+        }
+    }
+
+    private static void apply(Kernels k, String fn, int n, MemorySegment x, long xOff, MemorySegment out, long outOff) {
+        switch (fn) {
+            case "exp" -> k.exp(n, x, xOff, out, outOff);
+            case "tanh" -> k.tanh(n, x, xOff, out, outOff);
+            case "sigmoid" -> k.sigmoid(n, x, xOff, out, outOff);
+            default -> throw new IllegalArgumentException(fn);
+        }
+    }
+
+    private static float[] inputs(Inputs inputs, int n, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[] xs = new float[n];
+        for (int i = 0; i < n; i++) {
+            xs[i] = switch (inputs) {
+                case ANY_BITS -> Float.intBitsToFloat(rnd.nextInt());
+                case EXP_RANGE -> (float) rnd.nextDouble(-110, 110);
+                case ACTIVATION_RANGE -> (float) rnd.nextDouble(-12, 12);
+                case SMALL -> (float) ((rnd.nextBoolean() ? 1 : -1) * Math.scalb(1 + rnd.nextDouble(), rnd.nextInt(-30, 1)));
+                case EDGES -> EDGES[rnd.nextInt(EDGES.length)];
+            };
+        }
+        return xs;
+    }
+}

@@ -1,0 +1,261 @@
+package io.attn4j.engine.kernel;
+
+import static io.attn4j.engine.kernel.Values.EPS;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.Tag;
+import net.jqwik.api.constraints.IntRange;
+
+/**
+ * softmaxRows and logSumExp of the vector kernels against the exact softmax of the rounded
+ * scores, against the reference, and against themselves shifted by a constant.
+ *
+ * <p>Bound per output (the one {@link Kernels#softmaxRows} states): with z and d = z - max z
+ * rounded to float as written, e_c = exp(d_c)(1 + a_c) with |a_c| <= u (u = 3 eps for a 1 ulp exp:
+ * 1 ulp plus the reference's half ulp, an ulp being at most 2 eps relative); the sum of the
+ * positive e adds at most (cols - 1) eps relative; 1/s and e * (1/s) one eps each: relative error
+ * (cols + 1) eps + 2u to first order (x 1.01 for the rest), plus 2^-147 absolute for outputs that
+ * underflow (exp's 1.5 subnormal ulps and the product's half).
+ */
+@Tag("vector-width")
+class VectorSoftmaxProperties {
+    private static final Kernels VECTOR = new VectorKernels();
+    private static final Kernels SCALAR = new ScalarKernels();
+    private static final double VECTOR_EXP_ERR = (2 * VectorMath.EXP_ULPS + 1) * EPS;
+    private static final double SCALAR_EXP_ERR = EPS * (1 + 0x1p-20);
+    private static final double UNDERFLOW = 0x1p-147;
+
+    enum Scores {
+        /** N(0, 1). */
+        NORMAL,
+        /** N(0, 1e4): exp(z - max) under/overflows unless max is subtracted. */
+        WIDE,
+        /** N(0, 1) with a fifth at -1e30. */
+        NEG_HUGE,
+        /** N(0, 1) with a fifth at -inf, and some rows all -inf. */
+        NEG_INF,
+        /** N(0, 1) with a NaN or +inf in some rows: those rows are NaN. */
+        NON_FINITE
+    }
+
+    enum Masking { NONE, ADDITIVE, ADDITIVE_BROADCAST, EXCLUDED, EXCLUDED_BROADCAST, BOTH, ALL_EXCLUDED }
+
+    @Provide
+    Arbitrary<Integer> cols() {
+        return Values.sizes().filter(c -> c > 0);
+    }
+
+    @Provide
+    Arbitrary<Float> scales() {
+        return Arbitraries.of(1f, 0.125f, -0.5f, 0.3f, 1.7f);
+    }
+
+    @Property(tries = 250)
+    void rowsMatchTheExactSoftmaxAndTheReference(@ForAll("cols") int cols, @ForAll @IntRange(min = 1, max = 4) int rows,
+                                                 @ForAll("scales") float scale, @ForAll Scores scores,
+                                                 @ForAll Masking masking, @ForAll boolean inPlace, @ForAll long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Layout l = Layout.random(rows, cols, rnd);
+        float[] xs = new float[l.xSize()];
+        for (int r = 0; r < rows; r++) {
+            fillRow(xs, l.xOff + r * l.ldx, cols, scores, rnd);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = Segments.floats(arena, 0, xs);
+            SoftmaxMask mask = l.mask(arena, masking, rnd);
+            MemorySegment s = Segments.floats(arena, 0, new float[l.outSize()]);
+            SCALAR.softmaxRows(rows, cols, scale, x, l.xOff, l.ldx, mask, s, l.outOff, l.ldo);
+            MemorySegment v;
+            long vOff, vLd;
+            if (inPlace) {
+                v = Segments.copy(arena, x);
+                vOff = l.xOff;
+                vLd = l.ldx;
+            } else {
+                v = Segments.floats(arena, 0, new float[l.outSize()]);
+                vOff = l.outOff;
+                vLd = l.ldo;
+            }
+            VECTOR.softmaxRows(rows, cols, scale, inPlace ? v : x, l.xOff, l.ldx, mask, v, vOff, vLd);
+            for (int r = 0; r < rows; r++) {
+                checkRow(r, cols, scale, x, l.xOff + r * l.ldx, mask,
+                        Segments.read(v, vOff + r * vLd, cols), Segments.read(s, l.outOff + r * l.ldo, cols));
+            }
+        }
+    }
+
+    @Property(tries = 150)
+    void addingAConstantToARowChangesNothing(@ForAll("cols") int cols, @ForAll boolean wide, @ForAll boolean additive,
+                                             @ForAll @IntRange(min = -3, max = 1) int scaleLog2, @ForAll long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        // Scores on a grid of 2^-6 with |x| + |shift| < 2^17, a power-of-two scale, an additive mask
+        // on the same grid: x + shift, scale * x and z - max are exact, so d = z - max z is the
+        // same float for both rows and both outputs are within the bound of the same softmax.
+        float shift = (float) (rnd.nextInt(-64_000, 64_000) * 0x1p-6);
+        float scale = (float) Math.scalb(1.0, scaleLog2);
+        float[] xs = new float[cols], shifted = new float[cols], add = new float[cols];
+        for (int c = 0; c < cols; c++) {
+            double g = rnd.nextGaussian() * (wide ? 1e4 : 3);
+            xs[c] = (float) (Math.rint(Math.max(-1e5, Math.min(1e5, g)) * 64) / 64);
+            shifted[c] = xs[c] + shift;
+            add[c] = rnd.nextInt(8) == 0 ? Float.NEGATIVE_INFINITY : (float) (rnd.nextInt(-256, 256) * 0x1p-6);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            SoftmaxMask mask = additive ? SoftmaxMask.additive(Segments.floats(arena, 0, add), 0, 0) : null;
+            MemorySegment a = Segments.floats(arena, 0, xs), b = Segments.floats(arena, 0, shifted);
+            VECTOR.softmaxRows(1, cols, scale, a, 0, cols, mask, a, 0, cols);
+            VECTOR.softmaxRows(1, cols, scale, b, 0, cols, mask, b, 0, cols);
+            float[] pa = Segments.read(a, 0, cols), pb = Segments.read(b, 0, cols);
+            double rel = 2 * 1.01 * ((cols + 1) * EPS + 2 * VECTOR_EXP_ERR);
+            for (int c = 0; c < cols; c++) {
+                assertTrue(Math.abs(pa[c] - pb[c]) <= rel * Math.abs(pa[c]) + 2 * UNDERFLOW,
+                        "column " + c + " of " + cols + ": " + pa[c] + " vs " + pb[c] + " after adding " + shift);
+            }
+        }
+    }
+
+    @Property(tries = 300)
+    void logSumExpMatchesTheExactValueAndTheReference(@ForAll("cols") int n, @ForAll @IntRange(min = 0, max = 17) int off,
+                                                      @ForAll Scores scores, @ForAll long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[] xs = new float[off + n];
+        fillRow(xs, off, n, scores, rnd);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = Segments.floats(arena, 0, xs);
+            float v = VECTOR.logSumExp(n, x, off), s = SCALAR.logSumExp(n, x, off);
+            float max = SCALAR.max(n, x, off);
+            if (Float.isNaN(max) || Float.isInfinite(max)) {
+                assertEquals(Float.floatToIntBits(s), Float.floatToIntBits(v), "logSumExp of a row with max " + max);
+                return;
+            }
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += Math.exp(xs[off + i] - max); // the float difference, as both implementations
+            }
+            double exact = max + Math.log(sum);
+            // The sum: (n - 1) eps plus u relative, hence as much absolute after the log; the
+            // rounding of log s and of max + log s: eps |log s| and eps |result|.
+            double bound = 1.01 * ((n - 1) * EPS + VECTOR_EXP_ERR + EPS * Math.log(sum) + EPS * Math.abs(exact));
+            assertTrue(Math.abs(v - exact) <= bound, "vector logSumExp " + v + ", exact " + exact + ", bound " + bound);
+            assertTrue(Math.abs(v - s) <= 2 * bound, "vector " + v + " vs reference " + s);
+        }
+    }
+
+    private static void fillRow(float[] xs, int from, int n, Scores scores, SplittableRandom rnd) {
+        boolean allNegInf = scores == Scores.NEG_INF && rnd.nextInt(5) == 0;
+        for (int c = 0; c < n; c++) {
+            double g = rnd.nextGaussian();
+            xs[from + c] = switch (scores) {
+                case NORMAL, NON_FINITE -> (float) g;
+                case WIDE -> (float) (1e4 * g);
+                case NEG_HUGE -> rnd.nextInt(5) == 0 ? -1e30f : (float) g;
+                case NEG_INF -> allNegInf || rnd.nextInt(5) == 0 ? Float.NEGATIVE_INFINITY : (float) g;
+            };
+        }
+        if (scores == Scores.NON_FINITE && n > 0 && rnd.nextBoolean()) {
+            xs[from + rnd.nextInt(n)] = rnd.nextBoolean() ? Float.NaN : Float.POSITIVE_INFINITY;
+        }
+    }
+
+    /**
+     * One row: the kept scores z as the contract writes them, then the expected shape (all NaN,
+     * all zero, or the softmax of d = z - max z) for both outputs.
+     */
+    private static void checkRow(int r, int cols, float scale, MemorySegment x, long xRow, SoftmaxMask mask,
+                                 float[] v, float[] s) {
+        float[] z = new float[cols];
+        float max = Float.NEGATIVE_INFINITY;
+        boolean nan = false;
+        for (int c = 0; c < cols; c++) {
+            z[c] = ScalarKernels.maskedScore(mask, r, c, scale * ScalarKernels.get(x, xRow + c));
+            nan |= Float.isNaN(z[c]);
+            max = Math.max(max, z[c]);
+        }
+        if (nan || max == Float.POSITIVE_INFINITY || max == Float.NEGATIVE_INFINITY) {
+            float expected = nan || max == Float.POSITIVE_INFINITY ? Float.NaN : 0f;
+            for (int c = 0; c < cols; c++) {
+                assertEquals(expected, v[c], "row " + r + " column " + c + " (vector), max " + max + ", NaN " + nan);
+                assertEquals(expected, s[c], "row " + r + " column " + c + " (reference)");
+            }
+            return;
+        }
+        double[] e = new double[cols];
+        double sum = 0;
+        for (int c = 0; c < cols; c++) {
+            e[c] = Math.exp(z[c] - max);
+            sum += e[c];
+        }
+        double rowV = 0;
+        double relV = 1.01 * ((cols + 1) * EPS + 2 * VECTOR_EXP_ERR) + cols * 0x1p-52;
+        double relS = 1.01 * ((cols + 1) * EPS + 2 * SCALAR_EXP_ERR) + cols * 0x1p-52;
+        for (int c = 0; c < cols; c++) {
+            double exact = e[c] / sum;
+            int col = c;
+            assertTrue(Math.abs(v[c] - exact) <= relV * exact + UNDERFLOW,
+                    () -> "row " + r + " column " + col + " of " + cols + ": vector " + v[col] + ", exact " + exact);
+            assertTrue(Math.abs(v[c] - s[c]) <= (relV + relS) * exact + 2 * UNDERFLOW,
+                    () -> "row " + r + " column " + col + " of " + cols + ": vector " + v[col] + ", reference " + s[col]);
+            if (z[c] == Float.NEGATIVE_INFINITY) {
+                assertEquals(0f, v[c], "excluded column " + c);
+            }
+            rowV += v[c];
+        }
+        // sum |v - exact| <= relV * sum exact + cols * UNDERFLOW, and sum exact = 1
+        assertTrue(Math.abs(rowV - 1) <= relV + cols * UNDERFLOW, "row " + r + " sums to " + rowV);
+    }
+
+    /** Offsets, leading dimensions and masks of one case. */
+    private record Layout(int rows, int cols, int xOff, int ldx, int outOff, int ldo) {
+        static Layout random(int rows, int cols, SplittableRandom rnd) {
+            return new Layout(rows, cols, rnd.nextInt(0, 9), cols + rnd.nextInt(0, 4), rnd.nextInt(0, 9), cols + rnd.nextInt(0, 4));
+        }
+
+        int xSize() {
+            return xOff + (rows - 1) * ldx + cols;
+        }
+
+        int outSize() {
+            return outOff + (rows - 1) * ldo + cols;
+        }
+
+        SoftmaxMask mask(Arena arena, Masking masking, SplittableRandom rnd) {
+            boolean broadcast = masking == Masking.ADDITIVE_BROADCAST || masking == Masking.EXCLUDED_BROADCAST;
+            int maskRows = broadcast ? 1 : rows;
+            int ld = broadcast ? 0 : cols + rnd.nextInt(0, 4), off = rnd.nextInt(0, 9);
+            SoftmaxMask additive = null;
+            if (masking == Masking.ADDITIVE || masking == Masking.ADDITIVE_BROADCAST || masking == Masking.BOTH) {
+                float[] a = new float[off + (maskRows - 1) * ld + cols];
+                for (int i = off; i < a.length; i++) {
+                    a[i] = switch (rnd.nextInt(10)) {
+                        case 0, 1 -> Float.NEGATIVE_INFINITY;
+                        case 2 -> -1e9f;
+                        case 3, 4 -> (float) rnd.nextGaussian();
+                        default -> 0f;
+                    };
+                }
+                additive = SoftmaxMask.additive(Segments.floats(arena, 0, a), off, ld);
+            }
+            if (masking == Masking.ADDITIVE || masking == Masking.ADDITIVE_BROADCAST || masking == Masking.NONE) {
+                return additive;
+            }
+            int exOff = rnd.nextInt(0, 9);
+            byte[] ex = new byte[exOff + (maskRows - 1) * ld + cols];
+            double p = masking == Masking.ALL_EXCLUDED ? 1 : new double[] {0.05, 0.5, 0.95}[rnd.nextInt(3)];
+            for (int i = exOff; i < ex.length; i++) {
+                ex[i] = rnd.nextDouble() < p ? (byte) (1 + rnd.nextInt(255)) : 0; // any non-zero byte excludes
+            }
+            MemorySegment bytes = Segments.bytes(arena, 0, ex);
+            return additive == null ? SoftmaxMask.excluded(bytes, exOff, ld) : additive.withExcluded(bytes, exOff, ld);
+        }
+    }
+}
