@@ -139,7 +139,7 @@ final class FusedAttention implements Workers.Body {
             if (m.isElementwise()) {
                 applyMask(m, mem, row, i, j0, lim);
             }
-            OnlineSoftmax.update(kernels, mem, row, lim, n, slot.rowMax, slot.rowSum, slot.rowScale, r, slot.lanes);
+            OnlineSoftmax.update(mem, row, lim, n, slot.rowMax, slot.rowSum, slot.rowScale, r, slot.lanes);
         }
         // O [first.., dv] = alpha O + P V [j0 .., dv]
         ValueAccumulation.accumulate(count, n, t.dv, slot.rowScale, first, mem, tile, bk,

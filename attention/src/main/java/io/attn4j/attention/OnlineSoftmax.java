@@ -2,8 +2,8 @@ package io.attn4j.attention;
 
 import static jdk.incubator.vector.FloatVector.fromMemorySegment;
 
-import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.kernel.Simd;
+import io.attn4j.engine.kernel.VectorMath;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -23,12 +23,14 @@ import jdk.incubator.vector.VectorSpecies;
  * before adding {@code P V}. A row that has seen only excluded ({@code -inf}) scores keeps
  * {@code m = -inf, l = 0}, its p all zero.
  *
- * <p>Error: each {@code p} within the exp bound ({@link Kernels#exp}) plus one rounding of the
- * subtraction, which weighs {@code eps (m' - s)} in the exponent; each rescale adds a rounding to
- * {@code l} and to the accumulator alike. The sum carries {@code n * eps} relative.
+ * <p>Error: each {@code p} within {@link VectorMath#EXP_ULPS} ulp of {@code exp} of the rounded
+ * difference, whose rounding weighs {@code eps (m' - s)} in the exponent; each rescale adds a
+ * rounding to {@code l} and to the accumulator alike. The sum carries {@code n * eps} relative.
  *
- * <p>Vectors never cross a method boundary (a vector passed to or returned from a call the JIT
- * does not inline is boxed on the heap).
+ * <p>The exp runs in the same pass as the sum ({@link VectorMath#exp}); the sum's lanes are added
+ * in lane order, not by {@code reduceLanes(ADD)}, whose order differs between interpreted and
+ * compiled code. No vector crosses a method boundary but into {@code VectorMath.exp}, which the JIT
+ * inlines (a vector passed to a call that is not inlined is boxed on the heap).
  */
 final class OnlineSoftmax {
     private static final VectorSpecies<Float> S = Simd.F;
@@ -43,8 +45,8 @@ final class OnlineSoftmax {
      * P V step) with the scores {@code s[off, off + lim)}, and turns {@code s[off, off + n)} into
      * probabilities in place.
      */
-    static void update(Kernels kernels, MemorySegment s, long off, int lim, int n, float[] max, float[] sum,
-                       float[] alpha, int r, float[] lanes) {
+    static void update(MemorySegment s, long off, int lim, int n, float[] max, float[] sum, float[] alpha, int r,
+                       float[] lanes) {
         long base = off * Float.BYTES;
         float m = Math.max(max[r], rowMax(s, base, lim));
         if (m == Float.NEGATIVE_INFINITY) {
@@ -52,19 +54,26 @@ final class OnlineSoftmax {
             alpha[r] = 1f;
             return;
         }
-        // s - m' over [0, lim), zeros over [lim, n), then exp in place (the kernels' vector exp)
-        FloatVector mv = FloatVector.broadcast(S, m);
+        // p = exp(s - m') over [0, lim), written over s and summed (lanes added in lane order); zeros over [lim, n)
+        FloatVector mv = FloatVector.broadcast(S, m), acc = FloatVector.zero(S);
         int c = 0;
         for (int bound = S.loopBound(lim); c < bound; c += Simd.LANES) {
             long at = base + (long) c * Float.BYTES;
-            fromMemorySegment(S, s, at, ORDER).sub(mv).intoMemorySegment(s, at, ORDER);
+            FloatVector e = VectorMath.exp(fromMemorySegment(S, s, at, ORDER).sub(mv));
+            e.intoMemorySegment(s, at, ORDER);
+            acc = acc.add(e);
+        }
+        acc.intoArray(lanes, 0);
+        float blockSum = 0f;
+        for (int i = 0; i < Simd.LANES; i++) {
+            blockSum += lanes[i];
         }
         for (; c < lim; c++) {
-            s.setAtIndex(F, off + c, s.getAtIndex(F, off + c) - m);
+            float e = (float) Math.exp(s.getAtIndex(F, off + c) - m);
+            s.setAtIndex(F, off + c, e);
+            blockSum += e;
         }
         fill(s, base, lim, n, 0f);
-        kernels.exp(lim, s, off, s, off);
-        float blockSum = rowSum(s, base, lim, lanes);
         float a = max[r] == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(max[r] - m);
         sum[r] = a * sum[r] + blockSum;
         max[r] = m;
@@ -95,28 +104,6 @@ final class OnlineSoftmax {
             m = x > m ? x : m;
         }
         return m;
-    }
-
-    /**
-     * Sum of {@code n} floats: one vector accumulator, its lanes then added in lane order through
-     * {@code lanes} (LANES floats of scratch). Not {@code reduceLanes(ADD)}: its order differs
-     * between interpreted and compiled code, and the result must not depend on which ran.
-     */
-    private static float rowSum(MemorySegment s, long base, int n, float[] lanes) {
-        FloatVector acc = FloatVector.zero(S);
-        int c = 0;
-        for (int bound = S.loopBound(n); c < bound; c += Simd.LANES) {
-            acc = acc.add(fromMemorySegment(S, s, base + (long) c * Float.BYTES, ORDER));
-        }
-        acc.intoArray(lanes, 0);
-        float total = 0f;
-        for (int i = 0; i < Simd.LANES; i++) {
-            total += lanes[i];
-        }
-        for (; c < n; c++) {
-            total += s.get(F, base + (long) c * Float.BYTES);
-        }
-        return total;
     }
 
     private static void fill(MemorySegment s, long base, int from, int to, float value) {
