@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -24,7 +25,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code m = -inf, l = 0}, its p all zero.
  *
  * <p>Error: each {@code p} within {@link VectorMath#EXP_ULPS} ulp of {@code exp} of the rounded
- * difference, whose rounding weighs {@code eps (m' - s)} in the exponent; each rescale adds a
+ * difference (or 0 below {@code e^-87}, see {@link #FLOOR}), whose rounding weighs {@code eps (m' - s)} in the exponent; each rescale adds a
  * rounding to {@code l} and to the accumulator alike. The sum carries {@code n * eps} relative.
  *
  * <p>The exp runs in the same pass as the sum ({@link VectorMath#exp}); the sum's lanes are added
@@ -36,6 +37,13 @@ final class OnlineSoftmax {
     private static final VectorSpecies<Float> S = Simd.F;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /**
+     * Exponents below this give p = 0: {@code e^-87 < 2^-125}, against the row's largest term 1,
+     * so dropping all such terms moves the sum by less than {@code Tk * 2^-125}. It also keeps
+     * every argument inside {@link VectorMath#exp}'s fast range (|x| <= 87.3), whose out-of-line
+     * full-range path would take its vector argument boxed when the JIT does not inline it.
+     */
+    private static final float FLOOR = -87f;
 
     private OnlineSoftmax() {
     }
@@ -54,12 +62,15 @@ final class OnlineSoftmax {
             alpha[r] = 1f;
             return;
         }
-        // p = exp(s - m') over [0, lim), written over s and summed (lanes added in lane order); zeros over [lim, n)
+        // p = exp(s - m') over [0, lim), written over s and summed (lanes added in lane order); zeros over [lim, n).
+        // Differences below FLOOR (masked -inf among them) give p = 0 exactly, and keep exp on its fast path.
         FloatVector mv = FloatVector.broadcast(S, m), acc = FloatVector.zero(S);
         int c = 0;
         for (int bound = S.loopBound(lim); c < bound; c += Simd.LANES) {
             long at = base + (long) c * Float.BYTES;
-            FloatVector e = VectorMath.exp(fromMemorySegment(S, s, at, ORDER).sub(mv));
+            FloatVector x = fromMemorySegment(S, s, at, ORDER).sub(mv);
+            VectorMask<Float> tiny = x.compare(VectorOperators.LT, FLOOR);
+            FloatVector e = VectorMath.exp(x.blend(0f, tiny)).blend(0f, tiny);
             e.intoMemorySegment(s, at, ORDER);
             acc = acc.add(e);
         }
@@ -69,7 +80,8 @@ final class OnlineSoftmax {
             blockSum += lanes[i];
         }
         for (; c < lim; c++) {
-            float e = (float) Math.exp(s.getAtIndex(F, off + c) - m);
+            float x = s.getAtIndex(F, off + c) - m;
+            float e = x < FLOOR ? 0f : (float) Math.exp(x);
             s.setAtIndex(F, off + c, e);
             blockSum += e;
         }
