@@ -60,7 +60,7 @@ final class FusedAttention implements Workers.Body {
         this.kernels = KernelProvider.kernels();
         this.op = op;
         this.scale = scale;
-        bk = TileBlocking.keyBlock(op.dv, op.tq);
+        bk = TileBlocking.keyBlock(op.dk, op.dv, op.tq);
         bq = TileBlocking.queryBlock(op.dq, op.dv, bk);
         queryBlocks = (op.tq + bq - 1) / bq;
         chunkKeys = TileBlocking.splitKeys(bk);

@@ -5,14 +5,18 @@ package io.attn4j.attention;
  * (AMD Zen 4: L1d 32 KiB, L2 1 MiB per core), in rows (queries) and columns (keys) of a score tile.
  *
  * <ul>
- *   <li><b>Keys per block, {@code BK}.</b> The P V step walks every query row group of a tile
- *       over the whole value block {@code V [BK, dv]}, so that block must stay in L1 while it
- *       runs, next to the P rows and the accumulators being used: half of L1,
- *       {@code 4 * BK * dv <= 16 KiB}, so {@code BK = 4096 / dv} rounded down to a multiple of 32
- *       (whole GEMM micro-tiles of {@code 2 * LANES} columns at every width), within [32, 512]:
- *       64 for {@code dv = 64}, 32 for {@code dv = 128}. With at most {@link KeyScores#MAX_ROWS}
- *       queries (decoding), each value row is used once per block anyway, so the block is
- *       the largest, 512 keys, to spend less per block on calls and rescaling.</li>
+ *   <li><b>Keys per block, {@code BK}.</b> Each tile's product packs its query block anew (the
+ *       GEMM packs both operands on every call), {@code BQ * d} floats for {@code BQ * BK * d}
+ *       multiply-adds, so the key block must be wide to amortize it, while the key and value
+ *       blocks it streams stay in L2 beside the rest: an eighth of L2 for them,
+ *       {@code 4 * BK * (d + dv) <= 128 KiB}, so {@code BK = 32768 / (d + dv)} rounded down to a
+ *       multiple of 32 (whole GEMM micro-tiles of {@code 2 * LANES} columns at every width), within
+ *       [32, 512]: 256 for {@code d = dv = 64}, 128 for 128. The value block then overflows L1, but
+ *       the P V step walks it in address order, which the prefetcher streams from L2. Measured at
+ *       T = 2048, d = 64 (512-bit vectors, one thread): BK = 64: 16.7 ms, 128: 14.9 ms,
+ *       256: 13.8 ms, 512: 13.4 ms. With at most {@link KeyScores#MAX_ROWS} queries (decoding),
+ *       there is no GEMM and nothing to pack, and the block is the largest, 512 keys, to spend
+ *       less per block on calls and rescaling.</li>
  *   <li><b>Queries per block, {@code BQ}.</b> The query block {@code Q [BQ, d]}, its output
  *       accumulators {@code O [BQ, dv]} and the score tile {@code S [BQ, BK]} are reused by
  *       every key block, so they stay in L2 with the streaming K and V blocks, in half of it:
@@ -30,7 +34,6 @@ package io.attn4j.attention;
  * </ul>
  */
 final class TileBlocking {
-    static final int L1_BYTES = 32 * 1024;
     static final int L2_BYTES = 1024 * 1024;
     /** The GEMM's MC: rows of one packed A block. */
     static final int MAX_QUERY_BLOCK = 96;
@@ -42,12 +45,12 @@ final class TileBlocking {
     private TileBlocking() {
     }
 
-    /** Keys per block for values of {@code dv} features and {@code tq} queries. */
-    static int keyBlock(int dv, int tq) {
+    /** Keys per block for {@code d} key features, {@code dv} value features and {@code tq} queries. */
+    static int keyBlock(int d, int dv, int tq) {
         if (tq <= KeyScores.MAX_ROWS) {
             return MAX_KEY_BLOCK;
         }
-        int bk = L1_BYTES / 2 / Float.BYTES / Math.max(dv, 1);
+        int bk = L2_BYTES / 8 / Float.BYTES / Math.max(d + dv, 1);
         return Math.clamp(bk / 32 * 32, 32, MAX_KEY_BLOCK);
     }
 
