@@ -7,6 +7,7 @@ import io.attn4j.engine.kernel.Transpose;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.concurrent.Executor;
 import jdk.incubator.vector.FloatVector;
 
@@ -16,7 +17,8 @@ import jdk.incubator.vector.FloatVector;
  * <pre>
  *   m = -inf, l = 0, O [BQ, dv] = 0
  *   for each key block [j0, j0 + BK) that some row of the block may see:
- *     S [BQ, BK] = scale * Q_blk K_blk^T                    (Kernels.gemm into the slot's tile)
+ *     S [BQ, BK] = scale * Q_blk K_blk^T                    (Kernels.gemm into the slot's tile;
+ *                                                            {@link KeyScores} for at most 4 rows)
  *     S[r, c] = -inf where masked, + additive mask          (element-wise mask parts only)
  *     per row: m' = max(m, max S), P = exp(S - m'), l = e^(m - m') l + sum P   ({@link OnlineSoftmax})
  *     O = e^(m - m') O + P V_blk                            ({@link ValueAccumulation})
@@ -99,8 +101,8 @@ final class FusedAttention implements Workers.Body {
         int hi = t.mask.rowLimit(i0 + rows - 1);
         int from = chunk * chunkKeys, to = chunks == 1 ? hi : Math.min(hi, from + chunkKeys);
         slot.ensureRows(bq);
-        java.util.Arrays.fill(slot.rowMax, 0, rows, Float.NEGATIVE_INFINITY);
-        java.util.Arrays.fill(slot.rowSum, 0, rows, 0f);
+        Arrays.fill(slot.rowMax, 0, rows, Float.NEGATIVE_INFINITY);
+        Arrays.fill(slot.rowSum, 0, rows, 0f);
         Zero.rows(slot.mem, accOff, rows, t.dv, t.dv);
         for (int j0 = from; j0 < to; j0 += bk) {
             keyBlock(slot, i0, rows, j0, Math.min(bk, to - j0));
@@ -118,7 +120,7 @@ final class FusedAttention implements Workers.Body {
         MaskView m = t.mask;
         MemorySegment mem = slot.mem;
         // rows above the causal diagonal see none of these keys: row i sees j <= i + offset
-        int first = m.causal ? (int) Math.clamp(j0 - m.causalOffset - i0, 0, rows) : 0;
+        int first = m.causal ? Math.clamp(j0 - m.causalOffset - i0, 0, rows) : 0;
         if (first == rows || m.isElementwise() && allMasked(m, i0, first, rows, j0, n)) {
             return;
         }

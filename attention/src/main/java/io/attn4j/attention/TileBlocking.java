@@ -58,7 +58,7 @@ final class TileBlocking {
     static int queryBlock(int d, int dv, int bk) {
         long budget = L2_BYTES / 2 / Float.BYTES - (long) bk * (d + dv);
         long bq = budget / Math.max(1, d + dv + bk);
-        return (int) Math.clamp(bq / 48 * 48, 48, MAX_QUERY_BLOCK);
+        return Math.clamp(bq / 48 * 48, 48, MAX_QUERY_BLOCK);
     }
 
     /** Keys per split chunk: a whole number of key blocks, at least {@link #MIN_SPLIT_KEYS}. */
