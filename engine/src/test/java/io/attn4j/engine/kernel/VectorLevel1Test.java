@@ -19,7 +19,7 @@ import net.jqwik.api.Tag;
  * for bit, dot and sum within the reordering bound of {@link Kernels}.
  */
 @Tag("vector-width")
-class VectorLevel1Properties {
+class VectorLevel1Test {
     private static final Kernels VECTOR = new VectorKernels();
     private static final Kernels SCALAR = new ScalarKernels();
 

@@ -28,7 +28,7 @@ import net.jqwik.api.constraints.IntRange;
  * underflow (exp's 1.5 subnormal ulps and the product's half).
  */
 @Tag("vector-width")
-class VectorSoftmaxProperties {
+class VectorSoftmaxTest {
     private static final Kernels VECTOR = new VectorKernels();
     private static final Kernels SCALAR = new ScalarKernels();
     private static final double VECTOR_EXP_ERR = (2 * VectorMath.EXP_ULPS + 1) * EPS;

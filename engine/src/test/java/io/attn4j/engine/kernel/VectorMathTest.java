@@ -18,7 +18,7 @@ import net.jqwik.api.Tag;
  * an ulp of that rounding, so the stated bound applies to the difference unchanged.
  */
 @Tag("vector-width")
-class VectorMathProperties {
+class VectorMathTest {
     private static final Kernels VECTOR = new VectorKernels();
     private static final Kernels SCALAR = new ScalarKernels();
 
