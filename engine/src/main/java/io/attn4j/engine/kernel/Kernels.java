@@ -118,9 +118,9 @@ public interface Kernels {
      * <p>Error: with {@code z} and {@code d = z - max z} rounded to float as written, each output
      * is within {@code ((cols + 1) * eps + 2 * u)} relative of {@code exp(d) / sum exp(d)}, where
      * {@code u} is the relative error of the exp used ({@code eps} for {@link ScalarKernels},
-     * {@code 3 * eps} for the 1-ulp exp of {@link VectorKernels}), plus {@code 2^-147} absolute
-     * where an output underflows; so a row sums to 1 within that relative bound plus
-     * {@code cols * 2^-147}.
+     * {@code 3 * eps} for the 1-ulp exp of {@link VectorKernels}), plus {@code 2^-126} absolute
+     * (an implementation may flush terms {@code exp(d) < 2^-126} to zero); so a row sums to 1
+     * within that relative bound plus {@code cols * 2^-126}.
      *
      * @param mask may be null (no mask)
      */

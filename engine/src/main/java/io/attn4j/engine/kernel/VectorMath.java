@@ -52,6 +52,11 @@ public final class VectorMath {
     private static final float EXP_HI = 88.8f;
     private static final float EXP_ZERO = -104f;
     /**
+     * expNonPositive flushes below this: n = round(d log2e) >= -126 above it, so 2^n is a normal
+     * float; and e^-87.6 < 2^-126, so what it flushes is below the normal range.
+     */
+    private static final float EXP_FLUSH_BELOW = -87.6f;
+    /**
      * e^r ~ 1 + r + E2 r^2 + ... + E6 r^6 on |r| <= ln2/2 + 2e-4: minimax of the relative error
      * (Lawson's iteration on a fine grid), 0.05 * 2^-24 before rounding the coefficients to float.
      */
@@ -95,6 +100,23 @@ public final class VectorMath {
         FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector s2 = k.sub(k1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         return expReduced(reduce(xc, n)).mul(s1).mul(s2).blend(0f, zero);
+    }
+
+    /**
+     * {@code e^d} for {@code d <= 0} or NaN, the arguments of softmax and log-sum-exp after the
+     * maximum is subtracted: within {@value #EXP_ULPS} ulp for {@code d >= -87.6}, +0 below
+     * (where {@code e^d < 2^-126}: subnormal results are flushed). Cheaper than {@link #exp}: no
+     * overflow to handle, and one multiply by {@code 2^n}, as n stays in the normal range.
+     */
+    public static FloatVector expNonPositive(FloatVector d) {
+        VectorMask<Float> tiny = d.compare(VectorOperators.LT, EXP_FLUSH_BELOW);
+        FloatVector dc = d.blend(0f, tiny);
+        FloatVector t = dc.fma(LOG2E, SHIFTER);
+        FloatVector n = t.sub(SHIFTER);
+        // 2^n: n + 127 in the exponent field; bits(t) << 23 is n << 23 as the shifter's own bits
+        // shift out
+        FloatVector pow2n = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(127 << 23).reinterpretAsFloats();
+        return expReduced(reduce(dc, n)).mul(pow2n).blend(0f, tiny);
     }
 
     /** r = x - n ln2 in two FMAs (Cody and Waite's split of ln 2). */

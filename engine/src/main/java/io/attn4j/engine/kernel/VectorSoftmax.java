@@ -34,12 +34,17 @@ final class VectorSoftmax {
     static void softmaxRows(int rows, int cols, float scale, MemorySegment x, long xOff, long ldx,
                             SoftmaxMask mask, MemorySegment out, long outOff, long ldo) {
         for (int r = 0; r < rows; r++) {
-            long oRow = outOff + r * ldo;
-            float max;
+            long xRow = xOff + r * ldx, oRow = outOff + r * ldo;
+            // pass 2 reads z as s * src[c]: x and the scale without a mask, as z = scale * x is
+            // cheaper to recompute than to store and reload; else the z that pass 1 stored in out
+            // (times 1, which is exact)
+            MemorySegment src = x;
+            long srcOff = xRow;
+            float s = scale, max;
             if (mask == null) {
-                max = scaleAndMax(cols, scale, x, xOff + r * ldx, out, oRow);
+                max = scaledMax(cols, scale, x, xRow);
             } else {
-                VectorElementwise.scaleInto(cols, scale, x, xOff + r * ldx, out, oRow);
+                VectorElementwise.scaleInto(cols, scale, x, xRow, out, oRow);
                 if (mask.additive() != null) {
                     VectorElementwise.add(cols, out, oRow, mask.additive(), mask.addOffset() + r * mask.addLd(), out, oRow);
                 }
@@ -47,68 +52,72 @@ final class VectorSoftmax {
                     exclude(cols, mask.excluded(), mask.exOffset() + r * mask.exLd(), out, oRow);
                 }
                 max = max(cols, out, oRow);
+                src = out;
+                srcOff = oRow;
+                s = 1f;
             }
-            if (max == Float.NEGATIVE_INFINITY) { // every key excluded: the project's rule is zeros
-                fill(cols, 0f, out, oRow);
+            if (max == Float.NEGATIVE_INFINITY) {
+                // Every kept z is -inf: zeros, the project's rule; unless a z is NaN, which the
+                // max skipped and which makes the reference's max, and so its row, NaN.
+                fill(cols, hasNaN(cols, s, src, srcOff) ? Float.NaN : 0f, out, oRow);
                 continue;
             }
-            float sum = expMinusMax(cols, max, out, oRow, true);
+            float sum = expMinusMax(cols, s, max, src, srcOff, out, oRow);
             VectorElementwise.scale(cols, 1f / sum, out, oRow);
         }
     }
 
     /**
-     * Pass 1 without a mask: {@code z = scale * x} into {@code out}, and {@code max z} with
-     * {@link Math#max} semantics (NaN if any z is NaN; a NaN max then makes every exp, the sum
-     * and so the whole row NaN, as in the reference). Four accumulators, as in
-     * {@link VectorReductions}: a lane-wise {@code MAX} is a chain of several dependent
-     * instructions on x86, longer than the rest of the loop body.
+     * Pass 1 without a mask: {@code max z}, {@code z = scale * x}, skipping NaN (a NaN z then
+     * makes its exp, the sum and so the whole row NaN in pass 2, as in the reference). Four
+     * accumulators, as in {@link VectorReductions}: the compare-and-blend chain has a latency of
+     * several cycles and the rest of the loop body issues in about one.
      */
-    private static float scaleAndMax(int n, float scale, MemorySegment x, long xOff, MemorySegment out, long outOff) {
-        long xb = xOff * Float.BYTES, ob = outOff * Float.BYTES;
+    private static float scaledMax(int n, float scale, MemorySegment x, long xOff) {
+        long xb = xOff * Float.BYTES;
         int step = Simd.LANES, block = VectorReductions.ACCUMULATORS * step;
         FloatVector m0 = FloatVector.broadcast(Simd.F, Float.NEGATIVE_INFINITY), m1 = m0, m2 = m0, m3 = m0;
         int c = 0;
         for (int bound = n - n % block; c < bound; c += block) {
-            FloatVector z0 = load(x, xb, c).mul(scale), z1 = load(x, xb, c + step).mul(scale);
-            FloatVector z2 = load(x, xb, c + 2 * step).mul(scale), z3 = load(x, xb, c + 3 * step).mul(scale);
-            store(z0, out, ob, c);
-            store(z1, out, ob, c + step);
-            store(z2, out, ob, c + 2 * step);
-            store(z3, out, ob, c + 3 * step);
-            m0 = z0.max(m0);
-            m1 = z1.max(m1);
-            m2 = z2.max(m2);
-            m3 = z3.max(m3);
+            m0 = larger(load(x, xb, c).mul(scale), m0);
+            m1 = larger(load(x, xb, c + step).mul(scale), m1);
+            m2 = larger(load(x, xb, c + 2 * step).mul(scale), m2);
+            m3 = larger(load(x, xb, c + 3 * step).mul(scale), m3);
         }
         for (int bound = Simd.F.loopBound(n); c < bound; c += step) {
-            FloatVector z = load(x, xb, c).mul(scale);
-            store(z, out, ob, c);
-            m0 = z.max(m0);
+            m0 = larger(load(x, xb, c).mul(scale), m0);
         }
         float max = m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX);
         for (; c < n; c++) {
-            float z = scale * ScalarKernels.get(x, xOff + c);
-            ScalarKernels.set(out, outOff + c, z);
-            max = Math.max(max, z);
+            max = Math.max(max, scale * ScalarKernels.get(x, xOff + c));
         }
         return max;
     }
 
-    /** Pass 1 with a mask, last step: {@code max z}, as in {@link #scaleAndMax}. */
+    /**
+     * {@code v} where {@code v > m}, else {@code m}: a NaN in {@code v} is skipped. A compare and
+     * a blend, where a lane-wise {@code MAX} with {@link Math#max} semantics is a sequence of
+     * about six instructions on x86. The receivers are {@code v}, the fresh vector (see
+     * {@link VectorAccess}).
+     */
+    private static FloatVector larger(FloatVector v, FloatVector m) {
+        return v.blend(m, v.compare(VectorOperators.GT, m).not());
+    }
+
+    /** Pass 1 with a mask, last step: {@code max z} skipping NaN, as {@link #scaledMax}. */
     private static float max(int n, MemorySegment z, long zOff) {
         long zb = zOff * Float.BYTES;
         int step = Simd.LANES, block = VectorReductions.ACCUMULATORS * step;
         FloatVector m0 = FloatVector.broadcast(Simd.F, Float.NEGATIVE_INFINITY), m1 = m0, m2 = m0, m3 = m0;
         int c = 0;
         for (int bound = n - n % block; c < bound; c += block) {
-            m0 = load(z, zb, c).max(m0);
-            m1 = load(z, zb, c + step).max(m1);
-            m2 = load(z, zb, c + 2 * step).max(m2);
-            m3 = load(z, zb, c + 3 * step).max(m3);
+            m0 = larger(load(z, zb, c), m0);
+            m1 = larger(load(z, zb, c + step), m1);
+            m2 = larger(load(z, zb, c + 2 * step), m2);
+            m3 = larger(load(z, zb, c + 3 * step), m3);
         }
         for (int bound = Simd.F.loopBound(n); c < bound; c += step) {
-            m0 = load(z, zb, c).max(m0);
+            m0 = larger(load(z, zb, c), m0);
         }
         float max = m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX);
         for (; c < n; c++) {
@@ -136,30 +145,48 @@ final class VectorSoftmax {
     }
 
     /**
-     * Pass 2: {@code sum_c exp(v[c] - max)} over {@code n} floats of {@code v}, each term written
-     * back over {@code v[c]} when {@code store}. One accumulator: each vector's exp is some twenty
-     * independent instructions, under which the four-cycle add chain hides.
+     * Pass 2: {@code sum_c exp(s * src[c] - max)} over {@code n} columns, each term written to
+     * {@code dst[c]} unless {@code dst} is null; {@code dst} may be {@code src}. One accumulator:
+     * each vector's exp is some fifteen independent instructions, under which the add chain hides.
      */
-    private static float expMinusMax(int n, float max, MemorySegment v, long vOff, boolean store) {
-        long vb = vOff * Float.BYTES;
+    private static float expMinusMax(int n, float s, float max, MemorySegment src, long srcOff,
+                                     MemorySegment dst, long dstOff) {
+        long sb = srcOff * Float.BYTES, db = dstOff * Float.BYTES;
         FloatVector m = FloatVector.broadcast(Simd.F, max), acc = FloatVector.zero(Simd.F);
         int c = 0;
         for (int bound = Simd.F.loopBound(n); c < bound; c += Simd.LANES) {
-            FloatVector e = VectorMath.exp(load(v, vb, c).sub(m));
-            if (store) {
-                store(e, v, vb, c);
+            FloatVector e = VectorMath.expNonPositive(load(src, sb, c).mul(s).sub(m));
+            if (dst != null) {
+                store(e, dst, db, c);
             }
             acc = e.add(acc);
         }
         float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; c < n; c++) {
-            float e = (float) Math.exp(ScalarKernels.get(v, vOff + c) - max);
-            if (store) {
-                ScalarKernels.set(v, vOff + c, e);
+            float e = (float) Math.exp(s * ScalarKernels.get(src, srcOff + c) - max);
+            if (dst != null) {
+                ScalarKernels.set(dst, dstOff + c, e);
             }
             sum += e;
         }
         return sum;
+    }
+
+    /** Whether some {@code s * v[c]} is NaN. */
+    private static boolean hasNaN(int n, float s, MemorySegment v, long vOff) {
+        long vb = vOff * Float.BYTES;
+        int c = 0;
+        for (int bound = Simd.F.loopBound(n); c < bound; c += Simd.LANES) {
+            if (load(v, vb, c).mul(s).test(VectorOperators.IS_NAN).anyTrue()) {
+                return true;
+            }
+        }
+        for (; c < n; c++) {
+            if (Float.isNaN(s * ScalarKernels.get(v, vOff + c))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void fill(int n, float value, MemorySegment v, long vOff) {
@@ -183,6 +210,6 @@ final class VectorSoftmax {
         if (Float.isNaN(max) || Float.isInfinite(max)) {
             return max;
         }
-        return max + (float) Math.log(expMinusMax(n, max, x, xOff, false));
+        return max + (float) Math.log(expMinusMax(n, 1f, max, x, xOff, null, 0));
     }
 }

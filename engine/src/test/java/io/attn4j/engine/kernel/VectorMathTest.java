@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
+import jdk.incubator.vector.FloatVector;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.Tag;
+import net.jqwik.api.constraints.IntRange;
 
 /**
  * The vector exp, tanh and sigmoid kernels against the reference ({@link Math} in double, rounded
@@ -79,6 +81,28 @@ class VectorMathTest {
         check("exp", VectorMath.EXP_ULPS, n, off, off, xs, true);
         check("tanh", VectorMath.TANH_ULPS, n, off, off, xs, true);
         check("sigmoid", VectorMath.SIGMOID_ULPS, n, off, off, xs, true);
+    }
+
+    @Property(tries = 200)
+    void expNonPositiveIsExpOrAFlushedZero(@ForAll @IntRange(min = 1, max = 64) int vectors, @ForAll Inputs inputs,
+                                           @ForAll long seed) {
+        // Only d <= 0 is in its domain: the inputs with the sign set. Within EXP_ULPS of the
+        // reference, or +0 where the reference is below 2^-126.
+        float[] ds = inputs(inputs, vectors * Simd.LANES, seed);
+        for (int i = 0; i < ds.length; i++) {
+            ds[i] = -Math.abs(ds[i]);
+        }
+        float[] out = new float[ds.length];
+        for (int i = 0; i < ds.length; i += Simd.LANES) {
+            VectorMath.expNonPositive(FloatVector.fromArray(Simd.F, ds, i)).intoArray(out, i);
+        }
+        for (int i = 0; i < ds.length; i++) {
+            float expected = (float) Math.exp(ds[i]);
+            boolean flushed = expected < 0x1p-126f && Float.floatToRawIntBits(out[i]) == 0;
+            if (!flushed && Values.ulps(expected, out[i]) > VectorMath.EXP_ULPS) {
+                throw new AssertionError("expNonPositive(" + ds[i] + ") = " + out[i] + ", reference " + expected);
+            }
+        }
     }
 
     /** Every edge value in every lane position, so that each goes through the vector body. */
