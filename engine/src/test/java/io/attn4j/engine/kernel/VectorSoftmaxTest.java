@@ -42,9 +42,9 @@ class VectorSoftmaxTest {
         WIDE,
         /** N(0, 1) with a fifth at -1e30. */
         NEG_HUGE,
-        /** N(0, 1) with a fifth at -inf, and some rows all -inf. */
+        /** N(0, 1) with a fifth at -inf, and a fifth of the rows all -inf. */
         NEG_INF,
-        /** N(0, 1) with a NaN or +inf in some rows: those rows are NaN. */
+        /** A NaN or +inf in most rows, among N(0, 1) or -inf: those rows are NaN. */
         NON_FINITE
     }
 
@@ -152,18 +152,21 @@ class VectorSoftmaxTest {
     }
 
     private static void fillRow(float[] xs, int from, int n, Scores scores, SplittableRandom rnd) {
-        boolean allNegInf = scores == Scores.NEG_INF && rnd.nextInt(5) == 0;
+        // NEG_INF: some rows all -inf (fully masked); NON_FINITE: a NaN or a +inf in N(0, 1) or
+        // in an all -inf row (where only the NaN or +inf is kept), or neither
+        int kind = rnd.nextInt(5);
+        boolean allNegInf = scores == Scores.NEG_INF ? kind == 0 : scores == Scores.NON_FINITE && kind >= 2;
         for (int c = 0; c < n; c++) {
             double g = rnd.nextGaussian();
-            xs[from + c] = switch (scores) {
+            xs[from + c] = allNegInf ? Float.NEGATIVE_INFINITY : switch (scores) {
                 case NORMAL, NON_FINITE -> (float) g;
                 case WIDE -> (float) (1e4 * g);
                 case NEG_HUGE -> rnd.nextInt(5) == 0 ? -1e30f : (float) g;
-                case NEG_INF -> allNegInf || rnd.nextInt(5) == 0 ? Float.NEGATIVE_INFINITY : (float) g;
+                case NEG_INF -> rnd.nextInt(5) == 0 ? Float.NEGATIVE_INFINITY : (float) g;
             };
         }
-        if (scores == Scores.NON_FINITE && n > 0 && rnd.nextBoolean()) {
-            xs[from + rnd.nextInt(n)] = rnd.nextBoolean() ? Float.NaN : Float.POSITIVE_INFINITY;
+        if (scores == Scores.NON_FINITE && kind != 4 && n > 0) {
+            xs[from + rnd.nextInt(n)] = kind % 2 == 0 ? Float.NaN : Float.POSITIVE_INFINITY;
         }
     }
 
