@@ -33,14 +33,20 @@ final class VectorElementwise {
         }
     }
 
+    /** {@code x = alpha x}, in place. */
     static void scale(int n, float alpha, MemorySegment x, long xOff) {
-        long xb = xOff * Float.BYTES;
+        scaleInto(n, alpha, x, xOff, x, xOff);
+    }
+
+    /** {@code out = alpha x}; {@code out} may be {@code x}. */
+    static void scaleInto(int n, float alpha, MemorySegment x, long xOff, MemorySegment out, long outOff) {
+        long xb = xOff * Float.BYTES, ob = outOff * Float.BYTES;
         int i = 0;
         for (int bound = Simd.F.loopBound(n); i < bound; i += Simd.LANES) {
-            store(load(x, xb, i).mul(alpha), x, xb, i);
+            store(load(x, xb, i).mul(alpha), out, ob, i);
         }
         for (; i < n; i++) {
-            ScalarKernels.set(x, xOff + i, alpha * ScalarKernels.get(x, xOff + i));
+            ScalarKernels.set(out, outOff + i, alpha * ScalarKernels.get(x, xOff + i));
         }
     }
 
