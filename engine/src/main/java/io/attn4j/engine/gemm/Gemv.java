@@ -1,6 +1,7 @@
 package io.attn4j.engine.gemm;
 
 import io.attn4j.engine.kernel.Kernels;
+import io.attn4j.engine.kernel.LaneSum;
 import io.attn4j.engine.kernel.Simd;
 import io.attn4j.engine.kernel.Transpose;
 import java.lang.foreign.MemorySegment;
@@ -82,10 +83,10 @@ public final class Gemv {
                 s20 = load(a, a2 + l).fma(x0, s20);
                 s30 = load(a, a3 + l).fma(x0, s30);
             }
-            float d0 = s00.add(s01).reduceLanes(VectorOperators.ADD);
-            float d1 = s10.add(s11).reduceLanes(VectorOperators.ADD);
-            float d2 = s20.add(s21).reduceLanes(VectorOperators.ADD);
-            float d3 = s30.add(s31).reduceLanes(VectorOperators.ADD);
+            float d0 = LaneSum.of(s00.add(s01));
+            float d1 = LaneSum.of(s10.add(s11));
+            float d2 = LaneSum.of(s20.add(s21));
+            float d3 = LaneSum.of(s30.add(s31));
             for (; l < n; l++) {
                 float xl = x.getAtIndex(FLOAT, xOff + l);
                 d0 = Math.fma(a.getAtIndex(FLOAT, a0 + l), xl, d0);
@@ -109,7 +110,7 @@ public final class Gemv {
             for (; l < bound; l += L) {
                 s0 = load(a, ai + l).fma(load(x, xOff + l), s0);
             }
-            float d = s0.add(s1).reduceLanes(VectorOperators.ADD);
+            float d = LaneSum.of(s0.add(s1));
             for (; l < n; l++) {
                 d = Math.fma(a.getAtIndex(FLOAT, ai + l), x.getAtIndex(FLOAT, xOff + l), d);
             }
