@@ -11,8 +11,8 @@ import jdk.incubator.vector.FloatVector;
  * one of the 2^32 float bit patterns (expNonPositive over the 2^31 with the sign bit set, where
  * it is defined) and prints the largest distance, in representable floats, from {@link Math}
  * evaluated in double and rounded to float, with a histogram of distances 0..6 and 7+. For
- * expNonPositive, results below 2^-126 count as exact when they are +0 (its stated flush). About
- * three minutes per function on one core.
+ * expNonPositive and sigmoid, a +0 where the reference is below 2^-126 counts as exact (their
+ * stated flush). About three minutes per function on one core.
  *
  * <pre>java --add-modules jdk.incubator.vector -cp ... io.attn4j.bench.VectorMathUlpScan exp|expNonPositive|tanh|sigmoid</pre>
  */
@@ -38,8 +38,9 @@ public final class VectorMathUlpScan {
         long[] histogram = new long[8];
         long worst = -1;
         float worstX = Float.NaN;
-        boolean flushes = fn.equals("expNonPositive");
-        for (long bits = flushes ? 1L << 31 : 0; bits < 1L << 32; ) {
+        boolean flushes = fn.equals("expNonPositive") || fn.equals("sigmoid");
+        boolean negativeOnly = fn.equals("expNonPositive");
+        for (long bits = negativeOnly ? 1L << 31 : 0; bits < 1L << 32; ) {
             for (int i = 0; i < in.length; i++, bits++) {
                 in[i] = Float.intBitsToFloat((int) bits);
             }

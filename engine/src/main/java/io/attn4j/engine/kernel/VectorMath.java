@@ -90,16 +90,25 @@ public final class VectorMath {
         // Compares with NaN are false, so NaN passes through to the result.
         VectorMask<Float> zero = x.compare(VectorOperators.LT, EXP_ZERO);
         FloatVector xc = x.blend(0f, zero).blend(EXP_HI, x.compare(VectorOperators.GT, EXP_HI));
-        // x = n ln2 + r, n = round(x log2e) read off the shifter's low mantissa bits
+        // x = n ln2 + r, n = round(x log2e) read off the shifter's low mantissa bits; r by
+        // Cody and Waite's two-part ln 2; e^r by the polynomial (Horner)
         FloatVector t = xc.fma(LOG2E, SHIFTER);
         FloatVector n = t.sub(SHIFTER);
+        FloatVector r = n.fma(n.broadcast(-LN2_HI), xc);
+        r = n.fma(n.broadcast(-LN2_LO), r);
+        FloatVector p = r.fma(E6, E5);
+        p = p.fma(r, p.broadcast(E4));
+        p = p.fma(r, p.broadcast(E3));
+        p = p.fma(r, p.broadcast(E2));
+        p = p.fma(r, p.broadcast(1f));
+        p = p.fma(r, p.broadcast(1f));
         // 2^n for n in [-150, 128] in two normal factors 2^(n>>1) 2^(n-(n>>1)): the last multiply
         // rounds once into the subnormals or overflows to +inf
         IntVector k = t.reinterpretAsInts().sub(SHIFTER_BITS);
         IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
         FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector s2 = k.sub(k1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return expReduced(reduce(xc, n)).mul(s1).mul(s2).blend(0f, zero);
+        return p.mul(s1).mul(s2).blend(0f, zero);
     }
 
     /**
@@ -111,59 +120,55 @@ public final class VectorMath {
     public static FloatVector expNonPositive(FloatVector d) {
         VectorMask<Float> tiny = d.compare(VectorOperators.LT, EXP_FLUSH_BELOW);
         FloatVector dc = d.blend(0f, tiny);
+        // the same reduction and polynomial as exp (written out twice: see the class comment)
         FloatVector t = dc.fma(LOG2E, SHIFTER);
         FloatVector n = t.sub(SHIFTER);
+        FloatVector r = n.fma(n.broadcast(-LN2_HI), dc);
+        r = n.fma(n.broadcast(-LN2_LO), r);
+        FloatVector p = r.fma(E6, E5);
+        p = p.fma(r, p.broadcast(E4));
+        p = p.fma(r, p.broadcast(E3));
+        p = p.fma(r, p.broadcast(E2));
+        p = p.fma(r, p.broadcast(1f));
+        p = p.fma(r, p.broadcast(1f));
         // 2^n: n + 127 in the exponent field; bits(t) << 23 is n << 23 as the shifter's own bits
         // shift out
         FloatVector pow2n = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(127 << 23).reinterpretAsFloats();
-        return expReduced(reduce(dc, n)).mul(pow2n).blend(0f, tiny);
-    }
-
-    /** r = x - n ln2 in two FMAs (Cody and Waite's split of ln 2). */
-    private static FloatVector reduce(FloatVector x, FloatVector n) {
-        return n.fma(n.broadcast(-LN2_LO), n.fma(n.broadcast(-LN2_HI), x));
-    }
-
-    /** e^r for |r| <= ln2/2 (Horner). */
-    private static FloatVector expReduced(FloatVector r) {
-        FloatVector p = r.fma(E6, E5);
-        p = r.fma(p, r.broadcast(E4));
-        p = r.fma(p, r.broadcast(E3));
-        p = r.fma(p, r.broadcast(E2));
-        p = r.fma(p, r.broadcast(1f));
-        return r.fma(p, r.broadcast(1f));
+        return p.mul(pow2n).blend(0f, tiny);
     }
 
     /**
-     * {@code tanh(x)} in every lane, within {@value #TANH_ULPS} ulp: for {@code |x| < 0.625} an odd
-     * polynomial (the exp formula would cancel there), else {@code 1 - 2 / (e^(2|x|) + 1)}, with
-     * the sign of x put back (tanh is odd). It saturates by itself: above 9.01 the formula rounds
-     * to 1, and where e^(2|x|) overflows, 2 / inf = 0.
+     * {@code tanh(x)} in every lane, within {@value #TANH_ULPS} ulp: for {@code |x| < 0.625} the
+     * odd polynomial {@code x + x^3 P(x^2)} (the exp formula would cancel there), else
+     * {@code 1 - 2q / (1 + q)} with {@code q = e^(-2|x|) <= 1}, given the sign of x. It saturates
+     * by itself: above 9.01 the formula rounds to 1, and where q flushes to 0, it is exactly 1.
      */
     public static FloatVector tanh(FloatVector x) {
+        // the exp first: see VectorAccess on the order of calls in a big vector expression
         FloatVector a = x.abs();
-        FloatVector a2 = a.mul(a);
-        FloatVector q = a2.fma(T13, T11);
-        q = a2.fma(q, a2.broadcast(T9));
-        q = a2.fma(q, a2.broadcast(T7));
-        q = a2.fma(q, a2.broadcast(T5));
-        q = a2.fma(q, a2.broadcast(T3));
-        FloatVector small = q.mul(a2).fma(a, a);
-        FloatVector one = a.broadcast(1f);
-        FloatVector large = one.sub(a.broadcast(2f).div(exp(a.add(a)).add(one)));
-        FloatVector abs = large.blend(small, a.compare(VectorOperators.LT, TANH_POLY_LIMIT));
-        return abs.reinterpretAsInts().or(x.reinterpretAsInts().and(Integer.MIN_VALUE)).reinterpretAsFloats();
+        FloatVector q = expNonPositive(a.mul(-2f));
+        FloatVector large = q.broadcast(1f).sub(q.add(q).div(q.add(1f)));
+        large = large.blend(large.neg(), x.compare(VectorOperators.LT, 0f));
+        FloatVector x2 = x.mul(x);
+        FloatVector p = x2.fma(T13, T11);
+        p = p.fma(x2, p.broadcast(T9));
+        p = p.fma(x2, p.broadcast(T7));
+        p = p.fma(x2, p.broadcast(T5));
+        p = p.fma(x2, p.broadcast(T3));
+        FloatVector small = p.mul(x2).fma(x, x);
+        // x + x^3 P(x^2) is +0 for x = -0: zeros are returned as they are
+        return large.blend(small, a.compare(VectorOperators.LT, TANH_POLY_LIMIT)).blend(x, x.compare(VectorOperators.EQ, 0f));
     }
 
     /**
-     * {@code 1 / (1 + e^-x)} in every lane, within {@value #SIGMOID_ULPS} ulps, as
-     * {@code 1 / (1 + e)} for {@code x >= 0} and {@code e / (1 + e)} for {@code x < 0}, with
-     * {@code e = exp(-|x|) <= 1}: no overflow, and for very negative x the result keeps the
-     * relative accuracy of {@code exp(x)}, down into the subnormals.
+     * {@code 1 / (1 + e^-x)} in every lane, within {@value #SIGMOID_ULPS} ulps where the result is
+     * at least {@code 2^-126}, and +0 below that (x below about -87.6), as {@code 1 / (1 + e)} for
+     * {@code x >= 0} and {@code e / (1 + e)} for {@code x < 0}, with {@code e = e^-|x| <= 1}: no
+     * overflow, and for negative x the relative accuracy of {@code e^x}.
      */
     public static FloatVector sigmoid(FloatVector x) {
-        FloatVector e = exp(x.abs().neg());
-        FloatVector numerator = x.broadcast(1f).blend(e, x.compare(VectorOperators.LT, 0f));
+        FloatVector e = expNonPositive(x.abs().neg());
+        FloatVector numerator = e.broadcast(1f).blend(e, x.compare(VectorOperators.LT, 0f));
         return numerator.div(e.add(1f));
     }
 }

@@ -2,7 +2,7 @@ package io.attn4j.engine.kernel;
 
 import static io.attn4j.engine.kernel.VectorAccess.load;
 import static io.attn4j.engine.kernel.VectorAccess.nonZeroBytes;
-import static io.attn4j.engine.kernel.VectorAccess.store;
+import static io.attn4j.engine.kernel.VectorAccess.ORDER;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -135,7 +135,7 @@ final class VectorSoftmax {
         long zb = zOff * Float.BYTES;
         int c = 0;
         for (int bound = n - Simd.MASK_BYTES.length() + 1; c < bound; c += Simd.LANES) {
-            store(load(z, zb, c).blend(Float.NEGATIVE_INFINITY, nonZeroBytes(ex, exOff, c)), z, zb, c);
+            load(z, zb, c).blend(Float.NEGATIVE_INFINITY, nonZeroBytes(ex, exOff, c)).intoMemorySegment(z, zb + (long) c * Float.BYTES, ORDER);
         }
         for (; c < n; c++) {
             if (ex.get(ValueLayout.JAVA_BYTE, exOff + c) != 0) {
@@ -157,7 +157,7 @@ final class VectorSoftmax {
         for (int bound = Simd.F.loopBound(n); c < bound; c += Simd.LANES) {
             FloatVector e = VectorMath.expNonPositive(load(src, sb, c).mul(s).sub(m));
             if (dst != null) {
-                store(e, dst, db, c);
+                e.intoMemorySegment(dst, db + (long) c * Float.BYTES, ORDER);
             }
             acc = e.add(acc);
         }
@@ -194,7 +194,7 @@ final class VectorSoftmax {
         FloatVector f = FloatVector.broadcast(Simd.F, value);
         int c = 0;
         for (int bound = Simd.F.loopBound(n); c < bound; c += Simd.LANES) {
-            store(f, v, vb, c);
+            f.intoMemorySegment(v, vb + (long) c * Float.BYTES, ORDER);
         }
         for (; c < n; c++) {
             ScalarKernels.set(v, vOff + c, value);

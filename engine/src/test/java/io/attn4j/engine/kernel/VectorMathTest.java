@@ -124,7 +124,9 @@ class VectorMathTest {
             apply(VECTOR, fn, n, x, xOff, v, inPlace ? xOff : outOff);
             float[] expected = Segments.read(s, outOff, n), actual = Segments.read(v, inPlace ? xOff : outOff, n);
             for (int i = 0; i < n; i++) {
-                long err = Values.ulps(expected[i], actual[i]);
+                // sigmoid flushes results below 2^-126 to +0, as VectorMath states
+                boolean flushed = fn.equals("sigmoid") && expected[i] < 0x1p-126f && Float.floatToRawIntBits(actual[i]) == 0;
+                long err = flushed ? 0 : Values.ulps(expected[i], actual[i]);
                 if (err > ulps) {
                     throw new AssertionError(fn + "(" + xs[i] + ") = " + actual[i] + ", reference " + expected[i]
                             + ": " + (err == Long.MAX_VALUE ? "NaN mismatch" : err + " ulps") + " > " + ulps
