@@ -1,7 +1,6 @@
 package io.attn4j.engine.gemm;
 
 import io.attn4j.engine.kernel.Kernels;
-import io.attn4j.engine.kernel.LaneSum;
 import io.attn4j.engine.kernel.Simd;
 import io.attn4j.engine.kernel.Transpose;
 import java.lang.foreign.MemorySegment;
@@ -27,6 +26,11 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Error per output: {@code |err| <= k * eps * |alpha| * sum |a x|} over its {@code k} terms,
  * plus the rounding of the beta term.
+ *
+ * <p>The lanes of each row's dot are summed with {@code reduceLanes}, whose order C2 and the
+ * interpreter choose differently, so the last bits of y can change once this code is compiled
+ * ({@link io.attn4j.engine.kernel.LaneSum} fixes the order, but in this loop its lane moves
+ * exceed C2's inlining budget and box vectors on every row, which costs more than it gives here).
  */
 public final class Gemv {
     private static final VectorSpecies<Float> F = Simd.F;
@@ -83,10 +87,10 @@ public final class Gemv {
                 s20 = load(a, a2 + l).fma(x0, s20);
                 s30 = load(a, a3 + l).fma(x0, s30);
             }
-            float d0 = LaneSum.of(s00.add(s01));
-            float d1 = LaneSum.of(s10.add(s11));
-            float d2 = LaneSum.of(s20.add(s21));
-            float d3 = LaneSum.of(s30.add(s31));
+            float d0 = s00.add(s01).reduceLanes(VectorOperators.ADD);
+            float d1 = s10.add(s11).reduceLanes(VectorOperators.ADD);
+            float d2 = s20.add(s21).reduceLanes(VectorOperators.ADD);
+            float d3 = s30.add(s31).reduceLanes(VectorOperators.ADD);
             for (; l < n; l++) {
                 float xl = x.getAtIndex(FLOAT, xOff + l);
                 d0 = Math.fma(a.getAtIndex(FLOAT, a0 + l), xl, d0);
@@ -110,7 +114,7 @@ public final class Gemv {
             for (; l < bound; l += L) {
                 s0 = load(a, ai + l).fma(load(x, xOff + l), s0);
             }
-            float d = LaneSum.of(s0.add(s1));
+            float d = s0.add(s1).reduceLanes(VectorOperators.ADD);
             for (; l < n; l++) {
                 d = Math.fma(a.getAtIndex(FLOAT, ai + l), x.getAtIndex(FLOAT, xOff + l), d);
             }
