@@ -23,16 +23,19 @@ import org.apache.lucene.util.VectorUtil;
  *
  * <p>Rates: GFLOP/s counts 2MNK flops per GEMM, 2MN per GEMV and 2n per dot; softmax is reported
  * in GB/s counting 8 bytes per element (one float read, one written: the least traffic a
- * softmax can do, not a measured figure). {@code attn4j/x} is x's time over attn4j's: above 1,
- * attn4j is faster.
+ * softmax can do, not a measured figure). Attention counts {@code 4 T^2 d} flops per head (Q K^T
+ * and P V), causal too (where half of them are needed); multi-head attention adds the projections,
+ * {@code 8 T E^2}; a decoding step is reported in GB/s of keys and values read ({@code 8 H T d}
+ * bytes). {@code attn4j/x} is x's time over attn4j's: above 1, attn4j is faster.
  *
  * <p>Usage: {@code Report results.csv}. Run with the forks' JVM flags and environment, since the
  * header loads OpenBLAS, ONNX Runtime and Lucene to say which code paths they pick here.
  */
 public final class Report {
     /** Implementations in table order; attn4j first, as the one the others are compared with. */
-    private static final List<String> ORDER = List.of("attn4j", "openblas", "onnxruntime", "lucene", "scalar");
-    private static final List<String> OPS = List.of("gemm", "softmax", "dot", "gemv", "lstm", "gru");
+    private static final List<String> ORDER = List.of("attn4j", "reference", "openblas", "onnxruntime", "lucene", "scalar",
+            "memoryread");
+    private static final List<String> OPS = List.of("gemm", "softmax", "dot", "gemv", "lstm", "gru", "attn", "mha", "decode");
 
     /** One benchmark result: {@code op_impl} at {@code params}, {@code score ± error} in {@code unit}. */
     record Row(String op, String impl, String params, double score, double error, String unit) {
@@ -54,6 +57,9 @@ public final class Report {
         static Work of(String op, String params) {
             if (!OPS.contains(op)) {
                 return new Work(Double.NaN, "", op + " " + params);
+            }
+            if (op.equals("attn") || op.equals("mha") || op.equals("decode")) {
+                return AttentionWork.of(op, params);
             }
             long[] d = Arrays.stream(params.split("x")).mapToLong(Long::parseLong).toArray();
             return switch (op) {
@@ -157,7 +163,8 @@ public final class Report {
             out.append('\n');
         }
         out.append("GFLOP/s: 2MNK flops per GEMM, 2MN per GEMV, 2n per dot, 2GH(in+H) per LSTM/GRU step. Softmax GB/s: 8 bytes per element\n")
-                .append("(one float read, one written). attn4j/x: x's time over attn4j's (above 1: attn4j is faster).\n");
+                .append("(one float read, one written). Attention: 4 T^2 d flops per head, causal too; MHA adds 8 T E^2;\n")
+                .append("decode GB/s: keys and values read. attn4j/x: x's time over attn4j's (above 1: attn4j is faster).\n");
         return out.toString();
     }
 

@@ -39,6 +39,25 @@ class ReportTest {
     }
 
     @Test
+    void attentionWorkloadsCountFlopsPerHeadAndDecodeBytes() {
+        List<String> csv = List.of(
+                "\"Benchmark\",\"Mode\",\"Threads\",\"Samples\",\"Score\",\"Score Error (99.9%)\",\"Unit\",\"Param: cached\",\"Param: mask\",\"Param: seq\"",
+                "\"io.attn4j.bench.AttentionBench.attn_attn4j\",\"avgt\",1,5,8.000000,0.1,\"ms/op\",,causal,2048",
+                "\"io.attn4j.bench.AttentionBench.attn_onnxruntime\",\"avgt\",1,5,16.000000,0.1,\"ms/op\",,causal,2048",
+                "\"io.attn4j.bench.MhaBench.mha_attn4j\",\"avgt\",1,5,20.000000,0.1,\"ms/op\",,,1024",
+                "\"io.attn4j.bench.DecodeBench.decode_attn4j\",\"avgt\",1,5,10000.000000,1,\"us/op\",4096,,");
+        String table = Report.table(Report.parse(csv));
+        // 4 * 2048^2 * 64 flops in 8 ms, ONNX Runtime twice as long
+        assertTrue(table.contains("W3 attention, one head, T = 2048, d = 64, causal"), table);
+        assertTrue(table.contains("134.22 GFLOP/s"), table);
+        assertTrue(table.matches("(?s).*onnxruntime .*67\\.11 GFLOP/s +2\\.00\n.*"), table);
+        // 8 * 1024 * 512^2 + 4 * 1024^2 * 512 flops in 20 ms
+        assertTrue(table.contains("214.75 GFLOP/s"), table);
+        // 2 * 32 * 4096 * 128 * 4 bytes in 10 ms
+        assertTrue(table.contains("13.42 GB/s"), table);
+    }
+
+    @Test
     void splitsQuotedFieldsOnlyOutsideQuotes() {
         assertEquals(List.of("a,b", "c\"d", "", "7"), Report.fields("\"a,b\",\"c\"\"d\",,7"));
     }
