@@ -28,10 +28,6 @@ final class VectorGateKernels implements GateKernels {
         return FloatVector.fromMemorySegment(S, s, floatIndex * Float.BYTES, LE);
     }
 
-    private static void store(FloatVector v, MemorySegment s, long floatIndex) {
-        v.intoMemorySegment(s, floatIndex * Float.BYTES, LE);
-    }
-
     @Override
     public void rnn(boolean relu, int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff,
                     MemorySegment bias, MemorySegment hState, long hOff, MemorySegment out, long outOff) {
@@ -73,7 +69,7 @@ final class VectorGateKernels implements GateKernels {
                                     MemorySegment bias, int row) {
         for (int j = 0; j < bound; j += S.length()) {
             int r = row + j;
-            store(VectorMath.sigmoid(load(proj, projOff + r).add(load(rec, recOff + r)).add(load(bias, r))), rec, recOff + r);
+            VectorMath.sigmoid(load(proj, projOff + r).add(load(rec, recOff + r)).add(load(bias, r))).intoMemorySegment(rec, (recOff + r) * Float.BYTES, LE);
         }
     }
 
@@ -82,7 +78,7 @@ final class VectorGateKernels implements GateKernels {
                                  MemorySegment bias, int row) {
         for (int j = 0; j < bound; j += S.length()) {
             int r = row + j;
-            store(VectorMath.tanh(load(proj, projOff + r).add(load(rec, recOff + r)).add(load(bias, r))), rec, recOff + r);
+            VectorMath.tanh(load(proj, projOff + r).add(load(rec, recOff + r)).add(load(bias, r))).intoMemorySegment(rec, (recOff + r) * Float.BYTES, LE);
         }
     }
 
@@ -92,7 +88,7 @@ final class VectorGateKernels implements GateKernels {
         for (int j = 0; j < bound; j += S.length()) {
             int r = row + j;
             FloatVector a = load(proj, projOff + r).add(load(rec, recOff + r)).add(load(bias, r));
-            store(a.lanewise(VectorOperators.MAX, 0f), rec, recOff + r);
+            a.lanewise(VectorOperators.MAX, 0f).intoMemorySegment(rec, (recOff + r) * Float.BYTES, LE);
         }
     }
 
@@ -101,9 +97,9 @@ final class VectorGateKernels implements GateKernels {
                                   MemorySegment out, long outOff) {
         for (int j = 0; j < bound; j += S.length()) {
             FloatVector v = load(rec, recOff + j);
-            store(v, hState, hOff + j);
+            v.intoMemorySegment(hState, (hOff + j) * Float.BYTES, LE);
             if (out != null) {
-                store(v, out, outOff + j);
+                v.intoMemorySegment(out, (outOff + j) * Float.BYTES, LE);
             }
         }
     }
@@ -115,11 +111,11 @@ final class VectorGateKernels implements GateKernels {
             FloatVector i = load(rec, recOff + j), f = load(rec, recOff + h + j);
             FloatVector g = load(rec, recOff + 2 * h + j), o = load(rec, recOff + 3 * h + j);
             FloatVector c = f.mul(load(cState, cOff + j)).add(i.mul(g));
-            store(c, cState, cOff + j);
+            c.intoMemorySegment(cState, (cOff + j) * Float.BYTES, LE);
             FloatVector v = o.mul(VectorMath.tanh(c));
-            store(v, hState, hOff + j);
+            v.intoMemorySegment(hState, (hOff + j) * Float.BYTES, LE);
             if (out != null) {
-                store(v, out, outOff + j);
+                v.intoMemorySegment(out, (outOff + j) * Float.BYTES, LE);
             }
         }
     }
@@ -134,9 +130,9 @@ final class VectorGateKernels implements GateKernels {
             FloatVector n = VectorMath.tanh(load(proj, projOff + 2 * h + j).add(load(bias, 2 * h + j)).add(r.mul(recN)));
             // (1 - z)*n + z*h, written n + z*(h - n): one rounding fewer, the same function
             FloatVector v = n.add(z.mul(load(hState, hOff + j).sub(n)));
-            store(v, hState, hOff + j);
+            v.intoMemorySegment(hState, (hOff + j) * Float.BYTES, LE);
             if (out != null) {
-                store(v, out, outOff + j);
+                v.intoMemorySegment(out, (outOff + j) * Float.BYTES, LE);
             }
         }
     }

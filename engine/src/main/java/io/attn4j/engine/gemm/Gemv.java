@@ -26,6 +26,11 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Error per output: {@code |err| <= k * eps * |alpha| * sum |a x|} over its {@code k} terms,
  * plus the rounding of the beta term.
+ *
+ * <p>The lanes of each row's dot are summed with {@code reduceLanes}, whose order C2 and the
+ * interpreter choose differently, so the last bits of y can change once this code is compiled
+ * ({@link io.attn4j.engine.kernel.LaneSum} fixes the order, but in this loop its lane moves
+ * exceed C2's inlining budget and box vectors on every row, which costs more than it gives here).
  */
 public final class Gemv {
     private static final VectorSpecies<Float> F = Simd.F;

@@ -80,13 +80,25 @@ public interface Kernels {
 
     // ---- element-wise functions (out may alias x) ---------------------------------------
 
-    /** {@code out[i] = exp(x[i])}. Bound in ulps stated by the implementation; see {@link VectorMath}. */
+    /**
+     * {@code out[i] = exp(x[i])}. Error against {@link Math#exp} in double rounded to float: at
+     * most {@link VectorMath#EXP_ULPS} ulp (1) for {@link VectorKernels}, none for
+     * {@link ScalarKernels}, whose result is that rounding (0.5 ulp from the exact value).
+     */
     void exp(int n, MemorySegment x, long xOff, MemorySegment out, long outOff);
 
-    /** {@code out[i] = tanh(x[i])}. Bound stated by the implementation; see {@link VectorMath}. */
+    /**
+     * {@code out[i] = tanh(x[i])}. Error against {@link Math#tanh} in double rounded to float: at
+     * most {@link VectorMath#TANH_ULPS} ulp (1) for {@link VectorKernels}, none for
+     * {@link ScalarKernels}.
+     */
     void tanh(int n, MemorySegment x, long xOff, MemorySegment out, long outOff);
 
-    /** {@code out[i] = 1 / (1 + exp(-x[i]))}. Bound stated by the implementation; see {@link VectorMath}. */
+    /**
+     * {@code out[i] = 1 / (1 + exp(-x[i]))}. Error against the same expression in double rounded
+     * to float: at most {@link VectorMath#SIGMOID_ULPS} ulps (2) for {@link VectorKernels}, none
+     * for {@link ScalarKernels}.
+     */
     void sigmoid(int n, MemorySegment x, long xOff, MemorySegment out, long outOff);
 
     /** {@code out[i] = max(x[i], 0)}; NaN stays NaN. Exact. */
@@ -103,7 +115,12 @@ public interface Kernels {
      * (never NaN). Scores of any finite magnitude do not overflow. A NaN or {@code +inf} in a
      * kept {@code z} makes its row NaN. {@code out} may alias {@code x} (same offset and ld).
      *
-     * <p>Error: each output within {@code (cols + 4) * eps} relative, plus the exp bound.
+     * <p>Error: with {@code z} and {@code d = z - max z} rounded to float as written, each output
+     * is within {@code ((cols + 1) * eps + 2 * u)} relative of {@code exp(d) / sum exp(d)}, where
+     * {@code u} is the relative error of the exp used ({@code eps} for {@link ScalarKernels},
+     * {@code 3 * eps} for the 1-ulp exp of {@link VectorKernels}), plus {@code 2^-126} absolute
+     * (an implementation may flush terms {@code exp(d) < 2^-126} to zero); so a row sums to 1
+     * within that relative bound plus {@code cols * 2^-126}.
      *
      * @param mask may be null (no mask)
      */

@@ -8,21 +8,37 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Loads and stores of {@link Simd#F} vectors in segments, for the vector kernels. {@code base} is
- * a byte offset (the element offset of the operand times 4), {@code i} an element index from it.
+ * Loads of {@link Simd#F} vectors and boolean masks from segments, for the vector kernels, and the
+ * rules their loops follow. {@code base} is a byte offset (the element offset of the operand times
+ * 4), {@code i} an element index from it.
+ *
+ * <h2>A rule for every vector loop</h2>
+ * The receiver of a vector operation is a vector computed in the same iteration, never a
+ * loop-carried accumulator: {@code acc = load(...).add(acc)}, not {@code acc = acc.add(load(...))}.
+ * C2 inlines the (virtual) vector methods by the receiver's exact type; an accumulator's type is
+ * not exact yet when the loop is parsed, and with an immature profile the call stays virtual and
+ * every vector in the loop is boxed on the heap. Written the other way, one JVM run in three put a
+ * softmax on 35 KB of garbage per row at a third of its speed.
+ *
+ * <h2>And one for every big vector expression</h2>
+ * C2 stops inlining ordinary methods once a compilation holds about 18000 IR nodes
+ * ({@code NodeCountInliningCutoff}, not adjustable in product JVMs; see JDK-8382700), while the
+ * Vector API's own {@code @ForceInline} methods are then inlined later instead of refused. A
+ * vector operation costs some 300 to 600 nodes, a {@link VectorMath#exp} about 14000. So a helper
+ * of this project that takes or returns vectors ({@link #load}, {@link VectorMath}) is called
+ * before the plain Vector API operations of the same loop body, and results are stored with
+ * {@code intoMemorySegment} directly, its offset computed in place, not through a helper: a store
+ * helper that missed the cut boxed every vector of the tanh kernel (12 KB per 2048 floats).
  */
 final class VectorAccess {
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /** Byte order of every vector load and store: the platform's (little-endian wherever the Vector API runs). */
+    static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private VectorAccess() {
     }
 
     static FloatVector load(MemorySegment s, long base, int i) {
         return FloatVector.fromMemorySegment(Simd.F, s, base + (long) i * Float.BYTES, ORDER);
-    }
-
-    static void store(FloatVector v, MemorySegment s, long base, int i) {
-        v.intoMemorySegment(s, base + (long) i * Float.BYTES, ORDER);
     }
 
     /**

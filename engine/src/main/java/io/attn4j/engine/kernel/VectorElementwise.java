@@ -1,7 +1,7 @@
 package io.attn4j.engine.kernel;
 
 import static io.attn4j.engine.kernel.VectorAccess.load;
-import static io.attn4j.engine.kernel.VectorAccess.store;
+import static io.attn4j.engine.kernel.VectorAccess.ORDER;
 
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
@@ -26,21 +26,27 @@ final class VectorElementwise {
         FloatVector a = FloatVector.broadcast(Simd.F, alpha);
         int i = 0;
         for (int bound = Simd.F.loopBound(n); i < bound; i += Simd.LANES) {
-            store(load(x, xb, i).fma(a, load(y, yb, i)), y, yb, i);
+            load(x, xb, i).fma(a, load(y, yb, i)).intoMemorySegment(y, yb + (long) i * Float.BYTES, ORDER);
         }
         for (; i < n; i++) {
             ScalarKernels.set(y, yOff + i, Math.fma(alpha, ScalarKernels.get(x, xOff + i), ScalarKernels.get(y, yOff + i)));
         }
     }
 
+    /** {@code x = alpha x}, in place. */
     static void scale(int n, float alpha, MemorySegment x, long xOff) {
-        long xb = xOff * Float.BYTES;
+        scaleInto(n, alpha, x, xOff, x, xOff);
+    }
+
+    /** {@code out = alpha x}; {@code out} may be {@code x}. */
+    static void scaleInto(int n, float alpha, MemorySegment x, long xOff, MemorySegment out, long outOff) {
+        long xb = xOff * Float.BYTES, ob = outOff * Float.BYTES;
         int i = 0;
         for (int bound = Simd.F.loopBound(n); i < bound; i += Simd.LANES) {
-            store(load(x, xb, i).mul(alpha), x, xb, i);
+            load(x, xb, i).mul(alpha).intoMemorySegment(out, ob + (long) i * Float.BYTES, ORDER);
         }
         for (; i < n; i++) {
-            ScalarKernels.set(x, xOff + i, alpha * ScalarKernels.get(x, xOff + i));
+            ScalarKernels.set(out, outOff + i, alpha * ScalarKernels.get(x, xOff + i));
         }
     }
 
@@ -48,7 +54,7 @@ final class VectorElementwise {
         long ab = aOff * Float.BYTES, bb = bOff * Float.BYTES, ob = outOff * Float.BYTES;
         int i = 0;
         for (int bound = Simd.F.loopBound(n); i < bound; i += Simd.LANES) {
-            store(load(a, ab, i).add(load(b, bb, i)), out, ob, i);
+            load(a, ab, i).add(load(b, bb, i)).intoMemorySegment(out, ob + (long) i * Float.BYTES, ORDER);
         }
         for (; i < n; i++) {
             ScalarKernels.set(out, outOff + i, ScalarKernels.get(a, aOff + i) + ScalarKernels.get(b, bOff + i));
@@ -59,7 +65,7 @@ final class VectorElementwise {
         long ab = aOff * Float.BYTES, bb = bOff * Float.BYTES, ob = outOff * Float.BYTES;
         int i = 0;
         for (int bound = Simd.F.loopBound(n); i < bound; i += Simd.LANES) {
-            store(load(a, ab, i).mul(load(b, bb, i)), out, ob, i);
+            load(a, ab, i).mul(load(b, bb, i)).intoMemorySegment(out, ob + (long) i * Float.BYTES, ORDER);
         }
         for (; i < n; i++) {
             ScalarKernels.set(out, outOff + i, ScalarKernels.get(a, aOff + i) * ScalarKernels.get(b, bOff + i));
@@ -71,7 +77,7 @@ final class VectorElementwise {
         long ab = aOff * Float.BYTES, bb = bOff * Float.BYTES, cb = cOff * Float.BYTES, ob = outOff * Float.BYTES;
         int i = 0;
         for (int bound = Simd.F.loopBound(n); i < bound; i += Simd.LANES) {
-            store(load(a, ab, i).fma(load(b, bb, i), load(c, cb, i)), out, ob, i);
+            load(a, ab, i).fma(load(b, bb, i), load(c, cb, i)).intoMemorySegment(out, ob + (long) i * Float.BYTES, ORDER);
         }
         for (; i < n; i++) {
             ScalarKernels.set(out, outOff + i,
@@ -85,7 +91,7 @@ final class VectorElementwise {
         int i = 0;
         for (int bound = Simd.F.loopBound(n); i < bound; i += Simd.LANES) {
             FloatVector v = load(x, xb, i);
-            store(v.blend(0f, v.compare(VectorOperators.LE, 0f)), out, ob, i);
+            v.blend(0f, v.compare(VectorOperators.LE, 0f)).intoMemorySegment(out, ob + (long) i * Float.BYTES, ORDER);
         }
         for (; i < n; i++) {
             float v = ScalarKernels.get(x, xOff + i);
@@ -97,7 +103,7 @@ final class VectorElementwise {
         long xb = xOff * Float.BYTES, ob = outOff * Float.BYTES;
         int i = 0;
         for (int bound = Simd.F.loopBound(n); i < bound; i += Simd.LANES) {
-            store(VectorMath.exp(load(x, xb, i)), out, ob, i);
+            VectorMath.exp(load(x, xb, i)).intoMemorySegment(out, ob + (long) i * Float.BYTES, ORDER);
         }
         for (; i < n; i++) {
             ScalarKernels.set(out, outOff + i, (float) Math.exp(ScalarKernels.get(x, xOff + i)));
@@ -108,7 +114,7 @@ final class VectorElementwise {
         long xb = xOff * Float.BYTES, ob = outOff * Float.BYTES;
         int i = 0;
         for (int bound = Simd.F.loopBound(n); i < bound; i += Simd.LANES) {
-            store(VectorMath.tanh(load(x, xb, i)), out, ob, i);
+            VectorMath.tanh(load(x, xb, i)).intoMemorySegment(out, ob + (long) i * Float.BYTES, ORDER);
         }
         for (; i < n; i++) {
             ScalarKernels.set(out, outOff + i, (float) Math.tanh(ScalarKernels.get(x, xOff + i)));
@@ -119,7 +125,7 @@ final class VectorElementwise {
         long xb = xOff * Float.BYTES, ob = outOff * Float.BYTES;
         int i = 0;
         for (int bound = Simd.F.loopBound(n); i < bound; i += Simd.LANES) {
-            store(VectorMath.sigmoid(load(x, xb, i)), out, ob, i);
+            VectorMath.sigmoid(load(x, xb, i)).intoMemorySegment(out, ob + (long) i * Float.BYTES, ORDER);
         }
         for (; i < n; i++) {
             ScalarKernels.set(out, outOff + i, (float) (1.0 / (1.0 + Math.exp(-(double) ScalarKernels.get(x, xOff + i)))));

@@ -2,6 +2,7 @@ package io.attn4j.engine.kernel;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -47,11 +48,14 @@ public final class VectorMath {
     /** 1.5 * 2^23: adding it to |y| < 2^22 rounds y to an integer held in the low mantissa bits. */
     private static final float SHIFTER = 0x1.8p23f;
     private static final int SHIFTER_BITS = Float.floatToRawIntBits(SHIFTER);
-    /** Below this |x|, 2^n is a normal float and p * 2^n needs one multiply. */
-    private static final float EXP_FAST_LIMIT = 87.3f;
-    /** Clamps of the full-range path: exp(88.8) overflows and exp(-104.5) rounds to 0 already. */
+    /** exp(88.8) overflows to +inf; exp(x) < 2^-150 rounds to +0 below -150 ln2 = -103.97208. */
     private static final float EXP_HI = 88.8f;
-    private static final float EXP_LO = -104.5f;
+    private static final float EXP_ZERO = -104f;
+    /**
+     * expNonPositive flushes below this: n = round(d log2e) >= -126 above it, so 2^n is a normal
+     * float; and e^-87.6 < 2^-126, so what it flushes is below the normal range.
+     */
+    private static final float EXP_FLUSH_BELOW = -87.6f;
     /**
      * e^r ~ 1 + r + E2 r^2 + ... + E6 r^6 on |r| <= ln2/2 + 2e-4: minimax of the relative error
      * (Lawson's iteration on a fine grid), 0.05 * 2^-24 before rounding the coefficients to float.
@@ -64,8 +68,6 @@ public final class VectorMath {
 
     /** Below this |x|, tanh uses its odd polynomial; above, the exp formula loses < 1 ulp. */
     private static final float TANH_POLY_LIMIT = 0.625f;
-    /** tanh(x) rounds to +-1 above 9.01; clamping there keeps exp(2|x|) on its fast path. */
-    private static final float TANH_SATURATE = 9.5f;
     /**
      * tanh(x) ~ x + x^3 (T3 + T5 x^2 + ... + T13 x^10) on |x| <= 0.625: minimax of the relative
      * error, 0.003 * 2^-24 before rounding the coefficients to float.
@@ -82,80 +84,91 @@ public final class VectorMath {
 
     /** {@code e^x} in every lane, within {@value #EXP_ULPS} ulp. */
     public static FloatVector exp(FloatVector x) {
-        if (x.abs().compare(VectorOperators.GT, EXP_FAST_LIMIT).anyTrue()) {
-            return expFullRange(x);
-        }
-        // x = n ln2 + r, n = round(x log2e) read off the shifter's low mantissa bits
-        FloatVector t = x.fma(LOG2E, SHIFTER);
-        FloatVector n = t.sub(SHIFTER);
-        // 2^n: n + 127 in the exponent field; bits(t) << 23 is n << 23 as the shifter's own
-        // bits shift out
-        FloatVector pow2n = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(127 << 23).reinterpretAsFloats();
-        return expReduced(reduce(x, n)).mul(pow2n);
-    }
-
-    /**
-     * exp for any input: clamped to [EXP_LO, EXP_HI] (NaN passes, as compares with NaN are false)
-     * so that n lies in [-151, 128], and scaled by 2^n in two normal steps 2^(n>>1) 2^(n-(n>>1)),
-     * whose last multiply rounds once into the subnormals or overflows to +inf.
-     */
-    private static FloatVector expFullRange(FloatVector x) {
-        FloatVector xc = x.blend(EXP_HI, x.compare(VectorOperators.GT, EXP_HI))
-                .blend(EXP_LO, x.compare(VectorOperators.LT, EXP_LO));
+        // Lanes below EXP_ZERO (-inf included) compute exp(0) and are zeroed at the end: letting
+        // them underflow costs a microcode assist per multiply on x86, which doubled the time of
+        // a softmax row with masked (-inf) entries. Above EXP_HI, exp(EXP_HI) overflows already.
+        // Compares with NaN are false, so NaN passes through to the result.
+        VectorMask<Float> zero = x.compare(VectorOperators.LT, EXP_ZERO);
+        FloatVector xc = x.blend(0f, zero).blend(EXP_HI, x.compare(VectorOperators.GT, EXP_HI));
+        // x = n ln2 + r, n = round(x log2e) read off the shifter's low mantissa bits; r by
+        // Cody and Waite's two-part ln 2; e^r by the polynomial (Horner)
         FloatVector t = xc.fma(LOG2E, SHIFTER);
         FloatVector n = t.sub(SHIFTER);
+        FloatVector r = n.fma(n.broadcast(-LN2_HI), xc);
+        r = n.fma(n.broadcast(-LN2_LO), r);
+        FloatVector p = r.fma(E6, E5);
+        p = p.fma(r, p.broadcast(E4));
+        p = p.fma(r, p.broadcast(E3));
+        p = p.fma(r, p.broadcast(E2));
+        p = p.fma(r, p.broadcast(1f));
+        p = p.fma(r, p.broadcast(1f));
+        // 2^n for n in [-150, 128] in two normal factors 2^(n>>1) 2^(n-(n>>1)): the last multiply
+        // rounds once into the subnormals or overflows to +inf
         IntVector k = t.reinterpretAsInts().sub(SHIFTER_BITS);
         IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
         FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector s2 = k.sub(k1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return expReduced(reduce(xc, n)).mul(s1).mul(s2);
-    }
-
-    /** r = x - n ln2 in two FMAs (Cody and Waite's split of ln 2). */
-    private static FloatVector reduce(FloatVector x, FloatVector n) {
-        return n.fma(n.broadcast(-LN2_LO), n.fma(n.broadcast(-LN2_HI), x));
-    }
-
-    /** e^r for |r| <= ln2/2 (Horner). */
-    private static FloatVector expReduced(FloatVector r) {
-        FloatVector p = r.fma(E6, E5);
-        p = r.fma(p, r.broadcast(E4));
-        p = r.fma(p, r.broadcast(E3));
-        p = r.fma(p, r.broadcast(E2));
-        p = r.fma(p, r.broadcast(1f));
-        return r.fma(p, r.broadcast(1f));
+        return p.mul(s1).mul(s2).blend(0f, zero);
     }
 
     /**
-     * {@code tanh(x)} in every lane, within {@value #TANH_ULPS} ulp: for {@code |x| < 0.625} an odd
-     * polynomial (the exp formula would cancel there), else {@code 1 - 2 / (e^(2|x|) + 1)}, with
-     * the sign of x put back (tanh is odd).
+     * {@code e^d} for {@code d <= 0} or NaN, the arguments of softmax and log-sum-exp after the
+     * maximum is subtracted: within {@value #EXP_ULPS} ulp for {@code d >= -87.6}, +0 below
+     * (where {@code e^d < 2^-126}: subnormal results are flushed). Cheaper than {@link #exp}: no
+     * overflow to handle, and one multiply by {@code 2^n}, as n stays in the normal range.
+     */
+    public static FloatVector expNonPositive(FloatVector d) {
+        VectorMask<Float> tiny = d.compare(VectorOperators.LT, EXP_FLUSH_BELOW);
+        FloatVector dc = d.blend(0f, tiny);
+        // the same reduction and polynomial as exp (written out twice: see the class comment)
+        FloatVector t = dc.fma(LOG2E, SHIFTER);
+        FloatVector n = t.sub(SHIFTER);
+        FloatVector r = n.fma(n.broadcast(-LN2_HI), dc);
+        r = n.fma(n.broadcast(-LN2_LO), r);
+        FloatVector p = r.fma(E6, E5);
+        p = p.fma(r, p.broadcast(E4));
+        p = p.fma(r, p.broadcast(E3));
+        p = p.fma(r, p.broadcast(E2));
+        p = p.fma(r, p.broadcast(1f));
+        p = p.fma(r, p.broadcast(1f));
+        // 2^n: n + 127 in the exponent field; bits(t) << 23 is n << 23 as the shifter's own bits
+        // shift out
+        FloatVector pow2n = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(127 << 23).reinterpretAsFloats();
+        return p.mul(pow2n).blend(0f, tiny);
+    }
+
+    /**
+     * {@code tanh(x)} in every lane, within {@value #TANH_ULPS} ulp: for {@code |x| < 0.625} the
+     * odd polynomial {@code x + x^3 P(x^2)} (the exp formula would cancel there), else
+     * {@code 1 - 2q / (1 + q)} with {@code q = e^(-2|x|) <= 1}, given the sign of x. It saturates
+     * by itself: above 9.01 the formula rounds to 1, and where q flushes to 0, it is exactly 1.
      */
     public static FloatVector tanh(FloatVector x) {
+        // the exp first: see VectorAccess on the order of calls in a big vector expression
         FloatVector a = x.abs();
-        FloatVector a2 = a.mul(a);
-        FloatVector q = a2.fma(T13, T11);
-        q = a2.fma(q, a2.broadcast(T9));
-        q = a2.fma(q, a2.broadcast(T7));
-        q = a2.fma(q, a2.broadcast(T5));
-        q = a2.fma(q, a2.broadcast(T3));
-        FloatVector small = q.mul(a2).fma(a, a);
-        FloatVector sat = a.blend(TANH_SATURATE, a.compare(VectorOperators.GT, TANH_SATURATE));
-        FloatVector one = a.broadcast(1f);
-        FloatVector large = one.sub(a.broadcast(2f).div(exp(sat.add(sat)).add(one)));
-        FloatVector abs = large.blend(small, a.compare(VectorOperators.LT, TANH_POLY_LIMIT));
-        return abs.reinterpretAsInts().or(x.reinterpretAsInts().and(Integer.MIN_VALUE)).reinterpretAsFloats();
+        FloatVector q = expNonPositive(a.mul(-2f));
+        FloatVector large = q.broadcast(1f).sub(q.add(q).div(q.add(1f)));
+        large = large.blend(large.neg(), x.compare(VectorOperators.LT, 0f));
+        FloatVector x2 = x.mul(x);
+        FloatVector p = x2.fma(T13, T11);
+        p = p.fma(x2, p.broadcast(T9));
+        p = p.fma(x2, p.broadcast(T7));
+        p = p.fma(x2, p.broadcast(T5));
+        p = p.fma(x2, p.broadcast(T3));
+        FloatVector small = p.mul(x2).fma(x, x);
+        // x + x^3 P(x^2) is +0 for x = -0: zeros are returned as they are
+        return large.blend(small, a.compare(VectorOperators.LT, TANH_POLY_LIMIT)).blend(x, x.compare(VectorOperators.EQ, 0f));
     }
 
     /**
-     * {@code 1 / (1 + e^-x)} in every lane, within {@value #SIGMOID_ULPS} ulps, as
-     * {@code 1 / (1 + e)} for {@code x >= 0} and {@code e / (1 + e)} for {@code x < 0}, with
-     * {@code e = exp(-|x|) <= 1}: no overflow, and for very negative x the result keeps the
-     * relative accuracy of {@code exp(x)}, down into the subnormals.
+     * {@code 1 / (1 + e^-x)} in every lane, within {@value #SIGMOID_ULPS} ulps where the result is
+     * at least {@code 2^-126}, and +0 below that (x below about -87.6), as {@code 1 / (1 + e)} for
+     * {@code x >= 0} and {@code e / (1 + e)} for {@code x < 0}, with {@code e = e^-|x| <= 1}: no
+     * overflow, and for negative x the relative accuracy of {@code e^x}.
      */
     public static FloatVector sigmoid(FloatVector x) {
-        FloatVector e = exp(x.abs().neg());
-        FloatVector numerator = x.broadcast(1f).blend(e, x.compare(VectorOperators.LT, 0f));
+        FloatVector e = expNonPositive(x.abs().neg());
+        FloatVector numerator = e.broadcast(1f).blend(e, x.compare(VectorOperators.LT, 0f));
         return numerator.div(e.add(1f));
     }
 }

@@ -39,7 +39,7 @@ final class VectorReductions {
         for (int bound = Simd.F.loopBound(n); i < bound; i += step) {
             acc0 = load(x, xb, i).fma(load(y, yb, i), acc0);
         }
-        float s = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float s = LaneSum.of(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
             s = Math.fma(ScalarKernels.get(x, xOff + i), ScalarKernels.get(y, yOff + i), s);
         }
@@ -52,15 +52,15 @@ final class VectorReductions {
         FloatVector acc0 = FloatVector.zero(Simd.F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         int i = 0;
         for (int bound = n - n % block; i < bound; i += block) {
-            acc0 = acc0.add(load(x, xb, i));
-            acc1 = acc1.add(load(x, xb, i + step));
-            acc2 = acc2.add(load(x, xb, i + 2 * step));
-            acc3 = acc3.add(load(x, xb, i + 3 * step));
+            acc0 = load(x, xb, i).add(acc0);
+            acc1 = load(x, xb, i + step).add(acc1);
+            acc2 = load(x, xb, i + 2 * step).add(acc2);
+            acc3 = load(x, xb, i + 3 * step).add(acc3);
         }
         for (int bound = Simd.F.loopBound(n); i < bound; i += step) {
-            acc0 = acc0.add(load(x, xb, i));
+            acc0 = load(x, xb, i).add(acc0);
         }
-        float s = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float s = LaneSum.of(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
             s += ScalarKernels.get(x, xOff + i);
         }
@@ -77,13 +77,13 @@ final class VectorReductions {
         FloatVector acc0 = FloatVector.broadcast(Simd.F, Float.NEGATIVE_INFINITY), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         int i = 0;
         for (int bound = n - n % block; i < bound; i += block) {
-            acc0 = acc0.max(load(x, xb, i));
-            acc1 = acc1.max(load(x, xb, i + step));
-            acc2 = acc2.max(load(x, xb, i + 2 * step));
-            acc3 = acc3.max(load(x, xb, i + 3 * step));
+            acc0 = load(x, xb, i).max(acc0);
+            acc1 = load(x, xb, i + step).max(acc1);
+            acc2 = load(x, xb, i + 2 * step).max(acc2);
+            acc3 = load(x, xb, i + 3 * step).max(acc3);
         }
         for (int bound = Simd.F.loopBound(n); i < bound; i += step) {
-            acc0 = acc0.max(load(x, xb, i));
+            acc0 = load(x, xb, i).max(acc0);
         }
         float m = acc0.max(acc1).max(acc2.max(acc3)).reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) {
