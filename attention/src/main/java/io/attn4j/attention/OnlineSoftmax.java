@@ -8,7 +8,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -25,25 +24,18 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code m = -inf, l = 0}, its p all zero.
  *
  * <p>Error: each {@code p} within {@link VectorMath#EXP_ULPS} ulp of {@code exp} of the rounded
- * difference (or 0 below {@code e^-87}, see {@link #FLOOR}), whose rounding weighs {@code eps (m' - s)} in the exponent; each rescale adds a
+ * difference, whose rounding weighs {@code eps (m' - s)} in the exponent; each rescale adds a
  * rounding to {@code l} and to the accumulator alike. The sum carries {@code n * eps} relative.
  *
  * <p>The exp runs in the same pass as the sum ({@link VectorMath#exp}); the sum's lanes are added
  * in lane order, not by {@code reduceLanes(ADD)}, whose order differs between interpreted and
- * compiled code. No vector crosses a method boundary but into {@code VectorMath.exp}, which the JIT
- * inlines (a vector passed to a call that is not inlined is boxed on the heap).
+ * compiled code. No vector crosses a method boundary but into {@code VectorMath.exp}, a single
+ * body the JIT inlines (a vector passed to a call that is not inlined is boxed on the heap).
  */
 final class OnlineSoftmax {
     private static final VectorSpecies<Float> S = Simd.F;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-    /**
-     * Exponents below this give p = 0: {@code e^-87 < 2^-125}, against the row's largest term 1,
-     * so dropping all such terms moves the sum by less than {@code Tk * 2^-125}. It also keeps
-     * every argument inside {@link VectorMath#exp}'s fast range (|x| <= 87.3), whose out-of-line
-     * full-range path would take its vector argument boxed when the JIT does not inline it.
-     */
-    private static final float FLOOR = -87f;
 
     private OnlineSoftmax() {
     }
@@ -62,15 +54,13 @@ final class OnlineSoftmax {
             alpha[r] = 1f;
             return;
         }
-        // p = exp(s - m') over [0, lim), written over s and summed (lanes added in lane order); zeros over [lim, n).
-        // Differences below FLOOR (masked -inf among them) give p = 0 exactly, and keep exp on its fast path.
+        // p = exp(s - m') over [0, lim) (0 for masked -inf), written over s and summed (lanes added
+        // in lane order); zeros over [lim, n)
         FloatVector mv = FloatVector.broadcast(S, m), acc = FloatVector.zero(S);
         int c = 0;
         for (int bound = S.loopBound(lim); c < bound; c += Simd.LANES) {
             long at = base + (long) c * Float.BYTES;
-            FloatVector x = fromMemorySegment(S, s, at, ORDER).sub(mv);
-            VectorMask<Float> tiny = x.compare(VectorOperators.LT, FLOOR);
-            FloatVector e = VectorMath.exp(x.blend(0f, tiny)).blend(0f, tiny);
+            FloatVector e = VectorMath.exp(fromMemorySegment(S, s, at, ORDER).sub(mv));
             e.intoMemorySegment(s, at, ORDER);
             acc = acc.add(e);
         }
@@ -80,8 +70,7 @@ final class OnlineSoftmax {
             blockSum += lanes[i];
         }
         for (; c < lim; c++) {
-            float x = s.getAtIndex(F, off + c) - m;
-            float e = x < FLOOR ? 0f : (float) Math.exp(x);
+            float e = (float) Math.exp(s.getAtIndex(F, off + c) - m);
             s.setAtIndex(F, off + c, e);
             blockSum += e;
         }
