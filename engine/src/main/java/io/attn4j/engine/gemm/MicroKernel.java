@@ -95,23 +95,23 @@ final class MicroKernel {
                 acc50.mul(va).intoMemorySegment(c, row, ORDER);
                 acc51.mul(va).intoMemorySegment(c, row + hi, ORDER);
             } else {
-                cRow(c, row).fma(vb, acc00.mul(va)).intoMemorySegment(c, row, ORDER);
-                cRow(c, row + hi).fma(vb, acc01.mul(va)).intoMemorySegment(c, row + hi, ORDER);
+                FloatVector.fromMemorySegment(F, c, row, ORDER).fma(vb, acc00.mul(va)).intoMemorySegment(c, row, ORDER);
+                FloatVector.fromMemorySegment(F, c, row + hi, ORDER).fma(vb, acc01.mul(va)).intoMemorySegment(c, row + hi, ORDER);
                 row += step;
-                cRow(c, row).fma(vb, acc10.mul(va)).intoMemorySegment(c, row, ORDER);
-                cRow(c, row + hi).fma(vb, acc11.mul(va)).intoMemorySegment(c, row + hi, ORDER);
+                FloatVector.fromMemorySegment(F, c, row, ORDER).fma(vb, acc10.mul(va)).intoMemorySegment(c, row, ORDER);
+                FloatVector.fromMemorySegment(F, c, row + hi, ORDER).fma(vb, acc11.mul(va)).intoMemorySegment(c, row + hi, ORDER);
                 row += step;
-                cRow(c, row).fma(vb, acc20.mul(va)).intoMemorySegment(c, row, ORDER);
-                cRow(c, row + hi).fma(vb, acc21.mul(va)).intoMemorySegment(c, row + hi, ORDER);
+                FloatVector.fromMemorySegment(F, c, row, ORDER).fma(vb, acc20.mul(va)).intoMemorySegment(c, row, ORDER);
+                FloatVector.fromMemorySegment(F, c, row + hi, ORDER).fma(vb, acc21.mul(va)).intoMemorySegment(c, row + hi, ORDER);
                 row += step;
-                cRow(c, row).fma(vb, acc30.mul(va)).intoMemorySegment(c, row, ORDER);
-                cRow(c, row + hi).fma(vb, acc31.mul(va)).intoMemorySegment(c, row + hi, ORDER);
+                FloatVector.fromMemorySegment(F, c, row, ORDER).fma(vb, acc30.mul(va)).intoMemorySegment(c, row, ORDER);
+                FloatVector.fromMemorySegment(F, c, row + hi, ORDER).fma(vb, acc31.mul(va)).intoMemorySegment(c, row + hi, ORDER);
                 row += step;
-                cRow(c, row).fma(vb, acc40.mul(va)).intoMemorySegment(c, row, ORDER);
-                cRow(c, row + hi).fma(vb, acc41.mul(va)).intoMemorySegment(c, row + hi, ORDER);
+                FloatVector.fromMemorySegment(F, c, row, ORDER).fma(vb, acc40.mul(va)).intoMemorySegment(c, row, ORDER);
+                FloatVector.fromMemorySegment(F, c, row + hi, ORDER).fma(vb, acc41.mul(va)).intoMemorySegment(c, row + hi, ORDER);
                 row += step;
-                cRow(c, row).fma(vb, acc50.mul(va)).intoMemorySegment(c, row, ORDER);
-                cRow(c, row + hi).fma(vb, acc51.mul(va)).intoMemorySegment(c, row + hi, ORDER);
+                FloatVector.fromMemorySegment(F, c, row, ORDER).fma(vb, acc50.mul(va)).intoMemorySegment(c, row, ORDER);
+                FloatVector.fromMemorySegment(F, c, row + hi, ORDER).fma(vb, acc51.mul(va)).intoMemorySegment(c, row + hi, ORDER);
             }
             return;
         }
@@ -131,9 +131,6 @@ final class MicroKernel {
         writeBack(tile, alpha, beta, c, cAt, ldc, rows, cols);
     }
 
-    private static FloatVector cRow(MemorySegment c, long byteOffset) {
-        return FloatVector.fromMemorySegment(F, c, byteOffset, ORDER);
-    }
 
     /**
      * {@code C[r, j] = alpha * tile[r, j] + beta * C[r, j]} over the {@code rows x cols} corner,
