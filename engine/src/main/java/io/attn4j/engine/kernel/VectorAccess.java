@@ -24,7 +24,7 @@ import jdk.incubator.vector.VectorOperators;
  * C2 stops inlining ordinary methods once a compilation holds about 18000 IR nodes
  * ({@code NodeCountInliningCutoff}, not adjustable in product JVMs; see JDK-8382700), while the
  * Vector API's own {@code @ForceInline} methods are then inlined later instead of refused. A
- * vector operation costs some 300 to 600 nodes, a {@link VectorMath#exp} about 14000. So a helper
+ * vector operation costs some 300 to 600 nodes (a polynomial exp, about 8000). So a helper
  * of this project that takes or returns vectors ({@link #load}, {@link VectorMath}) is called
  * before the plain Vector API operations of the same loop body, and results are stored with
  * {@code intoMemorySegment} directly, its offset computed in place, not through a helper: a store

@@ -10,17 +10,19 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Row-wise softmax and log-sum-exp for {@link VectorKernels}. Per row, over the output row
- * (which stays in L1 from the first pass on):
+ * Row-wise softmax and log-sum-exp for {@link VectorKernels}, in three passes per row:
  * <ol>
- *   <li>{@code z[c] = scale * x[c]}, then {@code + additive[c]}, then {@code -inf} where excluded;
- *       {@code m = max z};</li>
- *   <li>{@code e[c] = exp(z[c] - m)} and {@code s = sum e};</li>
+ *   <li>{@code z[c] = scale * x[c]}, then {@code + additive[c]}, then {@code -inf} where
+ *       excluded; {@code m = max z}. With a mask, z goes to the output row, one pass per mask
+ *       part; without one, z is not stored: pass 2 recomputes {@code scale * x[c]}, which costs
+ *       less than a store and a reload;</li>
+ *   <li>{@code e[c] = exp(z[c] - m)} into the output row, and {@code s = sum e};</li>
  *   <li>{@code out[c] = e[c] * (1 / s)}.</li>
  * </ol>
  * The operations and their rounding are the reference's ({@link ScalarKernels#softmaxRows}); only
- * the summation order and the exp ({@link VectorMath#exp}) differ. Since {@code z - m <= 0}, no
- * exp overflows, and the largest term is {@code exp(0) = 1}, so {@code s >= 1}.
+ * the summation order and the exp ({@link VectorMath#expNonPositive}, which flushes terms below
+ * 2^-126 to zero) differ. Since {@code z - m <= 0}, no exp overflows, and the largest term is
+ * {@code exp(0) = 1}, so {@code s >= 1}.
  *
  * <p>Each mask part is its own pass rather than a branch in one loop: C2 then compiles every
  * loop as a plain counted loop without per-access range checks (pass 1 of a 2048-column row:
