@@ -78,13 +78,14 @@ final class VectorSoftmax {
     private static float scaledMax(int n, float scale, MemorySegment x, long xOff) {
         long xb = xOff * Float.BYTES;
         int step = Simd.LANES, block = VectorReductions.ACCUMULATORS * step;
+        long v = Simd.F.vectorByteSize(); // see VectorAccess: bases one vector apart, all indexed by c
         FloatVector m0 = FloatVector.broadcast(Simd.F, Float.NEGATIVE_INFINITY), m1 = m0, m2 = m0, m3 = m0;
         int c = 0;
         for (int bound = n - n % block; c < bound; c += block) {
             m0 = larger(load(x, xb, c).mul(scale), m0);
-            m1 = larger(load(x, xb, c + step).mul(scale), m1);
-            m2 = larger(load(x, xb, c + 2 * step).mul(scale), m2);
-            m3 = larger(load(x, xb, c + 3 * step).mul(scale), m3);
+            m1 = larger(load(x, xb + v, c).mul(scale), m1);
+            m2 = larger(load(x, xb + 2 * v, c).mul(scale), m2);
+            m3 = larger(load(x, xb + 3 * v, c).mul(scale), m3);
         }
         for (int bound = Simd.F.loopBound(n); c < bound; c += step) {
             m0 = larger(load(x, xb, c).mul(scale), m0);
@@ -110,13 +111,14 @@ final class VectorSoftmax {
     private static float max(int n, MemorySegment z, long zOff) {
         long zb = zOff * Float.BYTES;
         int step = Simd.LANES, block = VectorReductions.ACCUMULATORS * step;
+        long v = Simd.F.vectorByteSize(); // see VectorAccess: bases one vector apart, all indexed by c
         FloatVector m0 = FloatVector.broadcast(Simd.F, Float.NEGATIVE_INFINITY), m1 = m0, m2 = m0, m3 = m0;
         int c = 0;
         for (int bound = n - n % block; c < bound; c += block) {
             m0 = larger(load(z, zb, c), m0);
-            m1 = larger(load(z, zb, c + step), m1);
-            m2 = larger(load(z, zb, c + 2 * step), m2);
-            m3 = larger(load(z, zb, c + 3 * step), m3);
+            m1 = larger(load(z, zb + v, c), m1);
+            m2 = larger(load(z, zb + 2 * v, c), m2);
+            m3 = larger(load(z, zb + 3 * v, c), m3);
         }
         for (int bound = Simd.F.loopBound(n); c < bound; c += step) {
             m0 = larger(load(z, zb, c), m0);
