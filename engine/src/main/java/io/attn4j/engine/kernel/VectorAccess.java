@@ -24,11 +24,13 @@ import jdk.incubator.vector.VectorOperators;
  * C2 stops inlining ordinary methods once a compilation holds about 18000 IR nodes
  * ({@code NodeCountInliningCutoff}, not adjustable in product JVMs; see JDK-8382700), while the
  * Vector API's own {@code @ForceInline} methods are then inlined later instead of refused. A
- * vector operation costs some 300 to 600 nodes (a polynomial exp, about 8000). So a helper
- * of this project that takes or returns vectors ({@link #load}, {@link VectorMath}) is called
- * before the plain Vector API operations of the same loop body, and results are stored with
- * {@code intoMemorySegment} directly, its offset computed in place, not through a helper: a store
- * helper that missed the cut boxed every vector of the tanh kernel (12 KB per 2048 floats).
+ * vector operation costs some 300 to 600 nodes (a polynomial exp, about 8000). So this project's
+ * own helpers that take or return vectors ({@link #load}, {@link VectorMath}, the softmax's
+ * {@code larger}) are called early in a big loop body, before the bulk of its Vector API
+ * operations (tanh computes its exp first), and results are stored with {@code intoMemorySegment}
+ * directly, the offset computed in place, not through a helper: a store helper that missed the
+ * cut boxed every vector of the tanh kernel (12 KB per 2048 floats). VectorKernelsAllocationTest
+ * checks every kernel for such boxing.
  *
  * <h2>And one for unrolled loads</h2>
  * The k-th vector of an unrolled iteration is loaded at index {@code i} from a base k vectors
