@@ -9,8 +9,6 @@ import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -29,8 +27,8 @@ import org.openjdk.jmh.annotations.TearDown;
  *
  * <ul>
  *   <li>{@code exp_*}: e^x of {@code n} floats uniform in [-80, 80] by {@code VectorOperators.EXP}
- *       (an out-of-line SVML routine on x86), by the full-range polynomial below, and by scalar
- *       {@link Math#exp}.</li>
+ *       (an out-of-line SVML routine on x86), by the polynomial {@link VectorMath#exp}, and by
+ *       scalar {@link Math#exp}.</li>
  *   <li>{@code expNonPositive_*}: e^d of {@code n} floats uniform in [-80, 0], the arguments of
  *       softmax, tanh and sigmoid, by {@code VectorOperators.EXP} and by
  *       {@link VectorMath#expNonPositive}.</li>
@@ -43,17 +41,6 @@ import org.openjdk.jmh.annotations.TearDown;
 public class ExpChoiceBenchmark {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-
-    // The full-range candidate's constants: the reduction and polynomial of VectorMath.expNonPositive
-    private static final float LOG2E = 1.4426950216293335f;
-    private static final float LN2_HI = 0.6931471824645996f;
-    private static final float LN2_LO = -1.9046542121259336e-09f;
-    private static final float SHIFTER = 0x1.8p23f;
-    private static final float E2 = 0.4999999403953552f;
-    private static final float E3 = 0.1666651964187622f;
-    private static final float E4 = 0.04166839271783829f;
-    private static final float E5 = 0.008368751034140587f;
-    private static final float E6 = 0.0013814530102536082f;
 
     /** A multiple of every vector length, so that no benchmark needs a tail loop. */
     @Param("4096")
@@ -102,7 +89,7 @@ public class ExpChoiceBenchmark {
     @Benchmark
     public MemorySegment exp_polynomial() {
         for (int i = 0; i < n; i += Simd.LANES) {
-            fullRangePolynomial(FloatVector.fromMemorySegment(Simd.F, x, Float.BYTES * (long) i, ORDER))
+            VectorMath.exp(FloatVector.fromMemorySegment(Simd.F, x, Float.BYTES * (long) i, ORDER))
                     .intoMemorySegment(out, Float.BYTES * (long) i, ORDER);
         }
         return out;
@@ -132,33 +119,6 @@ public class ExpChoiceBenchmark {
                     .intoMemorySegment(out, Float.BYTES * (long) i, ORDER);
         }
         return out;
-    }
-
-    /**
-     * The candidate that lost to {@code VectorOperators.EXP} for the full range: within 1 ulp over
-     * all floats (subnormal results included). Lanes below -104 (where e^x rounds to 0) compute
-     * e^0 and are zeroed, so that no multiply underflows (a microcode assist on x86); inputs above
-     * 88.8 are clamped there (e^88.8 overflows); 2^n, n in [-150, 128], is applied in two normal
-     * factors 2^(n>>1) 2^(n-(n>>1)) so that the last multiply rounds once into the subnormals.
-     */
-    private static FloatVector fullRangePolynomial(FloatVector x) {
-        VectorMask<Float> zero = x.compare(VectorOperators.LT, -104f);
-        FloatVector xc = x.blend(0f, zero).blend(88.8f, x.compare(VectorOperators.GT, 88.8f));
-        FloatVector t = xc.fma(LOG2E, SHIFTER);
-        FloatVector k = t.sub(SHIFTER);
-        FloatVector r = k.fma(k.broadcast(-LN2_HI), xc);
-        r = k.fma(k.broadcast(-LN2_LO), r);
-        FloatVector p = r.fma(E6, E5);
-        p = p.fma(r, p.broadcast(E4));
-        p = p.fma(r, p.broadcast(E3));
-        p = p.fma(r, p.broadcast(E2));
-        p = p.fma(r, p.broadcast(1f));
-        p = p.fma(r, p.broadcast(1f));
-        IntVector n = t.reinterpretAsInts().sub(Float.floatToRawIntBits(SHIFTER));
-        IntVector n1 = n.lanewise(VectorOperators.ASHR, 1);
-        FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector s2 = n.sub(n1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return p.mul(s1).mul(s2).blend(0f, zero);
     }
 
     private float[] read(MemorySegment s) {

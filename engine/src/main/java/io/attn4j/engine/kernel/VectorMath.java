@@ -1,6 +1,7 @@
 package io.attn4j.engine.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
@@ -28,20 +29,21 @@ import jdk.incubator.vector.VectorOperators;
  * no allocation in any), ns for 4096 floats:
  * <pre>
  *  width   e^x, x in [-80, 80]                       e^d, d in [-80, 0]
- *          EXP op        full-range poly   scalar     EXP op   expNonPositive
+ *          EXP op        polynomial (exp)  scalar     EXP op   expNonPositive
  *   512    1909          1979              18200      1813     1531
  *   256    2929          3020              19400      2852     2581
  *   128    5996 / 6486   8380 / 5853       18200      5791     4979     (two runs)
  * </pre>
- * For the whole float range, with overflow and subnormal results to get right (clamps, zeroing
- * of the lanes that would underflow, a two-step scaling by 2^n), the polynomial is no faster than
- * {@code lanewise(EXP)} (SVML on x86; the two are within noise of each other), and both are within
- * 1 ulp, so {@link #exp} is the operator: one operation, which also keeps the loops that use it
- * small for C2 (see {@code VectorAccess}). For the arguments {@code d <= 0} of softmax,
- * log-sum-exp, tanh and sigmoid, nothing overflows and flushing results below 2^-126 to zero is
- * harmless, so {@link #expNonPositive} is a polynomial with one multiply by 2^n: 10 to 20% faster
- * than the operator. On a JVM without SVML (or SLEEF), {@code lanewise(EXP)} falls back to
- * {@link Math#exp} per lane: still correct, but slower.
+ * Over the whole float range, with overflow and subnormal results to get right (clamps, zeroing
+ * of the lanes that would underflow, a two-step scaling by 2^n), the polynomial and
+ * {@code lanewise(EXP)} (SVML on x86) are within noise of each other, and both within 1 ulp.
+ * {@link #exp} stays the polynomial: it is plain inline code, where the operator is a call into
+ * a native routine that, like any call, leaves no vector register live across it, so a loop that
+ * keeps accumulators around the exp (the fused attention's online softmax) would spill them;
+ * and it does not depend on the JVM having SVML (without it, {@code lanewise(EXP)} falls back to
+ * {@link Math#exp} per lane). For the arguments {@code d <= 0} of softmax, log-sum-exp, tanh and
+ * sigmoid, nothing overflows and flushing results below 2^-126 to zero is harmless, so
+ * {@link #expNonPositive} drops the clamps and scales by 2^n in one multiply: 10 to 20% faster.
  */
 public final class VectorMath {
     /** Largest error of {@link #exp} and of {@link #expNonPositive} in ulps, over all float inputs. */
@@ -57,6 +59,10 @@ public final class VectorMath {
     private static final float LN2_LO = -1.9046542121259336e-09f;
     /** 1.5 * 2^23: adding it to |y| < 2^22 rounds y to an integer held in the low mantissa bits. */
     private static final float SHIFTER = 0x1.8p23f;
+    private static final int SHIFTER_BITS = Float.floatToRawIntBits(SHIFTER);
+    /** e^88.8 overflows to +inf; e^x < 2^-150 rounds to +0 below -150 ln2 = -103.97208. */
+    private static final float EXP_HI = 88.8f;
+    private static final float EXP_ZERO = -104f;
     /**
      * expNonPositive flushes below this: n = round(d log2e) >= -126 above it, so 2^n is a normal
      * float; and e^-87.6 < 2^-126, so what it flushes is below the normal range.
@@ -90,11 +96,34 @@ public final class VectorMath {
 
     /**
      * {@code e^x} in every lane, within {@value #EXP_ULPS} ulp over the whole float range,
-     * subnormal results included: {@code lanewise(EXP)}, chosen over a polynomial by
-     * {@code ExpChoiceBenchmark} (see the class comment).
+     * subnormal results included. One inline body: no call, nothing but the Vector API inside.
      */
     public static FloatVector exp(FloatVector x) {
-        return x.lanewise(VectorOperators.EXP);
+        // Lanes below EXP_ZERO (-inf included) compute e^0 and are zeroed at the end: letting
+        // them underflow costs a microcode assist per multiply on x86, which doubled the time of
+        // a softmax row with masked (-inf) entries. Above EXP_HI, e^EXP_HI overflows already.
+        // Compares with NaN are false, so NaN passes through to the result.
+        VectorMask<Float> zero = x.compare(VectorOperators.LT, EXP_ZERO);
+        FloatVector xc = x.blend(0f, zero).blend(EXP_HI, x.compare(VectorOperators.GT, EXP_HI));
+        // x = n ln2 + r, n = round(x log2e) read off the shifter's low mantissa bits; r by Cody
+        // and Waite's two-part ln 2; e^r by the polynomial (Horner)
+        FloatVector t = xc.fma(LOG2E, SHIFTER);
+        FloatVector n = t.sub(SHIFTER);
+        FloatVector r = n.fma(n.broadcast(-LN2_HI), xc);
+        r = n.fma(n.broadcast(-LN2_LO), r);
+        FloatVector p = r.fma(E6, E5);
+        p = p.fma(r, p.broadcast(E4));
+        p = p.fma(r, p.broadcast(E3));
+        p = p.fma(r, p.broadcast(E2));
+        p = p.fma(r, p.broadcast(1f));
+        p = p.fma(r, p.broadcast(1f));
+        // 2^n for n in [-150, 128] in two normal factors 2^(n>>1) 2^(n-(n>>1)): the last multiply
+        // rounds once into the subnormals or overflows to +inf
+        IntVector k = t.reinterpretAsInts().sub(SHIFTER_BITS);
+        IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
+        FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = k.sub(k1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(s1).mul(s2).blend(0f, zero);
     }
 
     /**
