@@ -75,6 +75,33 @@ public final class KernelArgs {
         Checks.floats("C", c, cOff, m, n, ldc);
     }
 
+    public static void packB(Transpose transB, int k, int n, MemorySegment b, long bOff, long ldb) {
+        Checks.nonNegative("k", k);
+        Checks.nonNegative("n", n);
+        requireNonNull("transB", transB);
+        if (transB == Transpose.NO) {
+            Checks.floats("B", b, bOff, k, n, ldb);
+        } else {
+            Checks.floats("B", b, bOff, n, k, ldb);
+        }
+    }
+
+    public static void gemmPacked(Kernels kernels, Transpose transA, int m, MemorySegment a, long aOff, long lda,
+                                  PackedMatrix b, MemorySegment c, long cOff, long ldc) {
+        Checks.nonNegative("m", m);
+        requireNonNull("transA", transA);
+        requireNonNull("b", b);
+        if (!b.packedBy().equals(kernels.name())) {
+            throw new IllegalArgumentException("b was packed by " + b.packedBy() + ", not by " + kernels.name());
+        }
+        if (transA == Transpose.NO) {
+            Checks.floats("A", a, aOff, m, b.k(), lda);
+        } else {
+            Checks.floats("A", a, aOff, b.k(), m, lda);
+        }
+        Checks.floats("C", c, cOff, m, b.n(), ldc);
+    }
+
     private static void requireNonNull(String name, Object o) {
         if (o == null) {
             throw new IllegalArgumentException(name + " is null");

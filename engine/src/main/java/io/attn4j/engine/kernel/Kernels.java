@@ -162,4 +162,22 @@ public interface Kernels {
     void gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha,
               MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb,
               float beta, MemorySegment c, long cOff, long ldc);
+
+    /**
+     * Packs {@code op(B)} ({@code k x n}; B stored {@code k x n} with leading dimension
+     * {@code ldb} when {@code transB == NO}, else {@code n x k}) for repeated
+     * {@link #gemm(Transpose, int, float, MemorySegment, long, long, PackedMatrix, float, MemorySegment, long, long)}
+     * calls. Reads B, writes nothing; the result is a heap copy owned by the caller.
+     */
+    PackedMatrix packB(Transpose transB, int k, int n, MemorySegment b, long bOff, long ldb);
+
+    /**
+     * {@code C = alpha * op(A) B + beta * C} with B packed by {@link #packB} of this
+     * implementation: {@code op(A)} is {@code m x b.k()}, C is {@code m x b.n()}. Same contract,
+     * error bound and result bits as the unpacked {@link #gemm}.
+     *
+     * @throws IllegalArgumentException also if {@code b} was packed by another implementation
+     */
+    void gemm(Transpose transA, int m, float alpha, MemorySegment a, long aOff, long lda,
+              PackedMatrix b, float beta, MemorySegment c, long cOff, long ldc);
 }

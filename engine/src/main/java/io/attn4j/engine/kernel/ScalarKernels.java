@@ -249,4 +249,36 @@ public class ScalarKernels implements Kernels {
             }
         }
     }
+
+    @Override
+    public PackedMatrix packB(Transpose transB, int k, int n, MemorySegment b, long bOff, long ldb) {
+        KernelArgs.packB(transB, k, n, b, bOff, ldb);
+        float[] values = new float[Math.multiplyExact(k, n)];
+        for (int l = 0; l < k; l++) {
+            for (int j = 0; j < n; j++) {
+                values[l * n + j] = transB == Transpose.NO ? get(b, bOff + l * ldb + j) : get(b, bOff + j * ldb + l);
+            }
+        }
+        return new RowMajorPacked(k, n, values, name());
+    }
+
+    @Override
+    public void gemm(Transpose transA, int m, float alpha, MemorySegment a, long aOff, long lda,
+                     PackedMatrix b, float beta, MemorySegment c, long cOff, long ldc) {
+        KernelArgs.gemmPacked(this, transA, m, a, aOff, lda, b, c, cOff, ldc);
+        float[] bv = ((RowMajorPacked) b).values;
+        int n = b.n(), k = b.k();
+        boolean ta = transA == Transpose.YES;
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float acc = 0f;
+                for (int l = 0; l < k; l++) {
+                    float ail = ta ? get(a, aOff + l * lda + i) : get(a, aOff + i * lda + l);
+                    acc = Math.fma(ail, bv[l * n + j], acc);
+                }
+                long ci = cOff + i * ldc + j;
+                set(c, ci, beta == 0f ? alpha * acc : Math.fma(beta, get(c, ci), alpha * acc));
+            }
+        }
+    }
 }

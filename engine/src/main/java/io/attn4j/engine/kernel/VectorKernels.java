@@ -1,6 +1,7 @@
 package io.attn4j.engine.kernel;
 
 import io.attn4j.engine.gemm.Gemm;
+import io.attn4j.engine.gemm.PackedPanels;
 import io.attn4j.engine.gemm.Gemv;
 import java.lang.foreign.MemorySegment;
 
@@ -139,5 +140,18 @@ public final class VectorKernels extends ScalarKernels {
                      float beta, MemorySegment c, long cOff, long ldc) {
         KernelArgs.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
         Gemm.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    @Override
+    public PackedMatrix packB(Transpose transB, int k, int n, MemorySegment b, long bOff, long ldb) {
+        KernelArgs.packB(transB, k, n, b, bOff, ldb);
+        return PackedPanels.pack(name(), transB, k, n, b, bOff, ldb);
+    }
+
+    @Override
+    public void gemm(Transpose transA, int m, float alpha, MemorySegment a, long aOff, long lda,
+                     PackedMatrix b, float beta, MemorySegment c, long cOff, long ldc) {
+        KernelArgs.gemmPacked(this, transA, m, a, aOff, lda, b, c, cOff, ldc);
+        Gemm.gemm(transA, m, alpha, a, aOff, lda, (PackedPanels) b, beta, c, cOff, ldc);
     }
 }

@@ -41,7 +41,7 @@ final class VectorReductions {
         for (int bound = Simd.F.loopBound(n); i < bound; i += step) {
             acc0 = load(x, xb, i).fma(load(y, yb, i), acc0);
         }
-        float s = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float s = LaneSum.of(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
             s = Math.fma(ScalarKernels.get(x, xOff + i), ScalarKernels.get(y, yOff + i), s);
         }
@@ -63,7 +63,7 @@ final class VectorReductions {
         for (int bound = Simd.F.loopBound(n); i < bound; i += step) {
             acc0 = load(x, xb, i).add(acc0);
         }
-        float s = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float s = LaneSum.of(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
             s += ScalarKernels.get(x, xOff + i);
         }

@@ -165,7 +165,7 @@ final class VectorSoftmax {
             }
             acc = e.add(acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = LaneSum.of(acc);
         for (; c < n; c++) {
             float e = (float) Math.exp(s * ScalarKernels.get(src, srcOff + c) - max);
             if (dst != null) {

@@ -19,11 +19,14 @@ import java.util.function.IntConsumer;
  * <p>Splits fall only between whole rows (or columns) of an output, and each output element is
  * computed by the same single-threaded kernel code whichever block it lands in, so results are
  * bit-identical for any executor and thread count. The calling thread takes part in the work, so
- * a call from inside a task of the same executor cannot deadlock.
+ * a call from inside a task of the same executor cannot deadlock. Memory of a confined arena can
+ * only be touched by its owner thread, so such calls run on the calling thread alone.
  */
 public final class Parallel {
     /** Below this many multiply-adds per task, a split costs more than it saves. */
     private static final long MIN_FLOPS_PER_TASK = 1L << 18;
+    /** A thread that owns no arena: a segment it may not access is confined to another thread. */
+    private static final Thread NON_OWNER = Thread.ofVirtual().unstarted(() -> { });
 
     private static final class Shared {
         static final ExecutorService POOL = Executors.newFixedThreadPool(
@@ -106,7 +109,7 @@ public final class Parallel {
         boolean byRows = m >= n;
         int extent = byRows ? m : n;
         tasks = Math.min(tasks, Math.max(1, extent / 16));
-        if (tasks <= 1) {
+        if (tasks <= 1 || !shareable(a) || !shareable(b) || !shareable(c)) {
             kernels.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
@@ -131,7 +134,8 @@ public final class Parallel {
                                    MemorySegment out, long outOff, long ldo) {
         KernelArgs.softmax(rows, cols, x, xOff, ldx, mask, out, outOff, ldo);
         int tasks = (int) Math.min(Math.min(rows, 4L * parallelism()), Math.max(1, (long) rows * cols / (MIN_FLOPS_PER_TASK / 8)));
-        if (tasks <= 1) {
+        if (tasks <= 1 || !shareable(x) || !shareable(out) || mask != null
+                && (!shareable(mask.additive()) || !shareable(mask.excluded()))) {
             kernels.softmaxRows(rows, cols, scale, x, xOff, ldx, mask, out, outOff, ldo);
             return;
         }
@@ -140,6 +144,11 @@ public final class Parallel {
             int from = t * block, len = Math.min(block, rows - from);
             kernels.softmaxRows(len, cols, scale, x, xOff + from * ldx, ldx, shift(mask, from), out, outOff + from * ldo, ldo);
         });
+    }
+
+    /** True unless {@code s} is confined to one thread (null, an absent operand, is shareable). */
+    private static boolean shareable(MemorySegment s) {
+        return s == null || s.isAccessibleBy(NON_OWNER);
     }
 
     /** The mask as seen from row {@code from} on. */

@@ -48,7 +48,7 @@ public final class Checks {
         if (rows == 0 || cols == 0) {
             return;
         }
-        long last = offset + (rows - 1) * ld + cols; // one past the last element read or written
+        long last = end(offset, rows, cols, ld); // one past the last element read or written
         long capacity = segment.byteSize() / Float.BYTES;
         if (last > capacity) {
             throw new IllegalArgumentException(name + ": " + rows + "x" + cols + " floats at offset " + offset
@@ -78,10 +78,22 @@ public final class Checks {
         if (rows == 0 || cols == 0) {
             return;
         }
-        long last = offset + (rows - 1) * ld + cols;
+        long last = end(offset, rows, cols, ld);
         if (last > segment.byteSize()) {
             throw new IllegalArgumentException(name + ": " + rows + "x" + cols + " bytes at offset " + offset
                     + " with leading dimension " + ld + " need " + last + " bytes, segment holds " + segment.byteSize());
+        }
+    }
+
+    /**
+     * {@code offset + (rows - 1) * ld + cols}, or {@link Long#MAX_VALUE} when that overflows: a
+     * wrapped-around sum would look small and let a huge leading dimension past the bounds check.
+     */
+    private static long end(long offset, long rows, long cols, long ld) {
+        try {
+            return Math.addExact(Math.addExact(offset, Math.multiplyExact(rows - 1, ld)), cols);
+        } catch (ArithmeticException overflow) {
+            return Long.MAX_VALUE;
         }
     }
 }

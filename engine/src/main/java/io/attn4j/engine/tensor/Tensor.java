@@ -52,7 +52,7 @@ public final class Tensor {
     public static Tensor allocate(Arena arena, DType dtype, long... shape) {
         long[] dims = checkShape(shape);
         long count = elementCount(dims);
-        long bytes = Math.multiplyExact(count, (long) dtype.byteSize());
+        long bytes = multiplySize(count, dtype.byteSize(), dims);
         MemorySegment seg = arena.allocate(Math.max(bytes, 1), ALIGNMENT).asSlice(0, bytes);
         return new Tensor(seg, dtype, 0, dims, rowMajorStrides(dims));
     }
@@ -71,7 +71,7 @@ public final class Tensor {
      */
     public static Tensor wrap(MemorySegment segment, DType dtype, long... shape) {
         long[] dims = checkShape(shape);
-        long bytes = Math.multiplyExact(elementCount(dims), (long) dtype.byteSize());
+        long bytes = multiplySize(elementCount(dims), dtype.byteSize(), dims);
         if (bytes > segment.byteSize()) {
             throw new IllegalArgumentException("segment of " + segment.byteSize() + " bytes is too small for "
                     + dtype + Arrays.toString(dims) + " (" + bytes + " bytes)");
@@ -119,9 +119,23 @@ public final class Tensor {
         return elementCount(shape);
     }
 
-    /** True when the elements are laid out row-major with no gaps. */
+    /**
+     * True when the elements are laid out row-major with no gaps. The stride of a dimension of
+     * size 1 is never used to address anything, so it does not count: a {@code [1, n]} transpose of
+     * an {@code [n, 1]} column is contiguous.
+     */
     public boolean isContiguous() {
-        return Arrays.equals(strides, rowMajorStrides(shape)) || size() <= 1;
+        if (size() <= 1) {
+            return true;
+        }
+        long expected = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (shape[d] != 1 && strides[d] != expected) {
+                return false;
+            }
+            expected *= shape[d];
+        }
+        return true;
     }
 
     /** True while the arena that owns the memory is open. */
@@ -176,7 +190,7 @@ public final class Tensor {
             } else if (dims[i] < 0) {
                 throw new IllegalArgumentException("bad dimension " + dims[i] + " in reshape " + Arrays.toString(newShape));
             } else {
-                known = Math.multiplyExact(known, dims[i]);
+                known = multiplySize(known, dims[i], newShape);
             }
         }
         if (inferred >= 0) {
@@ -364,9 +378,18 @@ public final class Tensor {
     private static long elementCount(long[] shape) {
         long n = 1;
         for (long d : shape) {
-            n = Math.multiplyExact(n, d);
+            n = multiplySize(n, d, shape);
         }
         return n;
+    }
+
+    /** {@code n * d}, or an {@link IllegalArgumentException} naming the shape when that overflows. */
+    private static long multiplySize(long n, long d, long[] shape) {
+        try {
+            return Math.multiplyExact(n, d);
+        } catch (ArithmeticException overflow) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " is too large: its size overflows a long");
+        }
     }
 
     private static long[] rowMajorStrides(long[] shape) {

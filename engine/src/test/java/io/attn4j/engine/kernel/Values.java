@@ -1,15 +1,19 @@
 package io.attn4j.engine.kernel;
 
 import java.util.SplittableRandom;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Tuple;
 
 /** Generated sizes, offsets and float contents for the vector-versus-scalar properties. */
 final class Values {
     static final double EPS = 0x1p-24;
     /** Half the smallest subnormal: the most one rounding into the subnormals can lose. */
     static final double UNDERFLOW = 0x1p-150;
+    /** The longest length drawn. */
+    static final int MAX_SIZE = 5000;
+    /**
+     * Lengths that reach every path of a kernel: empty, shorter than a vector, one lane either
+     * side of one and of an unrolled block, odd primes, and the longest drawn.
+     */
+    private static final int[] SIZE_EDGES = sizeEdges();
 
     /** What the floats of an operand look like. */
     enum Kind {
@@ -26,21 +30,28 @@ final class Values {
     private Values() {
     }
 
-    /**
-     * Lengths that reach every path of a kernel: empty, shorter than a vector, one lane either
-     * side of one and of an unrolled block, odd primes, and any length up to 5000.
-     */
-    static Arbitrary<Integer> sizes() {
+    private static int[] sizeEdges() {
         int l = Simd.LANES;
-        return Arbitraries.frequencyOf(
-                Tuple.of(3, Arbitraries.of(0, 1, 2, 3, 7, 13, 31, 97, 207, 1021, 4099,
-                        l - 1, l, l + 1, 2 * l - 1, 4 * l - 1, 4 * l, 4 * l + 1, 8 * l + 3, 17 * l - 1)),
-                Tuple.of(2, Arbitraries.integers().between(0, 5000)));
+        return new int[] {0, 1, 2, 3, 7, 13, 31, 97, 207, 1021, 4099,
+            l - 1, l, l + 1, 2 * l - 1, 4 * l - 1, 4 * l, 4 * l + 1, 8 * l + 3, 17 * l - 1, MAX_SIZE};
     }
 
-    /** Element offsets: data starts anywhere relative to a vector (segments are 64-byte aligned). */
-    static Arbitrary<Integer> offsets() {
-        return Arbitraries.integers().between(0, 2 * Simd.LANES + 1);
+    /**
+     * An edge length three times in five, else any length in [0, MAX_SIZE]: the edges are drawn
+     * often on purpose, since a random length rarely lands on one.
+     */
+    static int size(SplittableRandom rnd) {
+        return rnd.nextInt(5) < 3 ? SIZE_EDGES[rnd.nextInt(SIZE_EDGES.length)] : rnd.nextInt(0, MAX_SIZE + 1);
+    }
+
+    /** An element offset: data starts anywhere relative to a vector (segments are 64-byte aligned). */
+    static int offset(SplittableRandom rnd) {
+        return rnd.nextInt(0, 2 * Simd.LANES + 2);
+    }
+
+    /** One of {@code values}, each equally likely. */
+    static <T> T pick(SplittableRandom rnd, T[] values) {
+        return values[rnd.nextInt(values.length)];
     }
 
     /**

@@ -4,17 +4,13 @@ import static io.attn4j.engine.kernel.Values.EPS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.attn4j.engine.testing.RandomTrials;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tag;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * softmaxRows and logSumExp of the vector kernels against the exact softmax of the rounded
@@ -34,6 +30,7 @@ class VectorSoftmaxTest {
     private static final double VECTOR_EXP_ERR = (2 * VectorMath.EXP_ULPS + 1) * EPS;
     private static final double SCALAR_EXP_ERR = EPS * (1 + 0x1p-20);
     private static final double UNDERFLOW = 0x1p-126;
+    private static final float[] SCALES = {1f, 0.125f, -0.5f, 0.3f, 1.7f};
 
     enum Scores {
         /** N(0, 1). */
@@ -50,105 +47,116 @@ class VectorSoftmaxTest {
 
     enum Masking { NONE, ADDITIVE, ADDITIVE_BROADCAST, EXCLUDED, EXCLUDED_BROADCAST, BOTH, ALL_EXCLUDED }
 
-    @Provide
-    Arbitrary<Integer> cols() {
-        return Values.sizes().filter(c -> c > 0);
-    }
-
-    @Provide
-    Arbitrary<Float> scales() {
-        return Arbitraries.of(1f, 0.125f, -0.5f, 0.3f, 1.7f);
-    }
-
-    @Property(tries = 250)
-    void rowsMatchTheExactSoftmaxAndTheReference(@ForAll("cols") int cols, @ForAll @IntRange(min = 1, max = 4) int rows,
-                                                 @ForAll("scales") float scale, @ForAll Scores scores,
-                                                 @ForAll Masking masking, @ForAll boolean inPlace, @ForAll long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        Layout l = Layout.random(rows, cols, rnd);
-        float[] xs = new float[l.xSize()];
-        for (int r = 0; r < rows; r++) {
-            fillRow(xs, l.xOff + r * l.ldx, cols, scores, rnd);
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment x = Segments.floats(arena, 0, xs);
-            SoftmaxMask mask = l.mask(arena, masking, rnd);
-            MemorySegment s = Segments.floats(arena, 0, new float[l.outSize()]);
-            SCALAR.softmaxRows(rows, cols, scale, x, l.xOff, l.ldx, mask, s, l.outOff, l.ldo);
-            MemorySegment v;
-            long vOff, vLd;
-            if (inPlace) {
-                v = Segments.copy(arena, x);
-                vOff = l.xOff;
-                vLd = l.ldx;
-            } else {
-                v = Segments.floats(arena, 0, new float[l.outSize()]);
-                vOff = l.outOff;
-                vLd = l.ldo;
-            }
-            VECTOR.softmaxRows(rows, cols, scale, inPlace ? v : x, l.xOff, l.ldx, mask, v, vOff, vLd);
+    @Test
+    void rowsMatchTheExactSoftmaxAndTheReference() {
+        RandomTrials.run(250, rnd -> {
+            int cols = cols(rnd), rows = rnd.nextInt(1, 5);
+            float scale = SCALES[rnd.nextInt(SCALES.length)];
+            Scores scores = Values.pick(rnd, Scores.values());
+            Masking masking = Values.pick(rnd, Masking.values());
+            boolean inPlace = rnd.nextBoolean();
+            Layout l = Layout.random(rows, cols, rnd);
+            float[] xs = new float[l.xSize()];
             for (int r = 0; r < rows; r++) {
-                checkRow(r, cols, scale, x, l.xOff + r * l.ldx, mask,
-                        Segments.read(v, vOff + r * vLd, cols), Segments.read(s, l.outOff + r * l.ldo, cols));
+                fillRow(xs, l.xOff + r * l.ldx, cols, scores, rnd);
             }
-        }
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment x = Segments.floats(arena, 0, xs);
+                SoftmaxMask mask = l.mask(arena, masking, rnd);
+                MemorySegment s = Segments.floats(arena, 0, new float[l.outSize()]);
+                SCALAR.softmaxRows(rows, cols, scale, x, l.xOff, l.ldx, mask, s, l.outOff, l.ldo);
+                MemorySegment v;
+                long vOff, vLd;
+                if (inPlace) {
+                    v = Segments.copy(arena, x);
+                    vOff = l.xOff;
+                    vLd = l.ldx;
+                } else {
+                    v = Segments.floats(arena, 0, new float[l.outSize()]);
+                    vOff = l.outOff;
+                    vLd = l.ldo;
+                }
+                VECTOR.softmaxRows(rows, cols, scale, inPlace ? v : x, l.xOff, l.ldx, mask, v, vOff, vLd);
+                String of = " in " + l + ", scale " + scale + ", " + scores + ", mask " + masking + (inPlace ? ", in place" : "");
+                for (int r = 0; r < rows; r++) {
+                    checkRow(r, cols, scale, x, l.xOff + r * l.ldx, mask,
+                            Segments.read(v, vOff + r * vLd, cols), Segments.read(s, l.outOff + r * l.ldo, cols), of);
+                }
+            }
+        });
     }
 
-    @Property(tries = 150)
-    void addingAConstantToARowChangesNothing(@ForAll("cols") int cols, @ForAll boolean wide, @ForAll boolean additive,
-                                             @ForAll @IntRange(min = -3, max = 1) int scaleLog2, @ForAll long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        // Scores on a grid of 2^-6 with |x| + |shift| < 2^17, a power-of-two scale, an additive mask
-        // on the same grid: x + shift, scale * x and z - max are exact, so d = z - max z is the
-        // same float for both rows and both outputs are within the bound of the same softmax.
-        float shift = (float) (rnd.nextInt(-64_000, 64_000) * 0x1p-6);
-        float scale = (float) Math.scalb(1.0, scaleLog2);
-        float[] xs = new float[cols], shifted = new float[cols], add = new float[cols];
-        for (int c = 0; c < cols; c++) {
-            double g = rnd.nextGaussian() * (wide ? 1e4 : 3);
-            xs[c] = (float) (Math.rint(Math.max(-1e5, Math.min(1e5, g)) * 64) / 64);
-            shifted[c] = xs[c] + shift;
-            add[c] = rnd.nextInt(8) == 0 ? Float.NEGATIVE_INFINITY : (float) (rnd.nextInt(-256, 256) * 0x1p-6);
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            SoftmaxMask mask = additive ? SoftmaxMask.additive(Segments.floats(arena, 0, add), 0, 0) : null;
-            MemorySegment a = Segments.floats(arena, 0, xs), b = Segments.floats(arena, 0, shifted);
-            VECTOR.softmaxRows(1, cols, scale, a, 0, cols, mask, a, 0, cols);
-            VECTOR.softmaxRows(1, cols, scale, b, 0, cols, mask, b, 0, cols);
-            float[] pa = Segments.read(a, 0, cols), pb = Segments.read(b, 0, cols);
-            double rel = 2 * 1.01 * ((cols + 1) * EPS + 2 * VECTOR_EXP_ERR);
+    @Test
+    void addingAConstantToARowChangesNothing() {
+        RandomTrials.run(150, rnd -> {
+            int cols = cols(rnd);
+            boolean wide = rnd.nextBoolean(), additive = rnd.nextBoolean();
+            int scaleLog2 = rnd.nextInt(-3, 2);
+            // Scores on a grid of 2^-6 with |x| + |shift| < 2^17, a power-of-two scale, an additive mask
+            // on the same grid: x + shift, scale * x and z - max are exact, so d = z - max z is the
+            // same float for both rows and both outputs are within the bound of the same softmax.
+            float shift = (float) (rnd.nextInt(-64_000, 64_000) * 0x1p-6);
+            float scale = (float) Math.scalb(1.0, scaleLog2);
+            float[] xs = new float[cols], shifted = new float[cols], add = new float[cols];
             for (int c = 0; c < cols; c++) {
-                assertTrue(Math.abs(pa[c] - pb[c]) <= rel * Math.abs(pa[c]) + 2 * UNDERFLOW,
-                        "column " + c + " of " + cols + ": " + pa[c] + " vs " + pb[c] + " after adding " + shift);
+                double g = rnd.nextGaussian() * (wide ? 1e4 : 3);
+                xs[c] = (float) (Math.rint(Math.max(-1e5, Math.min(1e5, g)) * 64) / 64);
+                shifted[c] = xs[c] + shift;
+                add[c] = rnd.nextInt(8) == 0 ? Float.NEGATIVE_INFINITY : (float) (rnd.nextInt(-256, 256) * 0x1p-6);
             }
-        }
+            try (Arena arena = Arena.ofConfined()) {
+                SoftmaxMask mask = additive ? SoftmaxMask.additive(Segments.floats(arena, 0, add), 0, 0) : null;
+                MemorySegment a = Segments.floats(arena, 0, xs), b = Segments.floats(arena, 0, shifted);
+                VECTOR.softmaxRows(1, cols, scale, a, 0, cols, mask, a, 0, cols);
+                VECTOR.softmaxRows(1, cols, scale, b, 0, cols, mask, b, 0, cols);
+                float[] pa = Segments.read(a, 0, cols), pb = Segments.read(b, 0, cols);
+                double rel = 2 * 1.01 * ((cols + 1) * EPS + 2 * VECTOR_EXP_ERR);
+                for (int c = 0; c < cols; c++) {
+                    assertTrue(Math.abs(pa[c] - pb[c]) <= rel * Math.abs(pa[c]) + 2 * UNDERFLOW,
+                            "column " + c + " of " + cols + ": " + pa[c] + " vs " + pb[c] + " after adding " + shift
+                                    + ", scale " + scale + (wide ? ", wide" : "") + (additive ? ", additive mask" : ""));
+                }
+            }
+        });
     }
 
-    @Property(tries = 300)
-    void logSumExpMatchesTheExactValueAndTheReference(@ForAll("cols") int n, @ForAll @IntRange(min = 0, max = 17) int off,
-                                                      @ForAll Scores scores, @ForAll long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        float[] xs = new float[off + n];
-        fillRow(xs, off, n, scores, rnd);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment x = Segments.floats(arena, 0, xs);
-            float v = VECTOR.logSumExp(n, x, off), s = SCALAR.logSumExp(n, x, off);
-            float max = SCALAR.max(n, x, off);
-            if (Float.isNaN(max) || Float.isInfinite(max)) {
-                assertEquals(Float.floatToIntBits(s), Float.floatToIntBits(v), "logSumExp of a row with max " + max);
-                return;
+    @Test
+    void logSumExpMatchesTheExactValueAndTheReference() {
+        RandomTrials.run(300, rnd -> {
+            int n = cols(rnd), off = rnd.nextInt(0, 18);
+            Scores scores = Values.pick(rnd, Scores.values());
+            float[] xs = new float[off + n];
+            fillRow(xs, off, n, scores, rnd);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment x = Segments.floats(arena, 0, xs);
+                float v = VECTOR.logSumExp(n, x, off), s = SCALAR.logSumExp(n, x, off);
+                float max = SCALAR.max(n, x, off);
+                String of = " of " + n + " " + scores + " at offset " + off;
+                if (Float.isNaN(max) || Float.isInfinite(max)) {
+                    assertEquals(Float.floatToIntBits(s), Float.floatToIntBits(v), "logSumExp" + of + " with max " + max);
+                    return;
+                }
+                double sum = 0;
+                for (int i = 0; i < n; i++) {
+                    sum += Math.exp(xs[off + i] - max); // the float difference, as both implementations
+                }
+                double exact = max + Math.log(sum);
+                // The sum: (n - 1) eps plus u relative, hence as much absolute after the log; the
+                // rounding of log s and of max + log s: eps |log s| and eps |result|.
+                double bound = 1.01 * ((n - 1) * EPS + VECTOR_EXP_ERR + EPS * Math.log(sum) + EPS * Math.abs(exact));
+                assertTrue(Math.abs(v - exact) <= bound, "vector logSumExp " + v + ", exact " + exact + ", bound " + bound + of);
+                assertTrue(Math.abs(v - s) <= 2 * bound, "vector " + v + " vs reference " + s + of);
             }
-            double sum = 0;
-            for (int i = 0; i < n; i++) {
-                sum += Math.exp(xs[off + i] - max); // the float difference, as both implementations
-            }
-            double exact = max + Math.log(sum);
-            // The sum: (n - 1) eps plus u relative, hence as much absolute after the log; the
-            // rounding of log s and of max + log s: eps |log s| and eps |result|.
-            double bound = 1.01 * ((n - 1) * EPS + VECTOR_EXP_ERR + EPS * Math.log(sum) + EPS * Math.abs(exact));
-            assertTrue(Math.abs(v - exact) <= bound, "vector logSumExp " + v + ", exact " + exact + ", bound " + bound);
-            assertTrue(Math.abs(v - s) <= 2 * bound, "vector " + v + " vs reference " + s);
-        }
+        });
+    }
+
+    /** A row length: any of {@link Values#size} but 0, which has no row to normalize. */
+    private static int cols(SplittableRandom rnd) {
+        int cols;
+        do {
+            cols = Values.size(rnd);
+        } while (cols == 0);
+        return cols;
     }
 
     private static void fillRow(float[] xs, int from, int n, Scores scores, SplittableRandom rnd) {
@@ -175,7 +183,7 @@ class VectorSoftmaxTest {
      * all zero, or the softmax of d = z - max z) for both outputs.
      */
     private static void checkRow(int r, int cols, float scale, MemorySegment x, long xRow, SoftmaxMask mask,
-                                 float[] v, float[] s) {
+                                 float[] v, float[] s, String of) {
         float[] z = new float[cols];
         float max = Float.NEGATIVE_INFINITY;
         boolean nan = false;
@@ -186,9 +194,11 @@ class VectorSoftmaxTest {
         }
         if (nan || max == Float.POSITIVE_INFINITY || max == Float.NEGATIVE_INFINITY) {
             float expected = nan || max == Float.POSITIVE_INFINITY ? Float.NaN : 0f;
+            String why = ", max " + max + ", NaN " + nan + of;
             for (int c = 0; c < cols; c++) {
-                assertEquals(expected, v[c], "row " + r + " column " + c + " (vector), max " + max + ", NaN " + nan);
-                assertEquals(expected, s[c], "row " + r + " column " + c + " (reference)");
+                int col = c;
+                assertEquals(expected, v[c], () -> "row " + r + " column " + col + " (vector)" + why);
+                assertEquals(expected, s[c], () -> "row " + r + " column " + col + " (reference)" + why);
             }
             return;
         }
@@ -205,16 +215,16 @@ class VectorSoftmaxTest {
             double exact = e[c] / sum;
             int col = c;
             assertTrue(Math.abs(v[c] - exact) <= relV * exact + UNDERFLOW,
-                    () -> "row " + r + " column " + col + " of " + cols + ": vector " + v[col] + ", exact " + exact);
+                    () -> "row " + r + " column " + col + ": vector " + v[col] + ", exact " + exact + of);
             assertTrue(Math.abs(v[c] - s[c]) <= (relV + relS) * exact + 2 * UNDERFLOW,
-                    () -> "row " + r + " column " + col + " of " + cols + ": vector " + v[col] + ", reference " + s[col]);
+                    () -> "row " + r + " column " + col + ": vector " + v[col] + ", reference " + s[col] + of);
             if (z[c] == Float.NEGATIVE_INFINITY) {
-                assertEquals(0f, v[c], "excluded column " + c);
+                assertEquals(0f, v[c], () -> "excluded column " + col + " of row " + r + of);
             }
             rowV += v[c];
         }
         // sum |v - exact| <= relV * sum exact + cols * UNDERFLOW, and sum exact = 1
-        assertTrue(Math.abs(rowV - 1) <= relV + cols * UNDERFLOW, "row " + r + " sums to " + rowV);
+        assertTrue(Math.abs(rowV - 1) <= relV + cols * UNDERFLOW, "row " + r + " sums to " + rowV + of);
     }
 
     /** Offsets, leading dimensions and masks of one case. */

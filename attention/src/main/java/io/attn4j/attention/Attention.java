@@ -1,0 +1,112 @@
+package io.attn4j.attention;
+
+import io.attn4j.engine.tensor.Tensor;
+import java.util.concurrent.Executor;
+
+/**
+ * Scaled-dot, dot, general, additive or cosine attention over batch-first tensors:
+ * {@code context = softmax(score(Q, K) + mask) V}, per batch entry (and head).
+ *
+ * <h2>Shapes (F32, last dimension contiguous, other strides free)</h2>
+ * <ul>
+ *   <li>single head: query {@code (B, Tq, dq)}, key {@code (B, Tk, dk)}, value {@code (B, Tk, dv)},
+ *       context {@code (B, Tq, dv)}, weights {@code (B, Tq, Tk)};</li>
+ *   <li>several heads: query {@code (B, H, Tq, dq)}, key and value {@code (B, Hkv, Tk, d)} with
+ *       {@code Hkv} dividing {@code H} (grouped-query attention: head {@code h} reads key/value head
+ *       {@code h / (H / Hkv)}), context {@code (B, H, Tq, dv)}, weights {@code (B, H, Tq, Tk)}.</li>
+ * </ul>
+ * Inputs are not modified; the context (and the weights, when given) are overwritten. Masks:
+ * {@link AttentionMask}; a query whose keys are all excluded gets zero weights and zero context.
+ *
+ * <h2>Implementations</h2>
+ * {@link #attend} uses the fused tiled attention ({@link FusedAttention}: online softmax, the
+ * {@code Tq x Tk} matrix never exists, O(T d) memory) for dot and scaled-dot scores when the
+ * weights are not asked for and the mask excludes (no penalty); otherwise, and always from
+ * {@link #attendReference}, the reference ({@link ReferenceAttention}: scores materialized). Both
+ * run the (batch, head, query block) items on the caller's executor (null: the calling thread)
+ * with results bit-identical for any thread count.
+ *
+ * <p>Errors: shapes that do not fit, a score function that does not fit the feature sizes, a
+ * mask of the wrong shape or lengths out of range are {@link IllegalArgumentException}s naming
+ * the argument and the shapes; closed memory is an {@link IllegalStateException}. A rejected
+ * call writes nothing.
+ *
+ * <p>Thread safety: an instance (its weights) is shared freely; each concurrent call needs its
+ * own {@link AttentionWorkspace}.
+ */
+public final class Attention implements AutoCloseable {
+    private final ScoreFunction score;
+
+    private Attention(ScoreFunction score) {
+        if (score == null) {
+            throw new IllegalArgumentException("score is null");
+        }
+        this.score = score;
+    }
+
+    /** Attention with {@code score}, which it then owns ({@link #close()} closes it). */
+    public static Attention of(ScoreFunction score) {
+        return new Attention(score);
+    }
+
+    /** {@code s = q . k}. */
+    public static Attention dot() {
+        return of(ScoreFunction.dot());
+    }
+
+    /** {@code s = q . k / sqrt(d)}. */
+    public static Attention scaledDot() {
+        return of(ScoreFunction.scaledDot());
+    }
+
+    /** {@code s = scale * (q . k)}. */
+    public static Attention scaledDot(float scale) {
+        return of(ScoreFunction.scaledDot(scale));
+    }
+
+    /** The score function. */
+    public ScoreFunction score() {
+        return score;
+    }
+
+    /**
+     * {@code context = softmax(score(query, key) + mask) value}, fused when possible (see the class
+     * comment).
+     *
+     * @param mask null for none
+     * @param executor runs the work items; null runs them on the calling thread
+     * @param weights the attention weights, or null not to materialize them
+     */
+    public void attend(Tensor query, Tensor key, Tensor value, AttentionMask mask, AttentionWorkspace workspace,
+                       Executor executor, Tensor context, Tensor weights) {
+        Operands op = prepare(query, key, value, mask, workspace, context, weights);
+        if (score instanceof DotScore dot && weights == null && op.mask.excludes()) {
+            workspace.fused().attend(dot.scale(op.dk), op, workspace, executor);
+        } else {
+            workspace.reference().attend(score, op, workspace, executor);
+        }
+    }
+
+    /** As {@link #attend}, always through the reference (scores materialized). */
+    public void attendReference(Tensor query, Tensor key, Tensor value, AttentionMask mask, AttentionWorkspace workspace,
+                                Executor executor, Tensor context, Tensor weights) {
+        Operands op = prepare(query, key, value, mask, workspace, context, weights);
+        workspace.reference().attend(score, op, workspace, executor);
+    }
+
+    private Operands prepare(Tensor query, Tensor key, Tensor value, AttentionMask mask, AttentionWorkspace workspace,
+                             Tensor context, Tensor weights) {
+        if (workspace == null) {
+            throw new IllegalArgumentException("workspace is null");
+        }
+        Operands op = workspace.operands();
+        op.set(score, query, key, value, context, weights, mask);
+        return op;
+    }
+
+    /** Frees the score function's weights. */
+    @Override
+    public void close() {
+        score.close();
+    }
+}

@@ -1,0 +1,169 @@
+package io.attn4j.attention;
+
+import io.attn4j.engine.kernel.KernelProvider;
+import io.attn4j.engine.kernel.Kernels;
+import io.attn4j.engine.kernel.Transpose;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.Executor;
+
+/**
+ * The reference attention: scores materialized, then a stable softmax per row, then weights times
+ * values. For each (batch entry, head):
+ * <pre>
+ *   S [tq, tk] = score(Q, K)                         (the score function; into the weights output if asked for)
+ *   W [i, :]   = softmaxRows(S [i, :], mask row i)   (Kernels.softmaxRows, row max subtracted)
+ *   C [tq, dv] = W [tq, tk] V [tk, dv]               (Kernels.gemm, only over keys some row sees)
+ * </pre>
+ * Scratch per worker: {@code tq * tk} floats for S unless the weights are asked for, plus one row
+ * of mask and the score function's scratch. One instance per workspace, reused by every call.
+ *
+ * <p>Error: the score function's bound {@code Δ} on each score moves each weight by a factor
+ * within {@code e^(±2Δ)}, plus the softmax bound ({@code (tk + 4) eps} relative plus exp's ulps);
+ * the context adds the GEMM bound {@code tk * eps * sum_j w_j |v_j|}.
+ */
+final class ReferenceAttention implements Workers.Body {
+    private Kernels kernels;
+    private ScoreFunction score;
+    private Operands op;
+    /** Float offsets of S, the additive mask row and the score scratch; byte offsets of the excluded row and live keys. */
+    private long sOff;
+    private long addRowOff;
+    private long scratchOff;
+    private long exRowByte;
+    private long liveByte;
+
+    /** Runs a checked call; the workspace gets the slots it needs. */
+    void attend(ScoreFunction score, Operands op, AttentionWorkspace workspace, Executor executor) {
+        this.kernels = KernelProvider.kernels();
+        this.score = score;
+        this.op = op;
+        long sFloats = op.w == null ? ScoreFunction.alignFloats((long) op.tq * op.tk) : 0;
+        sOff = 0;
+        addRowOff = sFloats;
+        scratchOff = addRowOff + ScoreFunction.alignFloats(op.tk);
+        long floats = scratchOff + ScoreFunction.alignFloats(score.scratchFloats(op.tq, op.tk, op.dq, op.dk));
+        exRowByte = floats * Float.BYTES;
+        liveByte = exRowByte + AttentionWorkspace.roundUp(op.tk);
+        long bytes = liveByte + AttentionWorkspace.roundUp(op.tk);
+        int items = op.batch * op.heads;
+        int workers = Workers.count(executor, items, op);
+        workspace.reserveSlots(workers, bytes);
+        Workers.run(executor, workers, items, workspace, this);
+        this.score = null;
+        this.op = null;
+    }
+
+    @Override
+    public void run(int item, Slot slot) {
+        op.bind(slot.task, item / op.heads, item % op.heads);
+        head(slot);
+    }
+
+    private void head(Slot slot) {
+        HeadTask t = slot.task;
+        MemorySegment mem = slot.mem;
+        MemorySegment s = t.w != null ? t.w : mem;
+        long s0 = t.w != null ? t.wOff : sOff;
+        long lds = t.w != null ? t.ldw : t.tk;
+        // S [tq, tk] = score(Q, K)
+        score.scores(kernels, t, s, s0, lds, mem, scratchOff);
+        // W [i, :] = softmax of row i over the keys it may see; returns one past the last key any row sees
+        int seen = normalizeRows(slot, s, s0, lds);
+        // C [tq, dv] = W [tq, tk] V [tk, dv], over runs of keys that some row sees
+        MaskView m = t.mask;
+        if (!m.excludes() || !m.isElementwise()) {
+            multiplyRun(t, s, s0, lds, 0, seen, true);
+            return;
+        }
+        boolean first = true;
+        for (int j = 0; j < seen; ) {
+            if (mem.get(ValueLayout.JAVA_BYTE, liveByte + j) == 0) {
+                j++;
+                continue;
+            }
+            int end = j + 1;
+            while (end < seen && mem.get(ValueLayout.JAVA_BYTE, liveByte + end) != 0) {
+                end++;
+            }
+            multiplyRun(t, s, s0, lds, j, end, first);
+            first = false;
+            j = end;
+        }
+        if (first) {
+            Zero.rows(t.out, t.oOff, t.tq, t.dv, t.ldo);
+        }
+    }
+
+    /**
+     * Softmax of every row of S in place, with the mask: excluded keys get weight 0, penalized
+     * ones their penalty added. Returns one past the last key that some row sees; with element-wise
+     * exclusions, marks the keys some row sees in the live bytes.
+     */
+    private int normalizeRows(Slot slot, MemorySegment s, long s0, long lds) {
+        HeadTask t = slot.task;
+        MaskView m = t.mask;
+        MemorySegment mem = slot.mem;
+        int tk = t.tk;
+        if (!m.excludes()) {
+            for (int i = 0; i < t.tq; i++) {
+                // additive row: the additive mask plus the penalty where masked
+                int limit = m.rowLimit(i);
+                for (int j = 0; j < tk; j++) {
+                    float a = m.add != null ? m.additiveAt(i, j) : 0f;
+                    if (j >= limit || m.maskedAt(i, j)) {
+                        a += m.penalty;
+                    }
+                    mem.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, addRowOff + j, a);
+                }
+                long row = s0 + i * lds;
+                kernels.softmaxRows(1, tk, 1f, s, row, lds, slot.rowMask(-1, addRowOff), s, row, lds);
+            }
+            return tk;
+        }
+        boolean elementwise = m.isElementwise();
+        if (elementwise) {
+            for (int j = 0; j < tk; j++) {
+                mem.set(ValueLayout.JAVA_BYTE, liveByte + j, (byte) 0);
+            }
+        }
+        int seen = 0;
+        for (int i = 0; i < t.tq; i++) {
+            long row = s0 + i * lds;
+            int limit = m.rowLimit(i);
+            seen = Math.max(seen, limit);
+            if (limit > 0 && !elementwise) {
+                kernels.softmaxRows(1, limit, 1f, s, row, lds, null, s, row, lds);
+            } else if (limit > 0) {
+                for (int j = 0; j < limit; j++) {
+                    boolean excluded = m.maskedAt(i, j);
+                    if (m.add != null) {
+                        float a = m.additiveAt(i, j);
+                        excluded |= a == Float.NEGATIVE_INFINITY;
+                        mem.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, addRowOff + j, a);
+                    }
+                    mem.set(ValueLayout.JAVA_BYTE, exRowByte + j, excluded ? (byte) 1 : 0);
+                    if (!excluded) {
+                        mem.set(ValueLayout.JAVA_BYTE, liveByte + j, (byte) 1);
+                    }
+                }
+                kernels.softmaxRows(1, limit, 1f, s, row, lds,
+                        slot.rowMask(exRowByte, m.add != null ? addRowOff : -1), s, row, lds);
+            }
+            Zero.rows(s, row + limit, 1, tk - limit, lds);
+        }
+        return seen;
+    }
+
+    /** {@code C = W[:, j0:j1] V[j0:j1, :]} (first run) or {@code C += ...}; zeros when the run is empty. */
+    private void multiplyRun(HeadTask t, MemorySegment s, long s0, long lds, int j0, int j1, boolean first) {
+        if (j1 <= j0) {
+            if (first) {
+                Zero.rows(t.out, t.oOff, t.tq, t.dv, t.ldo);
+            }
+            return;
+        }
+        kernels.gemm(Transpose.NO, Transpose.NO, t.tq, t.dv, j1 - j0, 1f, s, s0 + j0, lds,
+                t.v, t.vOff + j0 * t.ldv, t.ldv, first ? 0f : 1f, t.out, t.oOff, t.ldo);
+    }
+}

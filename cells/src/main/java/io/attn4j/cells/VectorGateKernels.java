@@ -1,0 +1,139 @@
+package io.attn4j.cells;
+
+import io.attn4j.engine.kernel.Simd;
+import io.attn4j.engine.kernel.VectorMath;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The gate kernels on the Vector API, then the scalar reference for the tail of each row.
+ *
+ * <p>Each step of each sequence is one call, working in place on the step's recurrent-product
+ * row ({@code rec}, {@code G*H} floats, which stays in L1): first the gate activations
+ * {@code act(proj + rec + bias)} overwrite {@code rec}, one loop per non-linearity; then one loop
+ * updates the state from them. The loops are separate methods whose only arguments are segments
+ * and offsets, on purpose: C2 inlines a bounded amount of code into one compiled method, and a
+ * vector passed across a call that was not inlined is boxed on the heap. A body with five
+ * transcendental functions exceeds that budget; one per method does not, so the steady state
+ * allocates nothing. The non-linearities are {@link VectorMath}'s, with its error bounds.
+ */
+final class VectorGateKernels implements GateKernels {
+    private static final VectorSpecies<Float> S = Simd.F;
+    private static final ByteOrder LE = ByteOrder.nativeOrder();
+
+    private static FloatVector load(MemorySegment s, long floatIndex) {
+        return FloatVector.fromMemorySegment(S, s, floatIndex * Float.BYTES, LE);
+    }
+
+    @Override
+    public void rnn(boolean relu, int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff,
+                    MemorySegment bias, MemorySegment hState, long hOff, MemorySegment out, long outOff) {
+        int bound = S.loopBound(h);
+        if (relu) {
+            reluRows(bound, proj, projOff, rec, recOff, bias, 0);
+        } else {
+            tanhRows(bound, proj, projOff, rec, recOff, bias, 0);
+        }
+        copyState(bound, rec, recOff, hState, hOff, out, outOff);
+        ScalarGateKernels.rnnRange(bound, h, relu, proj, projOff, rec, recOff, bias, hState, hOff, out, outOff);
+    }
+
+    @Override
+    public void lstm(int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff, MemorySegment bias,
+                     MemorySegment hState, long hOff, MemorySegment cState, long cOff, MemorySegment out, long outOff) {
+        int bound = S.loopBound(h);
+        // The scalar tail reads the raw pre-activations of rows [bound, h) of every gate, so it runs first.
+        ScalarGateKernels.lstmRange(bound, h, h, proj, projOff, rec, recOff, bias, hState, hOff, cState, cOff, out, outOff);
+        sigmoidRows(bound, proj, projOff, rec, recOff, bias, 0);      // i
+        sigmoidRows(bound, proj, projOff, rec, recOff, bias, h);      // f
+        tanhRows(bound, proj, projOff, rec, recOff, bias, 2 * h);     // g
+        sigmoidRows(bound, proj, projOff, rec, recOff, bias, 3 * h);  // o
+        lstmUpdate(bound, h, rec, recOff, hState, hOff, cState, cOff, out, outOff);
+    }
+
+    @Override
+    public void gru(int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff, MemorySegment bias,
+                    MemorySegment bHn, MemorySegment hState, long hOff, MemorySegment out, long outOff) {
+        int bound = S.loopBound(h);
+        ScalarGateKernels.gruRange(bound, h, h, proj, projOff, rec, recOff, bias, bHn, hState, hOff, out, outOff);
+        sigmoidRows(bound, proj, projOff, rec, recOff, bias, 0);  // r
+        sigmoidRows(bound, proj, projOff, rec, recOff, bias, h);  // z
+        gruUpdate(bound, h, proj, projOff, rec, recOff, bias, bHn, hState, hOff, out, outOff);
+    }
+
+    /** {@code rec[row + j] = sigmoid(proj[row + j] + rec[row + j] + bias[row + j])} for {@code j < bound}. */
+    private static void sigmoidRows(int bound, MemorySegment proj, long projOff, MemorySegment rec, long recOff,
+                                    MemorySegment bias, int row) {
+        for (int j = 0; j < bound; j += S.length()) {
+            int r = row + j;
+            VectorMath.sigmoid(load(proj, projOff + r).add(load(rec, recOff + r)).add(load(bias, r))).intoMemorySegment(rec, (recOff + r) * Float.BYTES, LE);
+        }
+    }
+
+    /** As {@link #sigmoidRows} with tanh. */
+    private static void tanhRows(int bound, MemorySegment proj, long projOff, MemorySegment rec, long recOff,
+                                 MemorySegment bias, int row) {
+        for (int j = 0; j < bound; j += S.length()) {
+            int r = row + j;
+            VectorMath.tanh(load(proj, projOff + r).add(load(rec, recOff + r)).add(load(bias, r))).intoMemorySegment(rec, (recOff + r) * Float.BYTES, LE);
+        }
+    }
+
+    /** As {@link #sigmoidRows} with relu. */
+    private static void reluRows(int bound, MemorySegment proj, long projOff, MemorySegment rec, long recOff,
+                                 MemorySegment bias, int row) {
+        for (int j = 0; j < bound; j += S.length()) {
+            int r = row + j;
+            FloatVector a = load(proj, projOff + r).add(load(rec, recOff + r)).add(load(bias, r));
+            a.lanewise(VectorOperators.MAX, 0f).intoMemorySegment(rec, (recOff + r) * Float.BYTES, LE);
+        }
+    }
+
+    /** h = rec[0, bound) into the state and the output. */
+    private static void copyState(int bound, MemorySegment rec, long recOff, MemorySegment hState, long hOff,
+                                  MemorySegment out, long outOff) {
+        for (int j = 0; j < bound; j += S.length()) {
+            FloatVector v = load(rec, recOff + j);
+            v.intoMemorySegment(hState, (hOff + j) * Float.BYTES, LE);
+            if (out != null) {
+                v.intoMemorySegment(out, (outOff + j) * Float.BYTES, LE);
+            }
+        }
+    }
+
+    /** From the activated gates i, f, g, o in rec: {@code c = f*c + i*g; h = o*tanh(c)}. */
+    private static void lstmUpdate(int bound, int h, MemorySegment rec, long recOff, MemorySegment hState, long hOff,
+                                   MemorySegment cState, long cOff, MemorySegment out, long outOff) {
+        for (int j = 0; j < bound; j += S.length()) {
+            FloatVector i = load(rec, recOff + j), f = load(rec, recOff + h + j);
+            FloatVector g = load(rec, recOff + 2 * h + j), o = load(rec, recOff + 3 * h + j);
+            FloatVector c = f.mul(load(cState, cOff + j)).add(i.mul(g));
+            c.intoMemorySegment(cState, (cOff + j) * Float.BYTES, LE);
+            FloatVector v = o.mul(VectorMath.tanh(c));
+            v.intoMemorySegment(hState, (hOff + j) * Float.BYTES, LE);
+            if (out != null) {
+                v.intoMemorySegment(out, (outOff + j) * Float.BYTES, LE);
+            }
+        }
+    }
+
+    /** From the activated gates r, z in rec: {@code n = tanh(proj_n + b_in + r*(rec_n + b_hn)); h = n + z*(h - n)}. */
+    private static void gruUpdate(int bound, int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff,
+                                  MemorySegment bias, MemorySegment bHn, MemorySegment hState, long hOff,
+                                  MemorySegment out, long outOff) {
+        for (int j = 0; j < bound; j += S.length()) {
+            FloatVector r = load(rec, recOff + j), z = load(rec, recOff + h + j);
+            FloatVector recN = load(rec, recOff + 2 * h + j).add(load(bHn, j));
+            FloatVector n = VectorMath.tanh(load(proj, projOff + 2 * h + j).add(load(bias, 2 * h + j)).add(r.mul(recN)));
+            // (1 - z)*n + z*h, written n + z*(h - n): one rounding fewer, the same function
+            FloatVector v = n.add(z.mul(load(hState, hOff + j).sub(n)));
+            v.intoMemorySegment(hState, (hOff + j) * Float.BYTES, LE);
+            if (out != null) {
+                v.intoMemorySegment(out, (outOff + j) * Float.BYTES, LE);
+            }
+        }
+    }
+}

@@ -1,0 +1,165 @@
+package io.attn4j.engine.gemm;
+
+import static io.attn4j.engine.gemm.GemmBlocking.MR;
+import static io.attn4j.engine.gemm.GemmBlocking.NR;
+
+import io.attn4j.engine.kernel.Simd;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The register-blocked GEMM micro-kernel: one {@code MR x NR} tile of C (6 rows of two vectors)
+ * updated from a packed {@code MR x kc} sliver of A and a packed {@code kc x NR} sliver of B,
+ *
+ * <pre>  C[r, c] = alpha * sum_l A[r, l] B[l, c] + beta * C[r, c]   (C not read when beta == 0)</pre>
+ *
+ * The same code serves every vector width; only {@link Simd#F} changes. Each of the twelve
+ * accumulators is one FMA chain over {@code l} in order, and the write-back rounds a whole tile
+ * and a tile cut by the edge of C alike, so an element's bits depend only on its row of A, its
+ * column of B and the block depth, never on where the tile lies in C.
+ */
+final class MicroKernel {
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final int L = Simd.LANES;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    private MicroKernel() {
+    }
+
+    /**
+     * Updates the {@code rows x cols} corner ({@code rows <= MR}, {@code cols <= NR}) of the tile
+     * of C at element {@code cAt}; the packed slivers are full (zero-padded) either way.
+     *
+     * @param ap packed A, the sliver starting at {@code aAt}: {@code ap[aAt + r*kc + l]}
+     * @param bp packed B, the sliver starting at {@code bAt}: {@code bp[bAt + l*NR + c]}
+     * @param tile scratch of {@code MR * NR} floats for a tile cut by the edge of C
+     */
+    static void tile(int kc, float[] ap, int aAt, float[] bp, int bAt, float alpha, float beta,
+                     MemorySegment c, long cAt, long ldc, int rows, int cols, float[] tile) {
+        // acc_rv = row r of the tile, vector v (columns v*L ..): 12 independent FMA chains.
+        FloatVector acc00 = FloatVector.zero(F), acc01 = FloatVector.zero(F);
+        FloatVector acc10 = FloatVector.zero(F), acc11 = FloatVector.zero(F);
+        FloatVector acc20 = FloatVector.zero(F), acc21 = FloatVector.zero(F);
+        FloatVector acc30 = FloatVector.zero(F), acc31 = FloatVector.zero(F);
+        FloatVector acc40 = FloatVector.zero(F), acc41 = FloatVector.zero(F);
+        FloatVector acc50 = FloatVector.zero(F), acc51 = FloatVector.zero(F);
+        for (int l = 0; l < kc; l++) {
+            // acc[r, :] += A[r, l] * B[l, :]: B row l as two vectors, A[r, l] broadcast.
+            int ai = aAt + l, bi = bAt + l * NR;
+            FloatVector b0 = FloatVector.fromArray(F, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(F, bp, bi + L);
+            FloatVector ar = FloatVector.broadcast(F, ap[ai]);
+            acc00 = ar.fma(b0, acc00);
+            acc01 = ar.fma(b1, acc01);
+            ar = FloatVector.broadcast(F, ap[ai + 1 * kc]);
+            acc10 = ar.fma(b0, acc10);
+            acc11 = ar.fma(b1, acc11);
+            ar = FloatVector.broadcast(F, ap[ai + 2 * kc]);
+            acc20 = ar.fma(b0, acc20);
+            acc21 = ar.fma(b1, acc21);
+            ar = FloatVector.broadcast(F, ap[ai + 3 * kc]);
+            acc30 = ar.fma(b0, acc30);
+            acc31 = ar.fma(b1, acc31);
+            ar = FloatVector.broadcast(F, ap[ai + 4 * kc]);
+            acc40 = ar.fma(b0, acc40);
+            acc41 = ar.fma(b1, acc41);
+            ar = FloatVector.broadcast(F, ap[ai + 5 * kc]);
+            acc50 = ar.fma(b0, acc50);
+            acc51 = ar.fma(b1, acc51);
+        }
+        if (rows == MR && cols == NR) {
+            // A whole tile: straight from the accumulators into C, row by row. (Through a helper
+            // taking vectors, C2 would box them whenever it declines to inline it.)
+            FloatVector va = FloatVector.broadcast(F, alpha), vb = FloatVector.broadcast(F, beta);
+            long row = 4 * cAt, step = 4 * ldc, hi = 4L * L;
+            if (beta == 0f) {
+                acc00.mul(va).intoMemorySegment(c, row, ORDER);
+                acc01.mul(va).intoMemorySegment(c, row + hi, ORDER);
+                row += step;
+                acc10.mul(va).intoMemorySegment(c, row, ORDER);
+                acc11.mul(va).intoMemorySegment(c, row + hi, ORDER);
+                row += step;
+                acc20.mul(va).intoMemorySegment(c, row, ORDER);
+                acc21.mul(va).intoMemorySegment(c, row + hi, ORDER);
+                row += step;
+                acc30.mul(va).intoMemorySegment(c, row, ORDER);
+                acc31.mul(va).intoMemorySegment(c, row + hi, ORDER);
+                row += step;
+                acc40.mul(va).intoMemorySegment(c, row, ORDER);
+                acc41.mul(va).intoMemorySegment(c, row + hi, ORDER);
+                row += step;
+                acc50.mul(va).intoMemorySegment(c, row, ORDER);
+                acc51.mul(va).intoMemorySegment(c, row + hi, ORDER);
+            } else {
+                cRow(c, row).fma(vb, acc00.mul(va)).intoMemorySegment(c, row, ORDER);
+                cRow(c, row + hi).fma(vb, acc01.mul(va)).intoMemorySegment(c, row + hi, ORDER);
+                row += step;
+                cRow(c, row).fma(vb, acc10.mul(va)).intoMemorySegment(c, row, ORDER);
+                cRow(c, row + hi).fma(vb, acc11.mul(va)).intoMemorySegment(c, row + hi, ORDER);
+                row += step;
+                cRow(c, row).fma(vb, acc20.mul(va)).intoMemorySegment(c, row, ORDER);
+                cRow(c, row + hi).fma(vb, acc21.mul(va)).intoMemorySegment(c, row + hi, ORDER);
+                row += step;
+                cRow(c, row).fma(vb, acc30.mul(va)).intoMemorySegment(c, row, ORDER);
+                cRow(c, row + hi).fma(vb, acc31.mul(va)).intoMemorySegment(c, row + hi, ORDER);
+                row += step;
+                cRow(c, row).fma(vb, acc40.mul(va)).intoMemorySegment(c, row, ORDER);
+                cRow(c, row + hi).fma(vb, acc41.mul(va)).intoMemorySegment(c, row + hi, ORDER);
+                row += step;
+                cRow(c, row).fma(vb, acc50.mul(va)).intoMemorySegment(c, row, ORDER);
+                cRow(c, row + hi).fma(vb, acc51.mul(va)).intoMemorySegment(c, row + hi, ORDER);
+            }
+            return;
+        }
+        // A tile cut by the edge of C: park it in L1 and write back only the part inside C.
+        acc00.intoArray(tile, 0);
+        acc01.intoArray(tile, L);
+        acc10.intoArray(tile, NR);
+        acc11.intoArray(tile, NR + L);
+        acc20.intoArray(tile, 2 * NR);
+        acc21.intoArray(tile, 2 * NR + L);
+        acc30.intoArray(tile, 3 * NR);
+        acc31.intoArray(tile, 3 * NR + L);
+        acc40.intoArray(tile, 4 * NR);
+        acc41.intoArray(tile, 4 * NR + L);
+        acc50.intoArray(tile, 5 * NR);
+        acc51.intoArray(tile, 5 * NR + L);
+        writeBack(tile, alpha, beta, c, cAt, ldc, rows, cols);
+    }
+
+    private static FloatVector cRow(MemorySegment c, long byteOffset) {
+        return FloatVector.fromMemorySegment(F, c, byteOffset, ORDER);
+    }
+
+    /**
+     * {@code C[r, j] = alpha * tile[r, j] + beta * C[r, j]} over the {@code rows x cols} corner,
+     * C unread when beta is 0. Whole rows go by vectors, rows cut by the edge element by element;
+     * all round as the whole-tile path does (one product, then one FMA), so no cut changes a bit.
+     */
+    private static void writeBack(float[] tile, float alpha, float beta, MemorySegment c, long cAt, long ldc,
+                                  int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            long at = cAt + r * ldc;
+            int t = r * NR;
+            if (cols == NR) {
+                for (int v = 0; v < NR; v += L) {
+                    FloatVector scaled = FloatVector.fromArray(F, tile, t + v).mul(alpha);
+                    long bytes = 4 * (at + v);
+                    if (beta != 0f) {
+                        scaled = FloatVector.fromMemorySegment(F, c, bytes, ORDER).fma(FloatVector.broadcast(F, beta), scaled);
+                    }
+                    scaled.intoMemorySegment(c, bytes, ORDER);
+                }
+            } else {
+                for (int j = 0; j < cols; j++) {
+                    float scaled = alpha * tile[t + j];
+                    c.setAtIndex(FLOAT, at + j, beta == 0f ? scaled : Math.fma(beta, c.getAtIndex(FLOAT, at + j), scaled));
+                }
+            }
+        }
+    }
+}
