@@ -96,8 +96,9 @@ public interface Kernels {
 
     /**
      * {@code out[i] = 1 / (1 + exp(-x[i]))}. Error against the same expression in double rounded
-     * to float: at most {@link VectorMath#SIGMOID_ULPS} ulps (2) for {@link VectorKernels}, none
-     * for {@link ScalarKernels}.
+     * to float: at most {@link VectorMath#SIGMOID_ULPS} ulps (2) for {@link VectorKernels}, which
+     * may also return +0 where the result is below {@code 2^-126} (it does for x below -87.6);
+     * none for {@link ScalarKernels}.
      */
     void sigmoid(int n, MemorySegment x, long xOff, MemorySegment out, long outOff);
 

@@ -6,35 +6,47 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * exp, tanh and sigmoid of every lane of a {@link FloatVector}, for the element-wise kernels and
- * softmax of {@link VectorKernels}. Any species works; the kernels pass {@link Simd#F}.
+ * exp, tanh and sigmoid of every lane of a {@link FloatVector}, for the element-wise kernels,
+ * softmax and log-sum-exp of {@link VectorKernels}. Any species works; the kernels pass
+ * {@link Simd#F}. (Not to be confused with {@code jdk.incubator.vector.VectorMath}, an unrelated
+ * class of the same simple name: import this one by its full name.)
  *
  * <h2>Error bounds</h2>
- * Measured over every float input (all 2^32 bit patterns), against {@link Math#exp} and
+ * Measured over every float input (all 2^32 bit patterns; for expNonPositive the 2^31 with the
+ * sign bit set) by {@code VectorMathUlpScan} in the bench module, against {@link Math#exp} and
  * {@link Math#tanh} evaluated in double and rounded to float, counting the representable floats
- * between the two results (so an error of 1 ulp means the neighbour of the rounded reference):
- * exp at most {@value #EXP_ULPS} ulp, tanh at most {@value #TANH_ULPS} ulp, sigmoid at most
- * {@value #SIGMOID_ULPS} ulps. Subnormal results count in subnormal ulps. Special values are
- * exact: exp(-inf) = 0, exp(+inf) = +inf, exp overflows to +inf above ln(Float.MAX_VALUE) =
- * 88.72284 and underflows through the subnormals to +0 below about -103.97; tanh(+-0) = +-0,
- * tanh(+-inf) = +-1; sigmoid(-inf) = 0, sigmoid(+inf) = 1; NaN gives NaN.
+ * between the two results (1 ulp: the rounded reference's neighbour; subnormals count in
+ * subnormal ulps): exp at most {@value #EXP_ULPS} ulp, expNonPositive {@value #EXP_ULPS} ulp,
+ * tanh {@value #TANH_ULPS} ulp, sigmoid {@value #SIGMOID_ULPS} ulps; besides, expNonPositive and
+ * sigmoid may return +0 where the result is below 2^-126 (they flush most subnormal results: for
+ * arguments below -87.6). Special values: exp(-inf) = 0, exp(+inf) = +inf, overflow to +inf
+ * above ln(Float.MAX_VALUE) = 88.72284; tanh(+-0) = +-0, tanh(+-inf) = +-1; sigmoid(-inf) = 0,
+ * sigmoid(+inf) = 1; NaN gives NaN.
  *
- * <h2>Why a polynomial and not {@code VectorOperators.EXP}</h2>
- * {@code lanewise(EXP)} calls an out-of-line routine (Intel SVML on x86) and is also within 1 ulp.
- * {@code ExpChoiceBenchmark} (bench module; exp of 4096 floats uniform in [-80, 80], this
- * machine: AMD EPYC, AVX-512, JDK 25, shared with other jobs, so best of 8 iterations) measured:
+ * <h2>Which exp: {@code VectorOperators.EXP} or a polynomial</h2>
+ * {@code ExpChoiceBenchmark} (bench module) on this machine (AMD EPYC with AVX-512, JDK 25, two
+ * cores shared with other jobs; best iteration of two forks of 5 x 1 s after 5 x 1 s of warm-up;
+ * no allocation in any), ns for 4096 floats:
  * <pre>
- *  width   EXP operator   this polynomial   polynomial, always full-range path   scalar Math.exp
- *   512      2113 ns          1340 ns              1805 ns                          ~27000 ns
- *   256      2934 ns          2589 ns              2876 ns
- *   128      9145 ns          4807 ns              9465 ns
+ *  width   e^x, x in [-80, 80]                       e^d, d in [-80, 0]
+ *          EXP op        polynomial (exp)  scalar     EXP op   expNonPositive
+ *   512    1909          1979              18200      1813     1531
+ *   256    2929          3020              19400      2852     2581
+ *   128    5996 / 6486   8380 / 5853       18200      5791     4979     (two runs)
  * </pre>
- * The polynomial is faster at every width and meets the same 1 ulp, so it is kept. The fast path
- * (one compare to skip the clamping and the two-step scaling when no lane needs them) is worth
- * a quarter of the time at 512 bits.
+ * Over the whole float range, with overflow and subnormal results to get right (clamps, zeroing
+ * of the lanes that would underflow, a two-step scaling by 2^n), the polynomial and
+ * {@code lanewise(EXP)} (SVML on x86) are within noise of each other, and both within 1 ulp.
+ * {@link #exp} stays the polynomial: it is plain inline code, where the operator is a call into
+ * a native routine that, like any call, leaves no vector register live across it, so a loop that
+ * keeps accumulators around the exp (the fused attention's online softmax) would spill them;
+ * and it does not depend on the JVM having SVML (without it, {@code lanewise(EXP)} falls back to
+ * {@link Math#exp} per lane). For the arguments {@code d <= 0} of softmax, log-sum-exp, tanh and
+ * sigmoid, nothing overflows and flushing results below 2^-126 to zero is harmless, so
+ * {@link #expNonPositive} drops the clamps and scales by 2^n in one multiply: 10 to 20% faster.
  */
 public final class VectorMath {
-    /** Largest error of {@link #exp} in ulps, over all float inputs. */
+    /** Largest error of {@link #exp} and of {@link #expNonPositive} in ulps, over all float inputs. */
     public static final int EXP_ULPS = 1;
     /** Largest error of {@link #tanh} in ulps, over all float inputs. */
     public static final int TANH_ULPS = 1;
@@ -48,7 +60,7 @@ public final class VectorMath {
     /** 1.5 * 2^23: adding it to |y| < 2^22 rounds y to an integer held in the low mantissa bits. */
     private static final float SHIFTER = 0x1.8p23f;
     private static final int SHIFTER_BITS = Float.floatToRawIntBits(SHIFTER);
-    /** exp(88.8) overflows to +inf; exp(x) < 2^-150 rounds to +0 below -150 ln2 = -103.97208. */
+    /** e^88.8 overflows to +inf; e^x < 2^-150 rounds to +0 below -150 ln2 = -103.97208. */
     private static final float EXP_HI = 88.8f;
     private static final float EXP_ZERO = -104f;
     /**
@@ -82,16 +94,19 @@ public final class VectorMath {
     private VectorMath() {
     }
 
-    /** {@code e^x} in every lane, within {@value #EXP_ULPS} ulp. */
+    /**
+     * {@code e^x} in every lane, within {@value #EXP_ULPS} ulp over the whole float range,
+     * subnormal results included. One inline body: no call, nothing but the Vector API inside.
+     */
     public static FloatVector exp(FloatVector x) {
-        // Lanes below EXP_ZERO (-inf included) compute exp(0) and are zeroed at the end: letting
+        // Lanes below EXP_ZERO (-inf included) compute e^0 and are zeroed at the end: letting
         // them underflow costs a microcode assist per multiply on x86, which doubled the time of
-        // a softmax row with masked (-inf) entries. Above EXP_HI, exp(EXP_HI) overflows already.
+        // a softmax row with masked (-inf) entries. Above EXP_HI, e^EXP_HI overflows already.
         // Compares with NaN are false, so NaN passes through to the result.
         VectorMask<Float> zero = x.compare(VectorOperators.LT, EXP_ZERO);
         FloatVector xc = x.blend(0f, zero).blend(EXP_HI, x.compare(VectorOperators.GT, EXP_HI));
-        // x = n ln2 + r, n = round(x log2e) read off the shifter's low mantissa bits; r by
-        // Cody and Waite's two-part ln 2; e^r by the polynomial (Horner)
+        // x = n ln2 + r, n = round(x log2e) read off the shifter's low mantissa bits; r by Cody
+        // and Waite's two-part ln 2; e^r by the polynomial (Horner)
         FloatVector t = xc.fma(LOG2E, SHIFTER);
         FloatVector n = t.sub(SHIFTER);
         FloatVector r = n.fma(n.broadcast(-LN2_HI), xc);
@@ -114,13 +129,14 @@ public final class VectorMath {
     /**
      * {@code e^d} for {@code d <= 0} or NaN, the arguments of softmax and log-sum-exp after the
      * maximum is subtracted: within {@value #EXP_ULPS} ulp for {@code d >= -87.6}, +0 below
-     * (where {@code e^d < 2^-126}: subnormal results are flushed). Cheaper than {@link #exp}: no
+     * (where {@code e^d < 2^-126}: most subnormal results are flushed). Cheaper than {@link #exp}: no
      * overflow to handle, and one multiply by {@code 2^n}, as n stays in the normal range.
      */
     public static FloatVector expNonPositive(FloatVector d) {
         VectorMask<Float> tiny = d.compare(VectorOperators.LT, EXP_FLUSH_BELOW);
         FloatVector dc = d.blend(0f, tiny);
-        // the same reduction and polynomial as exp (written out twice: see the class comment)
+        // d = n ln2 + r, n = round(d log2e) read off the shifter's low mantissa bits; r by
+        // Cody and Waite's two-part ln 2; e^r by the polynomial (Horner)
         FloatVector t = dc.fma(LOG2E, SHIFTER);
         FloatVector n = t.sub(SHIFTER);
         FloatVector r = n.fma(n.broadcast(-LN2_HI), dc);
@@ -161,8 +177,8 @@ public final class VectorMath {
     }
 
     /**
-     * {@code 1 / (1 + e^-x)} in every lane, within {@value #SIGMOID_ULPS} ulps where the result is
-     * at least {@code 2^-126}, and +0 below that (x below about -87.6), as {@code 1 / (1 + e)} for
+     * {@code 1 / (1 + e^-x)} in every lane, within {@value #SIGMOID_ULPS} ulps, or +0 for
+     * {@code x < -87.6} (results below {@code 2^-126}), as {@code 1 / (1 + e)} for
      * {@code x >= 0} and {@code e / (1 + e)} for {@code x < 0}, with {@code e = e^-|x| <= 1}: no
      * overflow, and for negative x the relative accuracy of {@code e^x}.
      */

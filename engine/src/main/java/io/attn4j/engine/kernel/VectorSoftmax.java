@@ -10,17 +10,19 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Row-wise softmax and log-sum-exp for {@link VectorKernels}. Per row, over the output row
- * (which stays in L1 from the first pass on):
+ * Row-wise softmax and log-sum-exp for {@link VectorKernels}, in three passes per row:
  * <ol>
- *   <li>{@code z[c] = scale * x[c]}, then {@code + additive[c]}, then {@code -inf} where excluded;
- *       {@code m = max z};</li>
- *   <li>{@code e[c] = exp(z[c] - m)} and {@code s = sum e};</li>
+ *   <li>{@code z[c] = scale * x[c]}, then {@code + additive[c]}, then {@code -inf} where
+ *       excluded; {@code m = max z}. With a mask, z goes to the output row, one pass per mask
+ *       part; without one, z is not stored: pass 2 recomputes {@code scale * x[c]}, which costs
+ *       less than a store and a reload;</li>
+ *   <li>{@code e[c] = exp(z[c] - m)} into the output row, and {@code s = sum e};</li>
  *   <li>{@code out[c] = e[c] * (1 / s)}.</li>
  * </ol>
  * The operations and their rounding are the reference's ({@link ScalarKernels#softmaxRows}); only
- * the summation order and the exp ({@link VectorMath#exp}) differ. Since {@code z - m <= 0}, no
- * exp overflows, and the largest term is {@code exp(0) = 1}, so {@code s >= 1}.
+ * the summation order and the exp ({@link VectorMath#expNonPositive}, which flushes terms below
+ * 2^-126 to zero) differ. Since {@code z - m <= 0}, no exp overflows, and the largest term is
+ * {@code exp(0) = 1}, so {@code s >= 1}.
  *
  * <p>Each mask part is its own pass rather than a branch in one loop: C2 then compiles every
  * loop as a plain counted loop without per-access range checks (pass 1 of a 2048-column row:
@@ -56,10 +58,8 @@ final class VectorSoftmax {
                 srcOff = oRow;
                 s = 1f;
             }
-            if (max == Float.NEGATIVE_INFINITY) {
-                // Every kept z is -inf: zeros, the project's rule; unless a z is NaN, which the
-                // max skipped and which makes the reference's max, and so its row, NaN.
-                fill(cols, hasNaN(cols, s, src, srcOff) ? Float.NaN : 0f, out, oRow);
+            if (max == Float.NEGATIVE_INFINITY) { // every key excluded: the project's rule is zeros
+                fill(cols, 0f, out, oRow);
                 continue;
             }
             float sum = expMinusMax(cols, s, max, src, srcOff, out, oRow);
@@ -68,24 +68,27 @@ final class VectorSoftmax {
     }
 
     /**
-     * Pass 1 without a mask: {@code max z}, {@code z = scale * x}, skipping NaN (a NaN z then
-     * makes its exp, the sum and so the whole row NaN in pass 2, as in the reference). Four
-     * accumulators, as in {@link VectorReductions}: the compare-and-blend chain has a latency of
-     * several cycles and the rest of the loop body issues in about one.
+     * Pass 1 without a mask: {@code max z}, {@code z = scale * x}, with {@link Math#max}
+     * semantics (a NaN z makes m, and so every exp, the sum and the row NaN, as in the
+     * reference). Four accumulators, as in {@link VectorReductions}: a lane-wise {@code MAX} is a
+     * chain of several dependent instructions on x86, longer than the rest of the loop body.
+     * (A compare-and-blend maximum, which skips NaN, was no faster, and its accumulator used
+     * twice per step once kept C2 from intrinsifying the blend, boxing every vector.)
      */
     private static float scaledMax(int n, float scale, MemorySegment x, long xOff) {
         long xb = xOff * Float.BYTES;
         int step = Simd.LANES, block = VectorReductions.ACCUMULATORS * step;
+        long v = Simd.F.vectorByteSize(); // see VectorAccess: bases one vector apart, all indexed by c
         FloatVector m0 = FloatVector.broadcast(Simd.F, Float.NEGATIVE_INFINITY), m1 = m0, m2 = m0, m3 = m0;
         int c = 0;
         for (int bound = n - n % block; c < bound; c += block) {
-            m0 = larger(load(x, xb, c).mul(scale), m0);
-            m1 = larger(load(x, xb, c + step).mul(scale), m1);
-            m2 = larger(load(x, xb, c + 2 * step).mul(scale), m2);
-            m3 = larger(load(x, xb, c + 3 * step).mul(scale), m3);
+            m0 = load(x, xb, c).mul(scale).max(m0);
+            m1 = load(x, xb + v, c).mul(scale).max(m1);
+            m2 = load(x, xb + 2 * v, c).mul(scale).max(m2);
+            m3 = load(x, xb + 3 * v, c).mul(scale).max(m3);
         }
         for (int bound = Simd.F.loopBound(n); c < bound; c += step) {
-            m0 = larger(load(x, xb, c).mul(scale), m0);
+            m0 = load(x, xb, c).mul(scale).max(m0);
         }
         float max = m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX);
         for (; c < n; c++) {
@@ -94,30 +97,21 @@ final class VectorSoftmax {
         return max;
     }
 
-    /**
-     * {@code v} where {@code v > m}, else {@code m}: a NaN in {@code v} is skipped. A compare and
-     * a blend, where a lane-wise {@code MAX} with {@link Math#max} semantics is a sequence of
-     * about six instructions on x86. The receivers are {@code v}, the fresh vector (see
-     * {@link VectorAccess}).
-     */
-    private static FloatVector larger(FloatVector v, FloatVector m) {
-        return v.blend(m, v.compare(VectorOperators.GT, m).not());
-    }
-
-    /** Pass 1 with a mask, last step: {@code max z} skipping NaN, as {@link #scaledMax}. */
+    /** Pass 1 with a mask, last step: {@code max z}, as {@link #scaledMax}. */
     private static float max(int n, MemorySegment z, long zOff) {
         long zb = zOff * Float.BYTES;
         int step = Simd.LANES, block = VectorReductions.ACCUMULATORS * step;
+        long v = Simd.F.vectorByteSize(); // see VectorAccess: bases one vector apart, all indexed by c
         FloatVector m0 = FloatVector.broadcast(Simd.F, Float.NEGATIVE_INFINITY), m1 = m0, m2 = m0, m3 = m0;
         int c = 0;
         for (int bound = n - n % block; c < bound; c += block) {
-            m0 = larger(load(z, zb, c), m0);
-            m1 = larger(load(z, zb, c + step), m1);
-            m2 = larger(load(z, zb, c + 2 * step), m2);
-            m3 = larger(load(z, zb, c + 3 * step), m3);
+            m0 = load(z, zb, c).max(m0);
+            m1 = load(z, zb + v, c).max(m1);
+            m2 = load(z, zb + 2 * v, c).max(m2);
+            m3 = load(z, zb + 3 * v, c).max(m3);
         }
         for (int bound = Simd.F.loopBound(n); c < bound; c += step) {
-            m0 = larger(load(z, zb, c), m0);
+            m0 = load(z, zb, c).max(m0);
         }
         float max = m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX);
         for (; c < n; c++) {
@@ -170,23 +164,6 @@ final class VectorSoftmax {
             sum += e;
         }
         return sum;
-    }
-
-    /** Whether some {@code s * v[c]} is NaN. */
-    private static boolean hasNaN(int n, float s, MemorySegment v, long vOff) {
-        long vb = vOff * Float.BYTES;
-        int c = 0;
-        for (int bound = Simd.F.loopBound(n); c < bound; c += Simd.LANES) {
-            if (load(v, vb, c).mul(s).test(VectorOperators.IS_NAN).anyTrue()) {
-                return true;
-            }
-        }
-        for (; c < n; c++) {
-            if (Float.isNaN(s * ScalarKernels.get(v, vOff + c))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static void fill(int n, float value, MemorySegment v, long vOff) {

@@ -24,7 +24,8 @@ class VectorMathTest {
     private static final float[] EDGES = {
         0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, 0x1p-24f, -0x1p-25f, 1e-7f,
         0.625f, -0.625f, Math.nextDown(0.625f), 9.01f, 9.5f, -9.5f, 20f, 44.4f,
-        87.3f, -87.3f, Math.nextUp(87.3f), -87.33655f, -87.34f, 88.72283f, 88.72284f, 88.7229f, 88.8f, 89f,
+        43.8f, -43.8f, 87.3f, -87.3f, Math.nextUp(87.3f), -87.33655f, -87.34f, -87.6f, Math.nextUp(-87.6f),
+        Math.nextDown(-87.6f), 88.72283f, 88.72284f, 88.7229f, 88.8f, 89f,
         -103.27893f, -103.97208f, -103.9721f, -104f, -104.5f, -105f, -150f, 1e10f, -1e10f,
         Float.MAX_VALUE, -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN,
         Float.intBitsToFloat(0x7fc00001), Float.intBitsToFloat(0xffa00000)};
