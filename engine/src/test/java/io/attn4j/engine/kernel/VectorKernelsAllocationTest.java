@@ -23,7 +23,7 @@ import org.junit.jupiter.api.TestFactory;
  * watches the garbage. Each kernel runs in batches until one batch allocates nothing, or fails
  * after {@link #PATIENCE_NANOS} (C2 normally gets there within a second).
  */
-@Tag("vector-width")
+@Tag("allocation")
 class VectorKernelsAllocationTest {
     private static final long PATIENCE_NANOS = 10_000_000_000L;
     private static final int N = 2048;
