@@ -162,6 +162,8 @@ public final class Parallel {
 
     private static int blockSize(int extent, int tasks) {
         int block = (extent + tasks - 1) / tasks;
-        return (block + 15) & ~15; // whole micro-tiles: splits never cut a register block
+        // A multiple of 16: whole column slivers at 128 and 256 bits. Row splits can still cut a
+        // 6-row micro-tile; that costs one partial tile per task, never a result bit.
+        return (block + 15) & ~15;
     }
 }
