@@ -53,7 +53,7 @@ final class VectorSoftmax {
                 if (mask.excluded() != null) {
                     exclude(cols, mask.excluded(), mask.exOffset() + r * mask.exLd(), out, oRow);
                 }
-                max = max(cols, out, oRow);
+                max = VectorReductions.max(cols, out, oRow);
                 src = out;
                 srcOff = oRow;
                 s = 1f;
@@ -93,29 +93,6 @@ final class VectorSoftmax {
         float max = m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX);
         for (; c < n; c++) {
             max = Math.max(max, scale * ScalarKernels.get(x, xOff + c));
-        }
-        return max;
-    }
-
-    /** Pass 1 with a mask, last step: {@code max z}, as {@link #scaledMax}. */
-    private static float max(int n, MemorySegment z, long zOff) {
-        long zb = zOff * Float.BYTES;
-        int step = Simd.LANES, block = VectorReductions.ACCUMULATORS * step;
-        long v = Simd.F.vectorByteSize(); // see VectorAccess: bases one vector apart, all indexed by c
-        FloatVector m0 = FloatVector.broadcast(Simd.F, Float.NEGATIVE_INFINITY), m1 = m0, m2 = m0, m3 = m0;
-        int c = 0;
-        for (int bound = n - n % block; c < bound; c += block) {
-            m0 = load(z, zb, c).max(m0);
-            m1 = load(z, zb + v, c).max(m1);
-            m2 = load(z, zb + 2 * v, c).max(m2);
-            m3 = load(z, zb + 3 * v, c).max(m3);
-        }
-        for (int bound = Simd.F.loopBound(n); c < bound; c += step) {
-            m0 = load(z, zb, c).max(m0);
-        }
-        float max = m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX);
-        for (; c < n; c++) {
-            max = Math.max(max, ScalarKernels.get(z, zOff + c));
         }
         return max;
     }
