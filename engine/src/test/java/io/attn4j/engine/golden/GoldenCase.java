@@ -1,5 +1,6 @@
 package io.attn4j.engine.golden;
 
+import io.attn4j.engine.io.Json;
 import io.attn4j.engine.tensor.Tensor;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -71,7 +72,7 @@ public final class GoldenCase {
         String json = new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8);
         Object header;
         try {
-            header = MiniJson.parse(json);
+            header = Json.parse(json);
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": header is not valid JSON: " + e.getMessage(), e);
         }

@@ -1,5 +1,6 @@
 package io.attn4j.engine.golden;
 
+import io.attn4j.engine.io.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -16,7 +17,7 @@ record GoldenManifest(List<Map<String, Object>> cases) {
     @SuppressWarnings("unchecked")
     static GoldenManifest read() throws IOException {
         String json = Files.readString(GoldenCases.directory().resolve("cases/manifest.json"));
-        Map<String, Object> root = (Map<String, Object>) MiniJson.parse(json);
+        Map<String, Object> root = (Map<String, Object>) Json.parse(json);
         return new GoldenManifest((List<Map<String, Object>>) root.get("cases"));
     }
 
