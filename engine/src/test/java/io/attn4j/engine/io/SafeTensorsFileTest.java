@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.attn4j.engine.golden.GoldenCases;
+import io.attn4j.engine.kernel.KernelProvider;
+import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
 import java.io.IOException;
@@ -250,6 +252,9 @@ class SafeTensorsFileTest {
             assertTrue(e.getMessage().contains("read-only"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> w.fill(1f));
             assertArrayEquals(new float[] {1, 2}, w.toFloatArray(), "nothing was written");
+            Kernels kernels = KernelProvider.kernels(); // kernels read mapped weights directly
+            assertEquals(5f, kernels.dot(2, w.segment(), w.offset(), w.segment(), w.offset()));
+            assertThrows(IllegalArgumentException.class, () -> kernels.scale(2, 2f, w.segment(), w.offset()));
         }
     }
 
