@@ -127,7 +127,7 @@ final class ModelWeights {
     /** The actual shape of {@code name}, after checking it against {@code expected} ({@link #ANY} matches any size). */
     private long[] require(String name, String role, long... expected) {
         if (!source.contains(name)) {
-            throw new IllegalArgumentException("missing weight tensor '" + name + "' (" + role + ", expected shape "
+            throw new WeightException(name, "missing weight tensor '" + name + "' (" + role + ", expected shape "
                     + show(expected) + ")");
         }
         long[] shape = source.shape(name);
@@ -136,7 +136,7 @@ final class ModelWeights {
             fits = expected[i] == ANY ? shape[i] >= 1 : shape[i] == expected[i];
         }
         if (!fits) {
-            throw new IllegalArgumentException("weight tensor '" + name + "' (" + role + ") has shape "
+            throw new WeightException(name, "weight tensor '" + name + "' (" + role + ") has shape "
                     + Arrays.toString(shape) + ", expected " + show(expected));
         }
         return shape;
@@ -144,7 +144,7 @@ final class ModelWeights {
 
     private static int checkedSize(String name, long[] shape, int axis) {
         if (shape[axis] > ConfigReader.MAX_SIZE) {
-            throw new IllegalArgumentException("weight tensor '" + name + "' has shape " + Arrays.toString(shape)
+            throw new WeightException(name, "weight tensor '" + name + "' has shape " + Arrays.toString(shape)
                     + ": dimension " + axis + " is larger than " + ConfigReader.MAX_SIZE);
         }
         return (int) shape[axis];

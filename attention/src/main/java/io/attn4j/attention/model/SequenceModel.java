@@ -11,13 +11,16 @@ import io.attn4j.attention.model.ModelConfig.Score;
 import io.attn4j.attention.model.ModelConfig.SelfAttention;
 import io.attn4j.cells.RecurrentNetwork;
 import io.attn4j.cells.RecurrentSpec;
+import io.attn4j.engine.io.MalformedFileException;
 import io.attn4j.engine.kernel.KernelProvider;
 import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -147,6 +150,21 @@ public final class SequenceModel implements AutoCloseable {
             closeAll(built, e);
             throw e;
         }
+    }
+
+    /**
+     * Loads a model from a safetensors weights file and its config: the file's
+     * {@code __metadata__} key {@code "attn4j.config"} (the config's JSON text), else
+     * {@code config.json} in the same directory. The weights are copied (F16/BF16 widened) into the
+     * model; the file is closed before this returns.
+     *
+     * @throws MalformedFileException naming the file and the tensor or config key to blame: a
+     *         malformed file, no config in either place, a bad config, a missing tensor or one of
+     *         the wrong shape or dtype; nothing stays allocated
+     * @throws IOException if a file cannot be read
+     */
+    public static SequenceModel load(Path weightsFile) throws IOException {
+        return ModelFiles.load(weightsFile);
     }
 
     private ScoreFunction score(Score s, WeightSource source) {

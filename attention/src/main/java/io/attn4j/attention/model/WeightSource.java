@@ -1,5 +1,7 @@
 package io.attn4j.attention.model;
 
+import io.attn4j.engine.io.SafeTensorsFile;
+import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
 import java.util.Arrays;
 import java.util.Map;
@@ -27,6 +29,38 @@ public interface WeightSource {
      */
     Tensor f32(String name);
 
+    /**
+     * A source over an open safetensors file: shapes from its header, F32 tensors as the file gives
+     * them (zero-copy views, or copies widened from F16/BF16), valid until the file is closed.
+     */
+    static WeightSource of(SafeTensorsFile file) {
+        return new WeightSource() {
+            @Override
+            public boolean contains(String name) {
+                return file.contains(name);
+            }
+
+            @Override
+            public long[] shape(String name) {
+                return file.info(name).shape();
+            }
+
+            @Override
+            public Tensor f32(String name) {
+                try {
+                    return file.f32(name);
+                } catch (IllegalArgumentException e) {
+                    throw new WeightException(name, e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public String toString() {
+                return file.toString();
+            }
+        };
+    }
+
     /** A source over a map of tensors (not copied; the tensors must stay open until the model is built). */
     static WeightSource of(Map<String, Tensor> tensors) {
         return new WeightSource() {
@@ -42,13 +76,17 @@ public interface WeightSource {
 
             @Override
             public Tensor f32(String name) {
-                return get(name);
+                Tensor t = get(name);
+                if (t.dtype() != DType.F32) {
+                    throw new WeightException(name, "weight tensor '" + name + "' is " + t.dtype() + ", expected F32");
+                }
+                return t;
             }
 
             private Tensor get(String name) {
                 Tensor t = tensors.get(name);
                 if (t == null) {
-                    throw new IllegalArgumentException("missing weight tensor '" + name + "'");
+                    throw new WeightException(name, "missing weight tensor '" + name + "'");
                 }
                 return t;
             }
