@@ -105,8 +105,28 @@ public record ModelConfig(int inputSize, Encoder encoder, AttentionPart attentio
     public record Dense(String weight, String bias, Activation activation) {
     }
 
+    /**
+     * Checks what {@link #parse} checks across keys, for configs made in code.
+     *
+     * @throws IllegalArgumentException for a missing part, pooling "attention" without attention
+     *         pooling (or the reverse), a stacked Keras encoder, or heads that do not divide the
+     *         encoder's output size
+     */
     public ModelConfig {
+        if (inputSize < 1 || encoder == null || pooling == null || head == null || head.isEmpty()) {
+            throw new IllegalArgumentException("a model config needs input_size >= 1, an encoder, a pooling and a head");
+        }
         head = List.copyOf(head);
+        if ((pooling == Pooling.ATTENTION) != (attention instanceof PoolingAttention)) {
+            throw new IllegalArgumentException("pooling \"attention\" goes with an attention of kind \"pooling\", and only with it");
+        }
+        if (encoder.layout() == Layout.KERAS && encoder.numLayers() != 1) {
+            throw new IllegalArgumentException("a Keras recurrent layer has one layer, got " + encoder.numLayers());
+        }
+        if (attention instanceof MultiHead m && (m.numHeads() < 1 || encoder.outputSize() % m.numHeads() != 0)) {
+            throw new IllegalArgumentException(m.numHeads() + " heads do not divide the encoder's output size "
+                    + encoder.outputSize());
+        }
     }
 
     /**

@@ -63,6 +63,11 @@ public final class Session implements AutoCloseable {
         if (maxBatch < 1 || maxSeq < 1) {
             throw new IllegalArgumentException("maxBatch and maxSeq must be >= 1, got " + maxBatch + ", " + maxSeq);
         }
+        int widest = Math.max(model.config.inputSize(), model.config.encoder().outputSize());
+        if ((long) maxBatch * maxSeq * Math.max(widest, maxSeq) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("maxBatch " + maxBatch + " x maxSeq " + maxSeq + " is too large: the kernels"
+                    + " index a batch's " + widest + "-wide steps and its score matrices with int");
+        }
         this.model = model;
         this.kernels = model.kernels;
         this.maxBatch = maxBatch;
