@@ -38,9 +38,9 @@ final class Environment {
 
     private static String iterations(SuiteConfig config) {
         String count = config.iterations() != null ? config.iterations() + " warm-up + " + config.iterations() + " measured"
-                : config.quick() ? "2 warm-up + 3 measured" : "each benchmark's own (5 warm-up + 5 measured, 2 s)";
-        String time = config.iterationTime() != null ? config.iterationTime().toMillis() + " ms"
-                : config.quick() ? "500 ms" : null;
+                : config.quick() ? "2 x 0.5 s warm-up (5 x 1 s for attn4j's attention and recurrent layers) + 3 x 0.5 s measured"
+                : "each benchmark's own (5 warm-up + 5 measured, 2 s)";
+        String time = config.iterationTime() != null ? config.iterationTime().toMillis() + " ms" : null;
         return String.format(Locale.ROOT, "%s%s, %s", count, time == null ? "" : " of " + time,
                 config.quick() ? "1 fork" : "forks as each benchmark sets (1)");
     }

@@ -57,7 +57,8 @@ final class MarkdownReport {
         }
         md.append("\nRates are per second of all threads together. *of roofline*: the time the roofline allows for the "
                 + "call's flops and bytes (`max(flops / peak, bytes / bandwidth)`) over the measured time; *compute, cached*: "
-                + "the operands fit in the last-level cache, so only the compute roof applies. *attn4j/peer*: the peer's time "
+                + "the operands fit in the last-level cache, so only the compute roof applies. Above 100%: a limit was measured low (a busy machine, "
+                + "or too few iterations), or the data came from a cache. *attn4j/peer*: the peer's time "
                 + "over attn4j's, above 1 when attn4j is faster.\n");
 
         if (widths.size() > 1) {

@@ -67,7 +67,8 @@ final class Progress implements OutputFormat {
         ended++;
         if (result != null) {
             Result<?> score = result.getPrimaryResult();
-            console.printf(Locale.ROOT, "        %.4g ± %.2g %s%n", score.getScore(), score.getScoreError(), score.getScoreUnit());
+            console.println("        " + MarkdownReport.number(score.getScore()) + " ± " + MarkdownReport.number(score.getScoreError())
+                    + " " + score.getScoreUnit());
         }
         console.flush();
     }

@@ -51,6 +51,12 @@ public final class Suite {
     private static final Pattern EVERYTHING = Pattern.compile("");
     /** What the width sweep measures: attn4j's implementations, and the FMA peak at that width. */
     private static final Pattern SWEPT = Pattern.compile("_attn4j$|\\.limit_fma$");
+    /**
+     * {@code --quick}'s iterations: 3 x 0.5 s measured, after 2 x 0.5 s of warm-up, or 5 x 1 s for
+     * the benchmarks that C2 takes seconds to compile on a busy 2-core machine (attn4j's attention
+     * and recurrent layers: calls of about a second until the third second).
+     */
+    private static final TimeValue QUICK_SLOW_WARMUP = TimeValue.seconds(1);
     private static final TimeValue QUICK_ITERATION = TimeValue.milliseconds(500);
 
     /** The files a suite wrote, and the benchmarks that failed (not in the results). */
@@ -132,7 +138,8 @@ public final class Suite {
             }
             run.params().forEach(options::param);
             if (config.quick()) {
-                options.forks(1).warmupIterations(2).warmupTime(QUICK_ITERATION).measurementIterations(3).measurementTime(QUICK_ITERATION);
+                options.forks(1).measurementIterations(3).measurementTime(QUICK_ITERATION)
+                        .warmupIterations(run.slowToWarm() ? 5 : 2).warmupTime(run.slowToWarm() ? QUICK_SLOW_WARMUP : QUICK_ITERATION);
             }
             if (config.iterations() != null) {
                 options.warmupIterations(config.iterations()).measurementIterations(config.iterations());

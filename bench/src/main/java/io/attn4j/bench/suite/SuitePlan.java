@@ -19,32 +19,42 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * with values that only fit their own class.
  *
  * <p>{@code --full} is every {@code *Bench} class of {@code io.attn4j.bench} with all its
- * parameters. {@code --quick} is one case of each workload (W1 to W8 but W7) with the
- * implementations that finish in milliseconds: no scalar GEMM, no reference multi-head attention.
+ * parameters. {@code --quick} is one case of each workload (W1 to W8 but W7), attn4j against its
+ * peers; of the scalar references only the dot's, which is cheap.
  * Both start with the machine limits, which a filter does not remove: the roofline needs them.
  */
 public final class SuitePlan {
     private static final String PACKAGE = "io\\.attn4j\\.bench\\.";
     private static final Selection LIMITS = new Selection(PACKAGE + "MachineLimitsBench\\.", Map.of());
 
-    /** A regex over benchmark names and the parameter values to run them with (none: the class's own). */
-    record Selection(String include, Map<String, String> params) {
+    /**
+     * A regex over benchmark names and the parameter values to run them with (none: the class's
+     * own); {@code slowToWarm} marks benchmarks whose calls stay interpreted for seconds before C2
+     * compiles them, which {@code --quick} warms up longer.
+     */
+    record Selection(String include, Map<String, String> params, boolean slowToWarm) {
+        Selection(String include, Map<String, String> params) {
+            this(include, params, false);
+        }
     }
 
-    /** One JMH run: exact benchmark names, parameters, and how many benchmarks it makes. */
-    public record Run(List<String> benchmarks, Map<String, String> params, int count) {
+    /** One JMH run: exact benchmark names, parameters, how many benchmarks it makes, and whether they warm up slowly. */
+    public record Run(List<String> benchmarks, Map<String, String> params, int count, boolean slowToWarm) {
     }
 
     private static final List<Selection> QUICK = List.of(
             LIMITS,
             new Selection(PACKAGE + "GemmBench\\.gemm_(attn4j|openblas|onnxruntime)$", Map.of("shape", "1024x1024x1024")),
-            new Selection(PACKAGE + "SoftmaxBench\\.", Map.of()),
+            new Selection(PACKAGE + "SoftmaxBench\\.softmax_(attn4j|onnxruntime)$", Map.of()),
             new Selection(PACKAGE + "DotBench\\.", Map.of()),
-            new Selection(PACKAGE + "GemvBench\\.", Map.of()),
-            new Selection(PACKAGE + "(Lstm|Gru)Bench\\.", Map.of("shape", "64x1")),
-            new Selection(PACKAGE + "AttentionBench\\.", Map.of("seq", "512", "mask", "none")),
-            new Selection(PACKAGE + "MhaBench\\.mha_(attn4j|openblas|onnxruntime)$", Map.of()),
-            new Selection(PACKAGE + "DecodeBench\\.", Map.of()));
+            new Selection(PACKAGE + "GemvBench\\.gemv_(attn4j|openblas|onnxruntime)$", Map.of()),
+            new Selection(PACKAGE + "(Lstm|Gru)Bench\\.\\w+_onnxruntime$", Map.of("shape", "64x1")),
+            new Selection(PACKAGE + "(Lstm|Gru)Bench\\.\\w+_attn4j$", Map.of("shape", "64x1"), true),
+            new Selection(PACKAGE + "AttentionBench\\.attn_(openblas|onnxruntime)$", Map.of("seq", "512", "mask", "none")),
+            new Selection(PACKAGE + "AttentionBench\\.attn_attn4j$", Map.of("seq", "512", "mask", "none"), true),
+            new Selection(PACKAGE + "MhaBench\\.mha_(openblas|onnxruntime)$", Map.of()),
+            new Selection(PACKAGE + "MhaBench\\.mha_attn4j$", Map.of(), true),
+            new Selection(PACKAGE + "DecodeBench\\.decode_(attn4j|openblas|onnxruntime|memoryread)$", Map.of()));
 
     private static final List<Selection> FULL = List.of(LIMITS, new Selection(PACKAGE + "(?!MachineLimits)\\w+Bench\\.", Map.of()));
 
@@ -69,7 +79,7 @@ public final class SuitePlan {
                 }
             }
             if (!names.isEmpty()) {
-                runs.add(new Run(names, new LinkedHashMap<>(s.params()), count));
+                runs.add(new Run(names, new LinkedHashMap<>(s.params()), count, s.slowToWarm()));
             }
         }
         return runs;
