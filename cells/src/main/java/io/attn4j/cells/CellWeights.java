@@ -11,29 +11,27 @@ import java.lang.foreign.ValueLayout;
  * The weights of one layer in one direction, in the layout the kernels read, owned by the
  * network's arena. Built once at load time from PyTorch-form arrays.
  *
- * <p>Layout: {@code wHh} {@code (G*H, H)} row-major (for the batch-1 GEMV), gate blocks in
- * PyTorch order. {@code bias} {@code (G*H)} is {@code b_ih + b_hh}, so one add per
+ * <p>Layout: gate blocks in PyTorch order. {@code bias} {@code (G*H)} is {@code b_ih + b_hh}, so one add per
  * gate remains, except in a GRU's n block, which holds {@code b_in} alone because the reset gate
  * multiplies {@code W_hn h + b_hn}; {@code bHn} {@code (H)} holds {@code b_hn} (GRU only).
  * {@code wIhT} and {@code wHhT} are {@code W_ih^T} and {@code W_hh^T} packed once for the
- * network's GEMM, so that no step re-packs a constant weight matrix.
+ * network's GEMM, so that no step re-packs a constant weight matrix; every step, batch 1
+ * included, multiplies by the packed {@code wHhT} (a lone row of the GEMM runs a kernel made for
+ * it, with the bits a row inside a batch gets, so a sequence's result does not depend on its batch).
  */
 final class CellWeights {
     final int inputSize;
-    final MemorySegment wHh;
     final MemorySegment bias;
     final MemorySegment bHn;
     final PackedMatrix wIhT;
     final PackedMatrix wHhT;
 
-    private CellWeights(int inputSize, int hidden, int gateRows, MemorySegment wIh, MemorySegment wHh, MemorySegment bias,
-                        MemorySegment bHn, Kernels kernels) {
+    private CellWeights(int inputSize, MemorySegment bias, MemorySegment bHn, PackedMatrix wIhT, PackedMatrix wHhT) {
         this.inputSize = inputSize;
-        this.wHh = wHh;
         this.bias = bias;
         this.bHn = bHn;
-        this.wIhT = kernels.packB(Transpose.YES, inputSize, gateRows, wIh, 0, inputSize);
-        this.wHhT = kernels.packB(Transpose.YES, hidden, gateRows, wHh, 0, hidden);
+        this.wIhT = wIhT;
+        this.wHhT = wHhT;
     }
 
     /** Copies PyTorch-form weights (already shape-checked) into {@code arena} and packs them for {@code kernels}. */
@@ -51,7 +49,12 @@ final class CellWeights {
             System.arraycopy(bHh, 2 * hidden, hn, 0, hidden);
             bHn = copy(arena, hn);
         }
-        return new CellWeights(inputSize, hidden, gh, copy(arena, wIh), copy(arena, wHh), copy(arena, bias), bHn, kernels);
+        // The row-major weights are only read by the packing; they live until it is done.
+        try (Arena staging = Arena.ofConfined()) {
+            PackedMatrix wIhT = kernels.packB(Transpose.YES, inputSize, gh, copy(staging, wIh), 0, inputSize);
+            PackedMatrix wHhT = kernels.packB(Transpose.YES, hidden, gh, copy(staging, wHh), 0, hidden);
+            return new CellWeights(inputSize, copy(arena, bias), bHn, wIhT, wHhT);
+        }
     }
 
     private static MemorySegment copy(Arena arena, float[] values) {

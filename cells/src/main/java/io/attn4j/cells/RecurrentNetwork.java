@@ -18,7 +18,7 @@ import java.util.function.Function;
  * batches) and weights from PyTorch or Keras.
  *
  * <p>Each layer and direction does one GEMM for the input projection of every step and sequence,
- * then per step one recurrent product (GEMV for batch 1, GEMM otherwise) and one fused gate pass
+ * then per step one recurrent GEMM against the packed {@code W_hh^T} and one fused gate pass
  * per sequence ({@link GateKernels}). Results match PyTorch within
  * {@code 1e-5 * max(1, max|expected|)} on the golden cases.
  *
@@ -123,15 +123,15 @@ public final class RecurrentNetwork implements AutoCloseable {
         int batch = checkInput(ws, x);
         int seq = (int) x.dim(1);
         int[] lens = checkLengths(lengths, batch, seq, ws.lengths);
-        long[] stateShape = {(long) spec.numLayers() * spec.directions(), batch, spec.hiddenSize()};
-        check("h0", h0, stateShape);
-        check("hN", hN, stateShape);
+        long states = (long) spec.numLayers() * spec.directions();
+        check("h0", h0, states, batch, spec.hiddenSize());
+        check("hN", hN, states, batch, spec.hiddenSize());
         if (!spec.cell().hasCellState() && (c0 != null || cN != null)) {
             throw new IllegalArgumentException("c0/cN given, but a " + spec.cell() + " has no cell state");
         }
-        check("c0", c0, stateShape);
-        check("cN", cN, stateShape);
-        check("output", output, new long[] {batch, seq, spec.outputSize()});
+        check("c0", c0, states, batch, spec.hiddenSize());
+        check("cN", cN, states, batch, spec.hiddenSize());
+        check("output", output, batch, seq, spec.outputSize());
 
         MemorySegment in = x.segment();
         long inOff = x.offset();
@@ -166,11 +166,7 @@ public final class RecurrentNetwork implements AutoCloseable {
         }
         for (int step = 0; step < seq; step++) {
             // rec: [batch, G*H] = h [batch, H] . W_hh^T
-            if (batch == 1) {
-                kernels.gemv(Transpose.NO, gh, hid, 1f, w.wHh, 0, hid, ws.h, 0, 0f, ws.rec, 0);
-            } else {
-                kernels.gemm(Transpose.NO, batch, 1f, ws.h, 0, hid, w.wHhT, 0f, ws.rec, 0, gh);
-            }
+            kernels.gemm(Transpose.NO, batch, 1f, ws.h, 0, hid, w.wHhT, 0f, ws.rec, 0, gh);
             for (int b = 0; b < batch; b++) {
                 if (step >= lens[b]) {
                     continue; // this sequence has ended: its state stays at its own last step
@@ -260,16 +256,17 @@ public final class RecurrentNetwork implements AutoCloseable {
         return lengths;
     }
 
-    private static void check(String name, Tensor t, long[] shape) {
+    /** Checks an optional 3-d tensor; allocates nothing unless it throws (it runs on every call). */
+    private static void check(String name, Tensor t, long d0, long d1, long d2) {
         if (t == null) {
             return;
         }
         if (t.dtype() != DType.F32) {
             throw new IllegalArgumentException(name + " must be F32, got " + t.dtype());
         }
-        if (!Arrays.equals(t.shape(), shape)) {
+        if (t.rank() != 3 || t.dim(0) != d0 || t.dim(1) != d1 || t.dim(2) != d2) {
             throw new IllegalArgumentException(name + " has shape " + Arrays.toString(t.shape()) + ", expected "
-                    + Arrays.toString(shape));
+                    + Arrays.toString(new long[] {d0, d1, d2}));
         }
         requireUsable(name, t);
     }

@@ -61,7 +61,8 @@ final class VectorGateKernels implements GateKernels {
         ScalarGateKernels.gruRange(bound, h, h, proj, projOff, rec, recOff, bias, bHn, hState, hOff, out, outOff);
         sigmoidRows(bound, proj, projOff, rec, recOff, bias, 0);  // r
         sigmoidRows(bound, proj, projOff, rec, recOff, bias, h);  // z
-        gruUpdate(bound, h, proj, projOff, rec, recOff, bias, bHn, hState, hOff, out, outOff);
+        gruCandidate(bound, h, proj, projOff, rec, recOff, bias, bHn);  // n
+        gruBlend(bound, h, rec, recOff, hState, hOff, out, outOff);
     }
 
     /** {@code rec[row + j] = sigmoid(proj[row + j] + rec[row + j] + bias[row + j])} for {@code j < bound}. */
@@ -120,15 +121,22 @@ final class VectorGateKernels implements GateKernels {
         }
     }
 
-    /** From the activated gates r, z in rec: {@code n = tanh(proj_n + b_in + r*(rec_n + b_hn)); h = n + z*(h - n)}. */
-    private static void gruUpdate(int bound, int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff,
-                                  MemorySegment bias, MemorySegment bHn, MemorySegment hState, long hOff,
-                                  MemorySegment out, long outOff) {
+    /** From the activated reset gate r in rec: {@code rec_n = tanh(proj_n + b_in + r*(rec_n + b_hn))}, in place. */
+    private static void gruCandidate(int bound, int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff,
+                                     MemorySegment bias, MemorySegment bHn) {
         for (int j = 0; j < bound; j += S.length()) {
-            FloatVector r = load(rec, recOff + j), z = load(rec, recOff + h + j);
-            FloatVector recN = load(rec, recOff + 2 * h + j).add(load(bHn, j));
-            FloatVector n = VectorMath.tanh(load(proj, projOff + 2 * h + j).add(load(bias, 2 * h + j)).add(r.mul(recN)));
-            // (1 - z)*n + z*h, written n + z*(h - n): one rounding fewer, the same function
+            long n = recOff + 2 * h + j;
+            FloatVector recN = load(rec, n).add(load(bHn, j));
+            VectorMath.tanh(load(proj, projOff + 2 * h + j).add(load(bias, 2 * h + j)).add(load(rec, recOff + j).mul(recN)))
+                    .intoMemorySegment(rec, n * Float.BYTES, LE);
+        }
+    }
+
+    /** From z and n in rec: {@code h = (1 - z)*n + z*h}, computed as {@code n + z*(h - n)}: one rounding fewer, the same function. */
+    private static void gruBlend(int bound, int h, MemorySegment rec, long recOff, MemorySegment hState, long hOff,
+                                 MemorySegment out, long outOff) {
+        for (int j = 0; j < bound; j += S.length()) {
+            FloatVector z = load(rec, recOff + h + j), n = load(rec, recOff + 2 * h + j);
             FloatVector v = n.add(z.mul(load(hState, hOff + j).sub(n)));
             v.intoMemorySegment(hState, (hOff + j) * Float.BYTES, LE);
             if (out != null) {

@@ -85,8 +85,16 @@ public final class Gemm {
                     for (int ir = 0; ir < mc; ir += MR) {
                         int rows = Math.min(MR, mc - ir);
                         long cRow = cOff + (ic + ir) * ldc + jc;
+                        int jr = 0;
+                        if (rows == 1) {
+                            // A lone row (batch-1 steps, GEMV-shaped products): several B slivers
+                            // per call, so that enough FMA chains run; same bits as tile().
+                            for (; jr + MicroKernel.ROW_PANELS * NR <= nc; jr += MicroKernel.ROW_PANELS * NR) {
+                                MicroKernel.row(kc, ws.a, ir * kc, bp, bAt + jr * kc, alpha, betaHere, c, cRow + jr);
+                            }
+                        }
                         // jr: NR columns, one B sliver streamed from L2/L3: one micro-tile of C.
-                        for (int jr = 0; jr < nc; jr += NR) {
+                        for (; jr < nc; jr += NR) {
                             MicroKernel.tile(kc, ws.a, ir * kc, bp, bAt + jr * kc, alpha, betaHere,
                                     c, cRow + jr, ldc, rows, Math.min(NR, nc - jr), ws.tile);
                         }

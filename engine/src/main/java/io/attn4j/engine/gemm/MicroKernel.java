@@ -71,51 +71,36 @@ final class MicroKernel {
             acc50 = ar.fma(b0, acc50);
             acc51 = ar.fma(b1, acc51);
         }
-        if (rows == MR && cols == NR) {
-            // A whole tile: straight from the accumulators into C, row by row. (Through a helper
-            // taking vectors, C2 would box them whenever it declines to inline it.)
-            FloatVector va = FloatVector.broadcast(F, alpha), vb = FloatVector.broadcast(F, beta);
+        if (rows == MR && cols == NR && beta == 0f) {
+            // A whole tile that overwrites C: straight from the accumulators into C, row by row.
+            // (Through a helper taking vectors, C2 would box them whenever it declines to inline
+            // it.) Every other case goes through the L1 scratch tile below: this method must stay
+            // small enough for C1 to compile (C1 gave up on it, out of virtual registers, when it
+            // held a second whole-tile path for beta != 0; stuck uncompiled below C2, it boxed
+            // every vector until C2's turn came, seconds later on a busy machine).
+            FloatVector va = FloatVector.broadcast(F, alpha);
             long row = 4 * cAt, step = 4 * ldc, hi = 4L * L;
-            if (beta == 0f) {
-                acc00.mul(va).intoMemorySegment(c, row, ORDER);
-                acc01.mul(va).intoMemorySegment(c, row + hi, ORDER);
-                row += step;
-                acc10.mul(va).intoMemorySegment(c, row, ORDER);
-                acc11.mul(va).intoMemorySegment(c, row + hi, ORDER);
-                row += step;
-                acc20.mul(va).intoMemorySegment(c, row, ORDER);
-                acc21.mul(va).intoMemorySegment(c, row + hi, ORDER);
-                row += step;
-                acc30.mul(va).intoMemorySegment(c, row, ORDER);
-                acc31.mul(va).intoMemorySegment(c, row + hi, ORDER);
-                row += step;
-                acc40.mul(va).intoMemorySegment(c, row, ORDER);
-                acc41.mul(va).intoMemorySegment(c, row + hi, ORDER);
-                row += step;
-                acc50.mul(va).intoMemorySegment(c, row, ORDER);
-                acc51.mul(va).intoMemorySegment(c, row + hi, ORDER);
-            } else {
-                FloatVector.fromMemorySegment(F, c, row, ORDER).fma(vb, acc00.mul(va)).intoMemorySegment(c, row, ORDER);
-                FloatVector.fromMemorySegment(F, c, row + hi, ORDER).fma(vb, acc01.mul(va)).intoMemorySegment(c, row + hi, ORDER);
-                row += step;
-                FloatVector.fromMemorySegment(F, c, row, ORDER).fma(vb, acc10.mul(va)).intoMemorySegment(c, row, ORDER);
-                FloatVector.fromMemorySegment(F, c, row + hi, ORDER).fma(vb, acc11.mul(va)).intoMemorySegment(c, row + hi, ORDER);
-                row += step;
-                FloatVector.fromMemorySegment(F, c, row, ORDER).fma(vb, acc20.mul(va)).intoMemorySegment(c, row, ORDER);
-                FloatVector.fromMemorySegment(F, c, row + hi, ORDER).fma(vb, acc21.mul(va)).intoMemorySegment(c, row + hi, ORDER);
-                row += step;
-                FloatVector.fromMemorySegment(F, c, row, ORDER).fma(vb, acc30.mul(va)).intoMemorySegment(c, row, ORDER);
-                FloatVector.fromMemorySegment(F, c, row + hi, ORDER).fma(vb, acc31.mul(va)).intoMemorySegment(c, row + hi, ORDER);
-                row += step;
-                FloatVector.fromMemorySegment(F, c, row, ORDER).fma(vb, acc40.mul(va)).intoMemorySegment(c, row, ORDER);
-                FloatVector.fromMemorySegment(F, c, row + hi, ORDER).fma(vb, acc41.mul(va)).intoMemorySegment(c, row + hi, ORDER);
-                row += step;
-                FloatVector.fromMemorySegment(F, c, row, ORDER).fma(vb, acc50.mul(va)).intoMemorySegment(c, row, ORDER);
-                FloatVector.fromMemorySegment(F, c, row + hi, ORDER).fma(vb, acc51.mul(va)).intoMemorySegment(c, row + hi, ORDER);
-            }
+            acc00.mul(va).intoMemorySegment(c, row, ORDER);
+            acc01.mul(va).intoMemorySegment(c, row + hi, ORDER);
+            row += step;
+            acc10.mul(va).intoMemorySegment(c, row, ORDER);
+            acc11.mul(va).intoMemorySegment(c, row + hi, ORDER);
+            row += step;
+            acc20.mul(va).intoMemorySegment(c, row, ORDER);
+            acc21.mul(va).intoMemorySegment(c, row + hi, ORDER);
+            row += step;
+            acc30.mul(va).intoMemorySegment(c, row, ORDER);
+            acc31.mul(va).intoMemorySegment(c, row + hi, ORDER);
+            row += step;
+            acc40.mul(va).intoMemorySegment(c, row, ORDER);
+            acc41.mul(va).intoMemorySegment(c, row + hi, ORDER);
+            row += step;
+            acc50.mul(va).intoMemorySegment(c, row, ORDER);
+            acc51.mul(va).intoMemorySegment(c, row + hi, ORDER);
             return;
         }
-        // A tile cut by the edge of C: park it in L1 and write back only the part inside C.
+        // A tile cut by the edge of C, or one that adds to C: park it in L1, then write back the
+        // part inside C.
         acc00.intoArray(tile, 0);
         acc01.intoArray(tile, L);
         acc10.intoArray(tile, NR);
@@ -131,6 +116,64 @@ final class MicroKernel {
         writeBack(tile, alpha, beta, c, cAt, ldc, rows, cols);
     }
 
+
+    /** Panels of B that {@link #row} covers at once. */
+    static final int ROW_PANELS = 4;
+
+    /**
+     * One row of C across {@link #ROW_PANELS} whole B slivers ({@code ROW_PANELS * NR} columns):
+     * the shape of a batch-1 recurrent step or any GEMM with a single row left, where
+     * {@link #tile} would keep two FMA chains busy and idle ten. Here eight chains cover the FMA
+     * latency (4 cycles at two FMAs per cycle). Each element is still one FMA chain over
+     * {@code l} in order, written back as {@code tile} does, so its bits are those {@code tile}
+     * gives the same row and column.
+     *
+     * @param ap packed A, the row starting at {@code aAt}: {@code ap[aAt + l]}
+     * @param bp packed B, the first sliver starting at {@code bAt}; sliver {@code p} starts at
+     *     {@code bAt + p * kc * NR}
+     */
+    static void row(int kc, float[] ap, int aAt, float[] bp, int bAt, float alpha, float beta,
+                    MemorySegment c, long cAt) {
+        FloatVector acc00 = FloatVector.zero(F), acc01 = FloatVector.zero(F);
+        FloatVector acc10 = FloatVector.zero(F), acc11 = FloatVector.zero(F);
+        FloatVector acc20 = FloatVector.zero(F), acc21 = FloatVector.zero(F);
+        FloatVector acc30 = FloatVector.zero(F), acc31 = FloatVector.zero(F);
+        int sliver = kc * NR;
+        for (int l = 0; l < kc; l++) {
+            FloatVector ar = FloatVector.broadcast(F, ap[aAt + l]);
+            int b0 = bAt + l * NR, b1 = b0 + sliver, b2 = b1 + sliver, b3 = b2 + sliver;
+            acc00 = ar.fma(FloatVector.fromArray(F, bp, b0), acc00);
+            acc01 = ar.fma(FloatVector.fromArray(F, bp, b0 + L), acc01);
+            acc10 = ar.fma(FloatVector.fromArray(F, bp, b1), acc10);
+            acc11 = ar.fma(FloatVector.fromArray(F, bp, b1 + L), acc11);
+            acc20 = ar.fma(FloatVector.fromArray(F, bp, b2), acc20);
+            acc21 = ar.fma(FloatVector.fromArray(F, bp, b2 + L), acc21);
+            acc30 = ar.fma(FloatVector.fromArray(F, bp, b3), acc30);
+            acc31 = ar.fma(FloatVector.fromArray(F, bp, b3 + L), acc31);
+        }
+        FloatVector va = FloatVector.broadcast(F, alpha);
+        long at = 4 * cAt, v = 4L * L;
+        if (beta == 0f) {
+            acc00.mul(va).intoMemorySegment(c, at, ORDER);
+            acc01.mul(va).intoMemorySegment(c, at + v, ORDER);
+            acc10.mul(va).intoMemorySegment(c, at + 2 * v, ORDER);
+            acc11.mul(va).intoMemorySegment(c, at + 3 * v, ORDER);
+            acc20.mul(va).intoMemorySegment(c, at + 4 * v, ORDER);
+            acc21.mul(va).intoMemorySegment(c, at + 5 * v, ORDER);
+            acc30.mul(va).intoMemorySegment(c, at + 6 * v, ORDER);
+            acc31.mul(va).intoMemorySegment(c, at + 7 * v, ORDER);
+        } else {
+            FloatVector vb = FloatVector.broadcast(F, beta);
+            FloatVector.fromMemorySegment(F, c, at, ORDER).fma(vb, acc00.mul(va)).intoMemorySegment(c, at, ORDER);
+            FloatVector.fromMemorySegment(F, c, at + v, ORDER).fma(vb, acc01.mul(va)).intoMemorySegment(c, at + v, ORDER);
+            FloatVector.fromMemorySegment(F, c, at + 2 * v, ORDER).fma(vb, acc10.mul(va)).intoMemorySegment(c, at + 2 * v, ORDER);
+            FloatVector.fromMemorySegment(F, c, at + 3 * v, ORDER).fma(vb, acc11.mul(va)).intoMemorySegment(c, at + 3 * v, ORDER);
+            FloatVector.fromMemorySegment(F, c, at + 4 * v, ORDER).fma(vb, acc20.mul(va)).intoMemorySegment(c, at + 4 * v, ORDER);
+            FloatVector.fromMemorySegment(F, c, at + 5 * v, ORDER).fma(vb, acc21.mul(va)).intoMemorySegment(c, at + 5 * v, ORDER);
+            FloatVector.fromMemorySegment(F, c, at + 6 * v, ORDER).fma(vb, acc30.mul(va)).intoMemorySegment(c, at + 6 * v, ORDER);
+            FloatVector.fromMemorySegment(F, c, at + 7 * v, ORDER).fma(vb, acc31.mul(va)).intoMemorySegment(c, at + 7 * v, ORDER);
+        }
+    }
 
     /**
      * {@code C[r, j] = alpha * tile[r, j] + beta * C[r, j]} over the {@code rows x cols} corner,

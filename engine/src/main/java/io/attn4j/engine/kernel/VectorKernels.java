@@ -17,6 +17,8 @@ import java.lang.foreign.MemorySegment;
  * are within the stated bounds elsewhere.
  */
 public final class VectorKernels extends ScalarKernels {
+    /** Built once: the packed GEMM compares it on every call, which must not allocate. */
+    private static final String NAME = "vector-" + Simd.bits();
 
     public VectorKernels() {
         if (Simd.bits() < 128) {
@@ -26,7 +28,7 @@ public final class VectorKernels extends ScalarKernels {
 
     @Override
     public String name() {
-        return "vector-" + Simd.bits();
+        return NAME;
     }
 
     @Override

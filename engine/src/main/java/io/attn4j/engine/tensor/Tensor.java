@@ -15,6 +15,17 @@ import java.util.Arrays;
  * nothing. Layout is row-major by default: the last dimension has stride 1. Strides and offsets
  * are counted in elements, not bytes.
  *
+ * <p>Element access by type: {@link #get}, {@link #set}, {@link #fill}, {@link #copyFrom(float[])}
+ * and {@link #toFloatArray} read and write {@link DType#F32} only; {@link #getLong},
+ * {@link #setLong}, {@link #copyFrom(long[])}, {@link #toLongArray} and {@link #toIntArray} the
+ * integer types ({@link DType#isInteger}); {@link #getBool}, {@link #setBool},
+ * {@link #copyFrom(boolean[])} and {@link #toBooleanArray} {@link DType#BOOL}. F16 and BF16 are
+ * storage only: widen them to F32 first (the safetensors reader does).
+ *
+ * <p>A tensor over a read-only segment (a memory-mapped weight file) reads normally; any write
+ * throws the {@link IllegalArgumentException} of {@link MemorySegment#isReadOnly read-only}
+ * segments, so a kernel that would overwrite a weight fails instead of corrupting it.
+ *
  * <p>Errors: an index or axis out of range, a shape mismatch or a wrong dtype is an
  * {@link IllegalArgumentException} naming the argument; use after the arena closed is an
  * {@link IllegalStateException}. A rejected call writes nothing.
@@ -28,6 +39,10 @@ public final class Tensor {
 
     private static final ValueLayout.OfFloat F32_LE =
             ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt I32_LE =
+            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong I64_LE =
+            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final MemorySegment segment;
     private final DType dtype;
@@ -255,10 +270,7 @@ public final class Tensor {
      */
     public void copyFrom(float[] values) {
         requireF32();
-        if (values.length != size()) {
-            throw new IllegalArgumentException("copyFrom: " + values.length + " values for shape "
-                    + Arrays.toString(shape) + " (" + size() + " elements)");
-        }
+        requireLength(values.length);
         requireAlive();
         if (isContiguous()) {
             MemorySegment.copy(values, 0, segment, F32_LE, offset * 4, values.length);
@@ -271,10 +283,7 @@ public final class Tensor {
     public float[] toFloatArray() {
         requireF32();
         requireAlive();
-        if (size() > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("tensor of " + size() + " elements does not fit a Java array");
-        }
-        float[] out = new float[(int) size()];
+        float[] out = new float[arrayLength()];
         if (isContiguous()) {
             MemorySegment.copy(segment, F32_LE, offset * 4, out, 0, out.length);
         } else {
@@ -283,7 +292,103 @@ public final class Tensor {
         return out;
     }
 
-    /** Shape, dtype, strides when not row-major, and the first few values in row-major order. */
+    /** Element at {@code index} of an integer tensor (I8, I32 or I64), widened to a long. */
+    public long getLong(long... index) {
+        requireInteger();
+        return readInteger(elementIndex(index));
+    }
+
+    /**
+     * Sets the element at {@code index} of an integer tensor.
+     *
+     * @throws IllegalArgumentException if {@code value} does not fit the dtype
+     */
+    public void setLong(long value, long... index) {
+        requireInteger();
+        long e = elementIndex(index);
+        checkFits(value, "value");
+        writeInteger(e, value);
+    }
+
+    /** Element at {@code index} of a BOOL tensor: any non-zero byte is true. */
+    public boolean getBool(long... index) {
+        requireBool();
+        return segment.get(ValueLayout.JAVA_BYTE, elementIndex(index)) != 0;
+    }
+
+    /** Sets the element at {@code index} of a BOOL tensor (stored as 1 or 0). */
+    public void setBool(boolean value, long... index) {
+        requireBool();
+        segment.set(ValueLayout.JAVA_BYTE, elementIndex(index), (byte) (value ? 1 : 0));
+    }
+
+    /**
+     * Copies {@code values} into this integer view (I8, I32 or I64) in row-major order.
+     *
+     * @throws IllegalArgumentException if {@code values.length != size()} or a value does not fit
+     *     the dtype; nothing is written then
+     */
+    public void copyFrom(long[] values) {
+        requireInteger();
+        requireLength(values.length);
+        for (int i = 0; i < values.length; i++) {
+            checkFits(values[i], "values[" + i + "]");
+        }
+        requireAlive();
+        forEachIndex((i, e) -> writeInteger(e, values[(int) i]));
+    }
+
+    /**
+     * Copies {@code values} into this BOOL view in row-major order (true as 1, false as 0).
+     *
+     * @throws IllegalArgumentException if {@code values.length != size()}
+     */
+    public void copyFrom(boolean[] values) {
+        requireBool();
+        requireLength(values.length);
+        requireAlive();
+        forEachIndex((i, e) -> segment.set(ValueLayout.JAVA_BYTE, e, (byte) (values[(int) i] ? 1 : 0)));
+    }
+
+    /** A new array with this integer view's elements (I8, I32 or I64) in row-major order. */
+    public long[] toLongArray() {
+        requireInteger();
+        requireAlive();
+        long[] out = new long[arrayLength()];
+        forEachIndex((i, e) -> out[(int) i] = readInteger(e));
+        return out;
+    }
+
+    /**
+     * A new array with this integer view's elements in row-major order.
+     *
+     * @throws IllegalArgumentException if an I64 element does not fit an int
+     */
+    public int[] toIntArray() {
+        requireInteger();
+        requireAlive();
+        int[] out = new int[arrayLength()];
+        forEachIndex((i, e) -> {
+            long v = readInteger(e);
+            if (v != (int) v) {
+                throw new IllegalArgumentException("element " + i + " of " + dtype + Arrays.toString(shape)
+                        + " is " + v + ", which does not fit an int");
+            }
+            out[(int) i] = (int) v;
+        });
+        return out;
+    }
+
+    /** A new array with this BOOL view's elements in row-major order (non-zero bytes are true). */
+    public boolean[] toBooleanArray() {
+        requireBool();
+        requireAlive();
+        boolean[] out = new boolean[arrayLength()];
+        forEachIndex((i, e) -> out[(int) i] = segment.get(ValueLayout.JAVA_BYTE, e) != 0);
+        return out;
+    }
+
+    /** Shape, dtype, strides when not row-major, and the first few values (not of F16/BF16) in row-major order. */
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("Tensor(").append(dtype).append(Arrays.toString(shape));
@@ -293,12 +398,15 @@ public final class Tensor {
         if (!isAlive()) {
             return sb.append(", <arena closed>)").toString();
         }
-        if (dtype == DType.F32) {
+        if (dtype == DType.F32 || dtype == DType.BOOL || dtype.isInteger()) {
             int shown = (int) Math.min(size(), 8);
             sb.append(" [");
             long[] pos = new long[shape.length];
             for (int i = 0; i < shown; i++) {
-                sb.append(i == 0 ? "" : ", ").append(segment.getAtIndex(F32_LE, elementIndex(pos)));
+                long e = elementIndex(pos);
+                Object value = dtype == DType.F32 ? (Object) segment.getAtIndex(F32_LE, e)
+                        : dtype == DType.BOOL ? (Object) (segment.get(ValueLayout.JAVA_BYTE, e) != 0) : readInteger(e);
+                sb.append(i == 0 ? "" : ", ").append(value);
                 advance(pos);
             }
             sb.append(size() > shown ? ", ...]" : "]");
@@ -322,6 +430,61 @@ public final class Tensor {
     private void requireF32() {
         if (dtype != DType.F32) {
             throw new IllegalArgumentException("expected an F32 tensor, got " + dtype);
+        }
+    }
+
+    private void requireInteger() {
+        if (!dtype.isInteger()) {
+            throw new IllegalArgumentException("expected an integer tensor (I8, I32 or I64), got " + dtype);
+        }
+    }
+
+    private void requireBool() {
+        if (dtype != DType.BOOL) {
+            throw new IllegalArgumentException("expected a BOOL tensor, got " + dtype);
+        }
+    }
+
+    private void requireLength(int length) {
+        if (length != size()) {
+            throw new IllegalArgumentException("copyFrom: " + length + " values for shape "
+                    + Arrays.toString(shape) + " (" + size() + " elements)");
+        }
+    }
+
+    /** {@link #size()} as an array length, or an exception when no Java array can hold it. */
+    private int arrayLength() {
+        if (size() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("tensor of " + size() + " elements does not fit a Java array");
+        }
+        return (int) size();
+    }
+
+    private long readInteger(long e) {
+        return switch (dtype) {
+            case I8 -> segment.get(ValueLayout.JAVA_BYTE, e);
+            case I32 -> segment.getAtIndex(I32_LE, e);
+            default -> segment.getAtIndex(I64_LE, e);
+        };
+    }
+
+    /** Stores {@code v}, already checked by {@link #checkFits}. */
+    private void writeInteger(long e, long v) {
+        switch (dtype) {
+            case I8 -> segment.set(ValueLayout.JAVA_BYTE, e, (byte) v);
+            case I32 -> segment.setAtIndex(I32_LE, e, (int) v);
+            default -> segment.setAtIndex(I64_LE, e, v);
+        }
+    }
+
+    private void checkFits(long v, String name) {
+        boolean fits = switch (dtype) {
+            case I8 -> v == (byte) v;
+            case I32 -> v == (int) v;
+            default -> true;
+        };
+        if (!fits) {
+            throw new IllegalArgumentException(name + " = " + v + " does not fit " + dtype);
         }
     }
 

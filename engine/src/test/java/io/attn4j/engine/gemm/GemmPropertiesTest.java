@@ -30,8 +30,11 @@ class GemmPropertiesTest {
     private static final Kernels VECTOR = new VectorKernels();
     private static final Kernels SCALAR = new ScalarKernels();
     private static final double EPS = 0x1p-24;
-    /** Sizes on the edges of the micro-tile. */
-    private static final int[] SIDE_EDGES = {0, 1, 2, MR - 1, MR, MR + 1, 2 * MR + 1, NR - 1, NR, NR + 1, 2 * NR + 1, 13};
+    /** Columns of C that one call of the lone-row kernel covers. */
+    private static final int ROW_SPAN = MicroKernel.ROW_PANELS * NR;
+    /** Sizes on the edges of the micro-tile and of the lone-row kernel. */
+    private static final int[] SIDE_EDGES = {0, 1, 2, MR - 1, MR, MR + 1, 2 * MR + 1, NR - 1, NR, NR + 1, 2 * NR + 1, 13,
+            ROW_SPAN - 1, ROW_SPAN, ROW_SPAN + NR + 3};
     /** k = 0 (C = beta C), tiny k, and both sides of one K block. */
     private static final int[] DEPTH_EDGES = {0, 1, 2, 3, 7, 13, KC - 1, KC, KC + 1};
     /** Sizes of C to split: two single rows or columns, and the micro-tile's edges. */
@@ -98,6 +101,37 @@ class GemmPropertiesTest {
                         assertEquals(Float.floatToRawIntBits(whole.get(i, j)), Float.floatToRawIntBits(parts.get(i, j)),
                                 () -> "split " + (byRows ? "rows" : "columns") + " at " + at + " changed C[" + ii + "," + jj
                                         + "] of " + m + " x " + n + " x " + k + ", " + transA + "/" + transB);
+                    }
+                }
+            }
+        });
+    }
+
+    @Test
+    void aLoneRowHasTheBitsOfTheSameRowInsideATile() {
+        // m = 1 (and the last row of m = MR + 1) runs MicroKernel.row; inside a full MR-row tile
+        // the same row runs MicroKernel.tile. Both must give every bit the same.
+        RandomTrials.run(60, r -> {
+            int n = r.nextBoolean() ? ROW_SPAN * (1 + r.nextInt(3)) + r.nextInt(2 * NR) : r.nextInt(1, 3 * ROW_SPAN);
+            int k = depth(r), m = MR;
+            Transpose transA = transpose(r), transB = transpose(r);
+            float alpha = pick(r, ALPHAS), beta = pick(r, BETAS);
+            try (Arena arena = Arena.ofConfined()) {
+                Operand a = opA(arena, r, transA, m, k, 0, 0, 1f), b = opB(arena, r, transB, k, n, 0, 0, 1f);
+                Operand c0 = Operand.random(arena, r, m, n, 0, 0, 1f);
+                Operand tiled = c0.copy(arena), rows = c0.copy(arena);
+                gemm(VECTOR, transA, transB, m, n, k, alpha, a, b, beta, tiled);
+                for (int i = 0; i < m; i++) {
+                    long aAt = a.offset() + (transA == Transpose.NO ? i * a.ld() : i);
+                    VECTOR.gemm(transA, transB, 1, n, k, alpha, a.segment(), aAt, a.ld(), b.segment(), b.offset(), b.ld(),
+                            beta, rows.segment(), rows.offset() + i * rows.ld(), rows.ld());
+                }
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        int ii = i, jj = j;
+                        assertEquals(Float.floatToRawIntBits(tiled.get(i, j)), Float.floatToRawIntBits(rows.get(i, j)),
+                                () -> "row " + ii + " alone changed C[" + ii + "," + jj + "] of " + m + " x " + n + " x " + k
+                                        + ", " + transA + "/" + transB);
                     }
                 }
             }

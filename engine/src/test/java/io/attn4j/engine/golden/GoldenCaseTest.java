@@ -19,7 +19,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The minimal safetensors reader: every golden file against the manifest, and hand-made files. */
+/** The golden reader over SafeTensorsFile: every golden file against the manifest, and hand-made files. */
 class GoldenCaseTest {
     @TempDir
     Path tmp;

@@ -35,6 +35,8 @@ class VectorKernelsAllocationTest {
     private static Arena arena;
     private static MemorySegment x, y, z, out;
     private static SoftmaxMask mask;
+    /** B of the packed products: 16 x 261, enough columns for the lone-row kernel and a ragged edge. */
+    private static PackedMatrix packed;
     private static float sink;
 
     @BeforeAll
@@ -52,6 +54,7 @@ class VectorKernelsAllocationTest {
             additive[c] = c % 3 == 0 ? Float.NEGATIVE_INFINITY : 0f;
             excluded[c] = (byte) (c % 5 == 0 ? 1 : 0);
         }
+        packed = K.packB(Transpose.NO, 16, 261, y, 0, 261);
         mask = SoftmaxMask.additive(Segments.floats(arena, 0, additive), 0, 0)
                 .withExcluded(Segments.bytes(arena, 0, excluded), 0, 0);
     }
@@ -80,6 +83,12 @@ class VectorKernelsAllocationTest {
         kernels.put("softmaxRows", () -> K.softmaxRows(ROWS, N, 0.125f, x, 0, N, null, out, 0, N));
         kernels.put("softmaxRows masked", () -> K.softmaxRows(ROWS, N, 0.125f, x, 0, N, mask, out, 0, N));
         kernels.put("logSumExp", () -> sink += K.logSumExp(N, x, 0));
+        // 7 rows: one whole micro-tile row block and a lone row; beta 1 takes the scratch-tile path.
+        kernels.put("gemm", () -> K.gemm(Transpose.NO, Transpose.NO, 7, 100, 64, 1f, x, 0, 64, y, 0, 100, 0f, out, 0, 100));
+        kernels.put("gemm beta 1", () -> K.gemm(Transpose.NO, Transpose.YES, 7, 100, 64, 1f, x, 0, 64, y, 0, 64, 1f, out, 0, 100));
+        kernels.put("gemm packed, one row", () -> K.gemm(Transpose.NO, 1, 1f, x, 0, 16, packed, 0f, out, 0, 261));
+        kernels.put("gemm packed", () -> K.gemm(Transpose.NO, 13, 1f, x, 0, 16, packed, 0f, out, 0, 261));
+        kernels.put("gemv", () -> K.gemv(Transpose.NO, 64, 100, 1f, x, 0, 100, y, 0, 0f, out, 0));
         return kernels.entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () -> settles(e.getKey(), e.getValue())));
     }
 
