@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.attn4j.engine.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -18,33 +19,37 @@ class SeedClassifierOnnxTest {
 
     @Test
     void onnxRuntimeAgreesWithTheFloat64ExpectedOutputs() throws Exception {
-        ExampleClassifier.Npy x = ExampleClassifier.read("inputs.npy", "<f4");
-        long[] lengths = ExampleClassifier.read("lengths.npy", "<i8").longs();
-        float[] expected = ExampleClassifier.read("expected.npy", "<f4").floats();
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = ExampleClassifier.read("inputs.npy", arena);
+            long[] lengths = ExampleClassifier.read("lengths.npy", arena).toLongArray();
+            float[] expected = ExampleClassifier.read("expected.npy", arena).toFloatArray();
 
-        float[] prob = run(x.floats(), x.shape(), lengths);
+            float[] prob = run(x.toFloatArray(), x.shape(), lengths);
 
-        assertEquals(expected.length, prob.length);
-        // The golden cases' rule: |got - expected| <= 1e-5 * max(1, max |expected|); probabilities are <= 1.
-        for (int b = 0; b < expected.length; b++) {
-            assertTrue(Math.abs(prob[b] - expected[b]) <= 1e-5, "sequence " + b + ": " + prob[b] + " vs " + expected[b]);
+            assertEquals(expected.length, prob.length);
+            // The golden cases' rule: |got - expected| <= 1e-5 * max(1, max |expected|); probabilities are <= 1.
+            for (int b = 0; b < expected.length; b++) {
+                assertTrue(Math.abs(prob[b] - expected[b]) <= 1e-5, "sequence " + b + ": " + prob[b] + " vs " + expected[b]);
+            }
         }
     }
 
     @Test
     void readsNothingPastALength() throws Exception {
-        ExampleClassifier.Npy x = ExampleClassifier.read("inputs.npy", "<f4");
-        long[] lengths = ExampleClassifier.read("lengths.npy", "<i8").longs();
-        float[] padded = x.floats();
-        int steps = (int) x.shape()[1], features = (int) x.shape()[2];
-        for (int b = 0; b < lengths.length; b++) {
-            for (int i = (int) lengths[b] * features; i < steps * features; i++) {
-                padded[b * steps * features + i] = Float.NaN;
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = ExampleClassifier.read("inputs.npy", arena);
+            long[] lengths = ExampleClassifier.read("lengths.npy", arena).toLongArray();
+            float[] padded = x.toFloatArray();
+            int steps = (int) x.shape()[1], features = (int) x.shape()[2];
+            for (int b = 0; b < lengths.length; b++) {
+                for (int i = (int) lengths[b] * features; i < steps * features; i++) {
+                    padded[b * steps * features + i] = Float.NaN;
+                }
             }
-        }
-        assertTrue(lengths[lengths.length - 1] < steps, "the example has padding to poison");
+            assertTrue(lengths[lengths.length - 1] < steps, "the example has padding to poison");
 
-        assertArrayEquals(run(x.floats(), x.shape(), lengths), run(padded, x.shape(), lengths));
+            assertArrayEquals(run(x.toFloatArray(), x.shape(), lengths), run(padded, x.shape(), lengths));
+        }
     }
 
     /** prob (B,) of the ONNX model on x (B, T, 32) and lengths (B,). */
