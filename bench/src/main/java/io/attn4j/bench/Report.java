@@ -237,7 +237,7 @@ public final class Report {
      * What Lucene logs when it picks its vector implementation (it offers no public query): the
      * provider classes log under this package.
      */
-    private static String luceneVectorization() {
+    static String luceneVectorization() {
         Logger logger = Logger.getLogger("org.apache.lucene.internal.vectorization");
         StringBuilder said = new StringBuilder();
         Handler capture = new Handler() {

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code attn4j} command. */
 @Command(name = "attn4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "SIMD attention and recurrent sequence models on the JVM.",
-        subcommands = {InfoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -1,0 +1,102 @@
+package io.attn4j.bench.suite;
+
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.openjdk.jmh.runner.BenchmarkList;
+import org.openjdk.jmh.runner.BenchmarkListEntry;
+import org.openjdk.jmh.runner.format.OutputFormat;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+/**
+ * Which benchmarks a suite runs, in which JMH runs. A run is one selection with its own parameter
+ * values, since several benchmark classes name their parameters alike ({@code shape}, {@code seq})
+ * with values that only fit their own class.
+ *
+ * <p>{@code --full} is every {@code *Bench} class of {@code io.attn4j.bench} with all its
+ * parameters. {@code --quick} is one case of each workload (W1 to W8 but W7), attn4j against its
+ * peers; of the scalar references only the dot's, which is cheap.
+ * Both start with the machine limits, which a filter does not remove: the roofline needs them.
+ */
+public final class SuitePlan {
+    private static final String PACKAGE = "io\\.attn4j\\.bench\\.";
+    private static final Selection LIMITS = new Selection(PACKAGE + "MachineLimitsBench\\.", Map.of());
+
+    /**
+     * A regex over benchmark names and the parameter values to run them with (none: the class's
+     * own); {@code slowToWarm} marks benchmarks whose calls stay interpreted for seconds before C2
+     * compiles them, which {@code --quick} warms up longer.
+     */
+    record Selection(String include, Map<String, String> params, boolean slowToWarm) {
+        Selection(String include, Map<String, String> params) {
+            this(include, params, false);
+        }
+    }
+
+    /** One JMH run: exact benchmark names, parameters, how many benchmarks it makes, and whether they warm up slowly. */
+    public record Run(List<String> benchmarks, Map<String, String> params, int count, boolean slowToWarm) {
+    }
+
+    private static final List<Selection> QUICK = List.of(
+            LIMITS,
+            new Selection(PACKAGE + "GemmBench\\.gemm_(attn4j|openblas|onnxruntime)$", Map.of("shape", "1024x1024x1024")),
+            new Selection(PACKAGE + "SoftmaxBench\\.softmax_(attn4j|onnxruntime)$", Map.of()),
+            new Selection(PACKAGE + "DotBench\\.", Map.of()),
+            new Selection(PACKAGE + "GemvBench\\.gemv_(attn4j|openblas|onnxruntime)$", Map.of()),
+            new Selection(PACKAGE + "(Lstm|Gru)Bench\\.\\w+_onnxruntime$", Map.of("shape", "64x1")),
+            new Selection(PACKAGE + "(Lstm|Gru)Bench\\.\\w+_attn4j$", Map.of("shape", "64x1"), true),
+            new Selection(PACKAGE + "AttentionBench\\.attn_(openblas|onnxruntime)$", Map.of("seq", "512", "mask", "none")),
+            new Selection(PACKAGE + "AttentionBench\\.attn_attn4j$", Map.of("seq", "512", "mask", "none"), true),
+            new Selection(PACKAGE + "MhaBench\\.mha_(openblas|onnxruntime)$", Map.of()),
+            new Selection(PACKAGE + "MhaBench\\.mha_attn4j$", Map.of(), true),
+            new Selection(PACKAGE + "DecodeBench\\.decode_(attn4j|openblas|onnxruntime|memoryread)$", Map.of()));
+
+    private static final List<Selection> FULL = List.of(LIMITS, new Selection(PACKAGE + "(?!MachineLimits)\\w+Bench\\.", Map.of()));
+
+    private SuitePlan() {
+    }
+
+    /**
+     * The runs of {@code --quick} or {@code --full}, keeping only the benchmarks (other than the
+     * limits) whose full name {@code filter} finds, and only those {@code keep} finds, limits included.
+     */
+    public static List<Run> runs(boolean quick, Pattern filter, Pattern keep) {
+        BenchmarkList list = BenchmarkList.defaultList();
+        List<Run> runs = new ArrayList<>();
+        for (Selection s : quick ? QUICK : FULL) {
+            List<String> names = new ArrayList<>();
+            int count = 0;
+            for (BenchmarkListEntry e : list.find(SILENT, List.of(s.include()), List.of())) {
+                String name = e.getUsername();
+                if ((s == LIMITS || filter.matcher(name).find()) && keep.matcher(name).find()) {
+                    names.add(name);
+                    count += combinations(e, s.params());
+                }
+            }
+            if (!names.isEmpty()) {
+                runs.add(new Run(names, new LinkedHashMap<>(s.params()), count, s.slowToWarm()));
+            }
+        }
+        return runs;
+    }
+
+    /** Parameter combinations JMH makes of {@code e}: the product of each parameter's number of values. */
+    private static int combinations(BenchmarkListEntry e, Map<String, String> overrides) {
+        int n = 1;
+        if (e.getParams().hasValue()) {
+            for (Map.Entry<String, String[]> p : e.getParams().get().entrySet()) {
+                n *= overrides.containsKey(p.getKey()) ? 1 : p.getValue().length;
+            }
+        }
+        return n;
+    }
+
+    /** BenchmarkList only prints about resources it cannot read, which a runnable suite has. */
+    private static final OutputFormat SILENT = OutputFormatFactory.createFormatInstance(
+            new PrintStream(OutputStream.nullOutputStream()), VerboseMode.SILENT);
+}

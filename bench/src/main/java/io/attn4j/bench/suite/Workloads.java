@@ -1,0 +1,146 @@
+package io.attn4j.bench.suite;
+
+import io.attn4j.bench.MachineLimitsBench;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The one table of what a call of each benchmarked workload does: its floating-point operations
+ * and the bytes it must move at least (every operand read once, every output written once), hence
+ * its arithmetic intensity {@code flops / bytes} for the roofline. Keyed by the benchmark's
+ * {@code <op>} (the part of the method name before {@code _}) and its JMH parameters.
+ *
+ * <table>
+ *   <caption>Work per call</caption>
+ *   <tr><th>op</th><th>flops</th><th>bytes</th><th>rate</th></tr>
+ *   <tr><td>gemm M x N x K</td><td>2MNK</td><td>4(MK + KN + MN)</td><td>GFLOP/s</td></tr>
+ *   <tr><td>softmax R x C</td><td>not counted</td><td>8RC (read X, write Y)</td><td>GB/s</td></tr>
+ *   <tr><td>dot n</td><td>2n</td><td>8n</td><td>GFLOP/s</td></tr>
+ *   <tr><td>gemv M x N</td><td>2MN</td><td>4(MN + M + N)</td><td>GFLOP/s</td></tr>
+ *   <tr><td>lstm, gru H x B (T = 100, in = 64, G = 4 or 3 gates)</td><td>2GH(in + H) T B</td>
+ *       <td>4(GH(in + H) + T B in + T B H)</td><td>GFLOP/s</td></tr>
+ *   <tr><td>attn T (d = 64)</td><td>4 T^2 d (Q K^T and P V; causal counted in full)</td>
+ *       <td>16 T d (Q, K, V, O)</td><td>GFLOP/s</td></tr>
+ *   <tr><td>mha T (E = 512, 8 heads)</td><td>8 T E^2 + 4 T^2 E</td><td>4(2 T E + 4 E^2)</td><td>GFLOP/s</td></tr>
+ *   <tr><td>decode T (32 heads, d = 128)</td><td>4 H T d</td><td>8 H T d (keys and values)</td><td>GB/s</td></tr>
+ *   <tr><td>limit fma</td><td>2 CHAINS STEPS lanes</td><td>0</td><td>GFLOP/s</td></tr>
+ *   <tr><td>limit read (mib)</td><td>not counted</td><td>mib 2^20</td><td>GB/s</td></tr>
+ * </table>
+ *
+ * <p>Workloads not in the table (a benchmark added later) are reported without a rate.
+ */
+public final class Workloads {
+    /** Ops in report order; the machine limits first. */
+    static final List<String> OPS = List.of("limit", "gemm", "softmax", "dot", "gemv", "lstm", "gru", "attn", "mha", "decode");
+    /** Implementations in report order: attn4j first, as the one the others are compared with. */
+    static final List<String> IMPLEMENTATIONS = List.of("attn4j", "reference", "scalar", "openblas", "onnxruntime", "lucene",
+            "memoryread", "fma", "read");
+
+    private static final int STEPS = 100;
+    private static final int RECURRENT_INPUT = 64;
+    private static final int HEAD_DIM = 64;
+    private static final int MODEL_DIM = 512;
+    private static final int DECODE_HEADS = 32;
+    private static final int DECODE_HEAD_DIM = 128;
+
+    private Workloads() {
+    }
+
+    /**
+     * What one call does.
+     *
+     * @param id the canonical workload (W1..W8), or "limit"
+     * @param label a readable name with the parameters
+     * @param flops floating-point operations per call (0: not counted, the rate is in GB/s)
+     * @param bytes least bytes read and written per call
+     * @param rateUnit "GFLOP/s" or "GB/s": which of the two the report's rate counts
+     */
+    public record Workload(String id, String label, double flops, double bytes, String rateUnit) {
+        /** The rate of one caller, in {@link #rateUnit}, for {@code seconds} per call. */
+        public double rate(double seconds) {
+            return (rateUnit.equals("GB/s") ? bytes : flops) / seconds / 1e9;
+        }
+
+        /** Flops per byte; 0 when flops are not counted. */
+        public double intensity() {
+            return bytes == 0 ? Double.POSITIVE_INFINITY : flops / bytes;
+        }
+    }
+
+    /**
+     * The workload of benchmark {@code op} at {@code params}, or empty for one not in the table.
+     *
+     * @param lanes float lanes of the vector species the run used (for {@code limit fma})
+     */
+    public static Optional<Workload> of(String op, String impl, Map<String, String> params, int lanes) {
+        return Optional.ofNullable(switch (op) {
+            case "limit" -> limit(impl, params, lanes);
+            case "gemm" -> {
+                long[] d = dims(params.get("shape"), 3);
+                yield new Workload("W1", "W1 GEMM " + params.get("shape") + " (M x N x K)", 2.0 * d[0] * d[1] * d[2],
+                        4.0 * (d[0] * d[2] + d[2] * d[1] + d[0] * d[1]), "GFLOP/s");
+            }
+            case "softmax" -> {
+                long[] d = dims(params.get("shape"), 2);
+                yield new Workload("W2", "W2 row softmax " + params.get("shape") + " (rows x cols)", 0, 8.0 * d[0] * d[1], "GB/s");
+            }
+            case "dot" -> {
+                long n = Long.parseLong(params.get("n"));
+                yield new Workload("W8", "W8 dot, n = " + n, 2.0 * n, 8.0 * n, "GFLOP/s");
+            }
+            case "gemv" -> {
+                long[] d = dims(params.get("shape"), 2);
+                yield new Workload("W8", "W8 GEMV " + params.get("shape") + " (M x N)", 2.0 * d[0] * d[1],
+                        4.0 * (d[0] * d[1] + d[0] + d[1]), "GFLOP/s");
+            }
+            case "lstm", "gru" -> recurrent(op, dims(params.get("shape"), 2));
+            case "attn" -> {
+                long t = Long.parseLong(params.get("seq"));
+                String mask = "causal".equals(params.get("mask")) ? "causal" : "no mask";
+                yield new Workload("W3", String.format(Locale.ROOT, "W3 attention, one head, T = %d, d = %d, %s", t, HEAD_DIM, mask),
+                        4.0 * t * t * HEAD_DIM, 16.0 * t * HEAD_DIM, "GFLOP/s");
+            }
+            case "mha" -> {
+                long t = Long.parseLong(params.get("seq"));
+                long e = MODEL_DIM;
+                yield new Workload("W4", String.format(Locale.ROOT, "W4 multi-head self-attention, T = %d, E = %d, 8 heads", t, e),
+                        8.0 * t * e * e + 4.0 * t * t * e, 4.0 * (2 * t * e + 4 * e * e), "GFLOP/s");
+            }
+            case "decode" -> {
+                long t = Long.parseLong(params.get("cached"));
+                double kv = (double) DECODE_HEADS * t * DECODE_HEAD_DIM;
+                yield new Workload("W5", String.format(Locale.ROOT, "W5 decode step, T = %d cached, %d heads, d = %d",
+                        t, DECODE_HEADS, DECODE_HEAD_DIM), 4.0 * kv, 8.0 * kv, "GB/s");
+            }
+            default -> null;
+        });
+    }
+
+    private static Workload limit(String impl, Map<String, String> params, int lanes) {
+        return switch (impl) {
+            case "fma" -> new Workload("limit", "peak FP32 FMA, " + MachineLimitsBench.CHAINS + " chains of " + lanes + " lanes",
+                    2.0 * MachineLimitsBench.CHAINS * MachineLimitsBench.STEPS * lanes, 0, "GFLOP/s");
+            case "read" -> new Workload("limit", "read bandwidth, sum of " + params.get("mib") + " MiB",
+                    0, Long.parseLong(params.get("mib")) * (1L << 20), "GB/s");
+            default -> null;
+        };
+    }
+
+    private static Workload recurrent(String op, long[] hiddenBatch) {
+        long gates = op.equals("lstm") ? 4 : 3, h = hiddenBatch[0], b = hiddenBatch[1], in = RECURRENT_INPUT;
+        return new Workload("W6", String.format(Locale.ROOT, "W6 %s T = %d, in = %d, hidden %d, batch %d", op.toUpperCase(Locale.ROOT),
+                STEPS, in, h, b), 2.0 * gates * h * (in + h) * STEPS * b,
+                4.0 * (gates * h * (in + h) + STEPS * b * in + STEPS * b * h), "GFLOP/s");
+    }
+
+    private static long[] dims(String shape, int rank) {
+        long[] d = shape == null ? new long[0] : Arrays.stream(shape.split("x")).mapToLong(Long::parseLong).toArray();
+        if (d.length != rank) {
+            throw new IllegalArgumentException("shape " + shape + ": expected " + rank + " dimensions joined by 'x'");
+        }
+        return d;
+    }
+}
