@@ -25,6 +25,7 @@ import struct
 IR_VERSION = 7
 OPSET = 13
 FLOAT = 1           # TensorProto.DataType.FLOAT
+INT32 = 6           # TensorProto.DataType.INT32
 INT64 = 7           # TensorProto.DataType.INT64
 ATTRIBUTE_INT = 2   # AttributeProto.AttributeType.INT
 ATTRIBUTE_INTS = 7  # AttributeProto.AttributeType.INTS
@@ -51,10 +52,11 @@ def bytes_field(number, payload):
     return varint(number << 3 | 2) + varint(len(payload)) + payload
 
 
-def tensor_value_info(name, dims):
-    """ValueInfoProto{name, type: TypeProto{tensor_type: {elem_type FLOAT, shape: symbolic dims}}}."""
-    shape = b"".join(bytes_field(1, bytes_field(2, d)) for d in dims)  # Dimension.dim_param
-    tensor_type = int_field(1, FLOAT) + bytes_field(2, shape)
+def tensor_value_info(name, dims, elem_type=FLOAT):
+    """ValueInfoProto{name, type: TypeProto{tensor_type: {elem_type, shape}}}; str dims symbolic, int dims fixed."""
+    shape = b"".join(bytes_field(1, int_field(1, d) if isinstance(d, int) else bytes_field(2, d))  # dim_value, dim_param
+                     for d in dims)
+    tensor_type = int_field(1, elem_type) + bytes_field(2, shape)
     return bytes_field(1, name) + bytes_field(2, bytes_field(1, tensor_type))
 
 
@@ -85,17 +87,27 @@ def node(op_type, inputs, outputs, name, attributes=b""):
             + bytes_field(3, name) + bytes_field(4, op_type) + attributes)
 
 
-def int64_initializer(name, values):
-    """TensorProto{dims, data_type INT64, name, raw_data little-endian}."""
-    return (int_field(1, len(values)) + int_field(2, INT64) + bytes_field(8, name)
-            + bytes_field(9, struct.pack("<%dq" % len(values), *values)))
+def tensor_initializer(name, data_type, pack_format, values, dims):
+    """TensorProto{dims, data_type, name, raw_data little-endian}; dims [] for a scalar."""
+    return (b"".join(int_field(1, d) for d in dims) + int_field(2, data_type) + bytes_field(8, name)
+            + bytes_field(9, struct.pack("<%d%s" % (len(values), pack_format), *values)))
+
+
+def int64_initializer(name, values, dims=None):
+    """An INT64 tensor, by default the vector of values."""
+    return tensor_initializer(name, INT64, "q", values, [len(values)] if dims is None else dims)
+
+
+def float_initializer(name, values, dims):
+    return tensor_initializer(name, FLOAT, "f", values, dims)
 
 
 def graph_model(name, nodes, inputs, output, initializers=()):
-    """ModelProto over a GraphProto of several nodes; inputs: [(name, dims)], initializers: TensorProtos."""
+    """ModelProto over a GraphProto of several nodes; inputs and output: (name, dims[, elem_type FLOAT]),
+    initializers: TensorProtos."""
     graph = (b"".join(bytes_field(1, n) for n in nodes) + bytes_field(2, name)
              + b"".join(bytes_field(5, t) for t in initializers)
-             + b"".join(bytes_field(11, tensor_value_info(n, dims)) for n, dims in inputs)
+             + b"".join(bytes_field(11, tensor_value_info(*i)) for i in inputs)
              + bytes_field(12, tensor_value_info(*output)))
     opset_import = bytes_field(1, "") + int_field(2, OPSET)
     return (int_field(1, IR_VERSION) + bytes_field(2, "attn4j-bench") + bytes_field(7, graph)

@@ -13,8 +13,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * One ONNX Runtime session over a one-node model bundled with the benchmarks (made by
- * {@code bench/scripts/make_onnx_models.py}), run on one thread. Inputs and the output are tensors
+ * One ONNX Runtime session over a model bundled with the benchmarks (made by the scripts in
+ * {@code bench/scripts}) or built in memory, run on one thread. Inputs and the output are tensors
  * over the caller's segments, so a run reads and writes the same memory as the other
  * implementations and allocates no tensor data.
  */
@@ -41,6 +41,13 @@ final class OnnxModel implements AutoCloseable {
     /** Binds input {@code name} to {@code segment}, read as a float tensor of {@code shape}. */
     OnnxModel input(String name, MemorySegment segment, long... shape) throws OrtException {
         inputs.put(name, tensor(segment, shape));
+        return this;
+    }
+
+    /** Binds input {@code name} to {@code segment}, read as an int64 tensor of {@code shape} (e.g. lengths). */
+    OnnxModel longInput(String name, MemorySegment segment, long... shape) throws OrtException {
+        inputs.put(name, OnnxTensor.createTensor(env, segment.asByteBuffer().order(ByteOrder.nativeOrder()).asLongBuffer(),
+                shape));
         return this;
     }
 

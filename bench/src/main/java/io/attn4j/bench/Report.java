@@ -26,7 +26,9 @@ import org.apache.lucene.util.VectorUtil;
  * softmax can do, not a measured figure). Attention counts {@code 4 T^2 d} flops per head (Q K^T
  * and P V), causal too (where half of them are needed); multi-head attention adds the projections,
  * {@code 8 T E^2}; a decoding step is reported in GB/s of keys and values read ({@code 8 H T d}
- * bytes). {@code attn4j/x} is x's time over attn4j's: above 1, attn4j is faster.
+ * bytes). The W7 classifier is reported in sequences per second (batch over the mean time per
+ * call), with the median and 99th percentile of its sampled call times beside the mean.
+ * {@code attn4j/x} is x's time over attn4j's: above 1, attn4j is faster.
  *
  * <p>Usage: {@code Report results.csv}. Run with the forks' JVM flags and environment, since the
  * header loads OpenBLAS, ONNX Runtime and Lucene to say which code paths they pick here.
@@ -35,10 +37,30 @@ public final class Report {
     /** Implementations in table order; attn4j first, as the one the others are compared with. */
     private static final List<String> ORDER = List.of("attn4j", "reference", "openblas", "onnxruntime", "lucene", "scalar",
             "memoryread");
-    private static final List<String> OPS = List.of("gemm", "softmax", "dot", "gemv", "lstm", "gru", "attn", "mha", "decode");
+    private static final List<String> OPS = List.of("gemm", "softmax", "dot", "gemv", "lstm", "gru", "attn", "mha", "decode",
+            "classifier");
+    /**
+     * The secondary results the tables show, in order: the median and 99th percentile of a
+     * {@code Mode.SampleTime} benchmark. Others (further percentiles, profilers' results) are left out.
+     */
+    private static final List<String> STATISTICS = List.of("", "p0.50", "p0.99");
 
-    /** One benchmark result: {@code op_impl} at {@code params}, {@code score ± error} in {@code unit}. */
-    record Row(String op, String impl, String params, double score, double error, String unit) {
+    /**
+     * One benchmark result: {@code op_impl} at {@code params}, {@code score ± error} in {@code unit};
+     * {@code statistic} is empty for the primary result (the mean time per call), else the
+     * secondary result's label, e.g. {@code p0.99}.
+     */
+    record Row(String op, String impl, String params, double score, double error, String unit, String statistic) {
+        /** A primary result. */
+        Row(String op, String impl, String params, double score, double error, String unit) {
+            this(op, impl, params, score, error, unit, "");
+        }
+
+        /** The implementation and, for a percentile, which one: {@code attn4j p99}. */
+        String label() {
+            return statistic.isEmpty() ? impl : impl + " p" + statistic.substring("p0.".length());
+        }
+
         /** Seconds per call, or NaN for a mode that does not report time per call. */
         double seconds() {
             double per = switch (unit) {
@@ -68,8 +90,14 @@ public final class Report {
                 case "dot" -> new Work(2.0 * d[0], "GFLOP/s", "W8 dot, n = " + params);
                 case "gemv" -> new Work(2.0 * d[0] * d[1], "GFLOP/s", "W8 GEMV " + params + " (M x N)");
                 case "lstm", "gru" -> recurrent(op, d[0], d[1], params);
+                case "classifier" -> classifier(d[0]);
                 default -> throw new AssertionError(op);
             };
+        }
+
+        /** Calls per second times {@link #amount} in {@link #rateUnit}: G-prefixed units count billions. */
+        double rate(double seconds) {
+            return amount / seconds / (rateUnit.startsWith("G") ? 1e9 : 1);
         }
     }
 
@@ -81,6 +109,12 @@ public final class Report {
         long gates = op.equals("lstm") ? 4 : 3, steps = 100, input = 64;
         return new Work(2.0 * gates * hidden * (input + hidden) * steps * batch, "GFLOP/s",
                 "W6 " + op.toUpperCase() + " T=100, in=64, hidden x batch = " + params);
+    }
+
+    /** W7: one call classifies {@code batch} sequences (see ClassifierBench for the lengths). */
+    private static Work classifier(long batch) {
+        return new Work(batch, "seq/s", "W7 classifier LSTM(32 -> 64) -> self-attention -> mean -> Linear(64, 1)"
+                + " -> sigmoid, T = 100, batch " + batch + (batch == 1 ? " (length 100)" : " (lengths 50..100)"));
     }
 
     private Report() {
@@ -102,6 +136,8 @@ public final class Report {
     /**
      * The rows of a JMH CSV result file.
      *
+     * Secondary results ({@code benchmark:label}) are kept only when {@link #STATISTICS} names them.
+     *
      * @throws IllegalArgumentException if the header lacks a column the report needs, or a
      *     benchmark is not named {@code <op>_<implementation>}
      */
@@ -120,7 +156,17 @@ public final class Report {
                 continue;
             }
             List<String> f = fields(line);
-            String method = f.get(name).substring(f.get(name).lastIndexOf('.') + 1);
+            String benchmark = f.get(name);
+            String statistic = "";
+            int colon = benchmark.indexOf(':');
+            if (colon >= 0) {
+                statistic = benchmark.substring(colon + 1);
+                benchmark = benchmark.substring(0, colon);
+                if (!STATISTICS.contains(statistic)) {
+                    continue;
+                }
+            }
+            String method = benchmark.substring(benchmark.lastIndexOf('.') + 1);
             int us = method.indexOf('_');
             if (us < 0) {
                 throw new IllegalArgumentException("benchmark " + f.get(name) + " is not named <op>_<implementation>");
@@ -132,12 +178,16 @@ public final class Report {
                 }
             }
             rows.add(new Row(method.substring(0, us), method.substring(us + 1), params.toString(),
-                    Double.parseDouble(f.get(score)), Double.parseDouble(f.get(error)), f.get(unit)));
+                    Double.parseDouble(f.get(score)), Double.parseDouble(f.get(error)), f.get(unit), statistic));
         }
         return rows;
     }
 
-    /** One block per workload (op and parameters), implementations in {@link #ORDER}. */
+    /**
+     * One block per workload (op and parameters), implementations in {@link #ORDER}, each one's
+     * percentiles (if any) after its mean; a percentile's ratio compares it with attn4j's same
+     * percentile, and it has no rate.
+     */
     static String table(List<Row> rows) {
         Map<String, List<Row>> workloads = new LinkedHashMap<>();
         rows.stream()
@@ -145,26 +195,29 @@ public final class Report {
                 .forEach(r -> workloads.computeIfAbsent(r.op() + " " + r.params(), w -> new ArrayList<>()).add(r));
         StringBuilder out = new StringBuilder();
         for (List<Row> group : workloads.values()) {
-            group.sort(Comparator.comparingInt((Row r) -> rank(ORDER, r.impl())).thenComparing(Row::impl));
+            group.sort(Comparator.comparingInt((Row r) -> rank(ORDER, r.impl())).thenComparing(Row::impl)
+                    .thenComparingInt(r -> rank(STATISTICS, r.statistic())));
             Work work = Work.of(group.get(0).op(), group.get(0).params());
-            double attn4j = group.stream().filter(r -> r.impl().equals("attn4j")).mapToDouble(Row::seconds)
-                    .findFirst().orElse(Double.NaN);
+            Map<String, Double> attn4j = new LinkedHashMap<>();
+            group.stream().filter(r -> r.impl().equals("attn4j")).forEach(r -> attn4j.put(r.statistic(), r.seconds()));
             out.append(work.label()).append('\n');
-            out.append(String.format(Locale.ROOT, "  %-12s %26s %18s %9s%n", "impl", "time per call (± 99.9%)", "rate", "attn4j/x"));
+            out.append(String.format(Locale.ROOT, "  %-16s %26s %18s %9s%n", "impl", "time per call (± 99.9%)", "rate", "attn4j/x"));
             for (Row r : group) {
-                double rate = work.amount() / r.seconds() / 1e9;
+                double rate = r.statistic().isEmpty() ? work.rate(r.seconds()) : Double.NaN;
+                double base = attn4j.getOrDefault(r.statistic(), Double.NaN);
                 String err = Double.isNaN(r.error()) ? "" : String.format(Locale.ROOT, " ± %.3f", r.error());
-                out.append(String.format(Locale.ROOT, "  %-12s %26s %18s %9s%n", r.impl(),
+                out.append(String.format(Locale.ROOT, "  %-16s %26s %18s %9s%n", r.label(),
                         String.format(Locale.ROOT, "%.3f%s %s", r.score(), err, r.unit()),
                         Double.isNaN(rate) ? "-" : String.format(Locale.ROOT, "%.2f %s", rate, work.rateUnit()),
-                        Double.isNaN(attn4j) || Double.isNaN(r.seconds()) ? "-"
-                                : String.format(Locale.ROOT, "%.3g", r.seconds() / attn4j)));
+                        Double.isNaN(base) || Double.isNaN(r.seconds()) ? "-"
+                                : String.format(Locale.ROOT, "%.3g", r.seconds() / base)));
             }
             out.append('\n');
         }
         out.append("GFLOP/s: 2MNK flops per GEMM, 2MN per GEMV, 2n per dot, 2GH(in+H) per LSTM/GRU step. Softmax GB/s: 8 bytes per element\n")
                 .append("(one float read, one written). Attention: 4 T^2 d flops per head, causal too; MHA adds 8 T E^2;\n")
-                .append("decode GB/s: keys and values read. attn4j/x: x's time over attn4j's (above 1: attn4j is faster).\n");
+                .append("decode GB/s: keys and values read. W7 seq/s: sequences per second (batch / mean time); p50, p99:\n")
+                .append("percentiles of the sampled call times. attn4j/x: x's time over attn4j's (above 1: attn4j is faster).\n");
         return out.toString();
     }
 

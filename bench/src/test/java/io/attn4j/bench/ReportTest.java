@@ -58,6 +58,31 @@ class ReportTest {
     }
 
     @Test
+    void sampledBenchmarksShowTheirMedianAndP99BesideTheMeanAndSequencesPerSecond() {
+        List<String> csv = List.of(
+                "\"Benchmark\",\"Mode\",\"Threads\",\"Samples\",\"Score\",\"Score Error (99.9%)\",\"Unit\",\"Param: batch\"",
+                "\"io.attn4j.bench.ClassifierBench.classifier_attn4j\",\"sample\",1,900,0.200000,0.010000,\"ms/op\",1",
+                "\"io.attn4j.bench.ClassifierBench.classifier_attn4j:p0.00\",\"sample\",1,1,0.150000,NaN,\"ms/op\",1",
+                "\"io.attn4j.bench.ClassifierBench.classifier_attn4j:p0.50\",\"sample\",1,1,0.180000,NaN,\"ms/op\",1",
+                "\"io.attn4j.bench.ClassifierBench.classifier_attn4j:p0.99\",\"sample\",1,1,0.400000,NaN,\"ms/op\",1",
+                "\"io.attn4j.bench.ClassifierBench.classifier_onnxruntime\",\"sample\",1,900,0.300000,0.010000,\"ms/op\",1",
+                "\"io.attn4j.bench.ClassifierBench.classifier_onnxruntime:p0.99\",\"sample\",1,1,1.200000,NaN,\"ms/op\",1",
+                "\"io.attn4j.bench.ClassifierBench.classifier_onnxruntime:gc.alloc.rate\",\"sample\",1,1,5.0,NaN,\"MB/sec\",1",
+                "\"io.attn4j.bench.ClassifierBench.classifier_attn4j\",\"sample\",1,90,20.000000,1.000000,\"ms/op\",256");
+        List<Report.Row> rows = Report.parse(csv);
+        // p0.00 and the profiler's row are left out
+        assertEquals(6, rows.size());
+        assertEquals(new Report.Row("classifier", "attn4j", "1", 0.18, Double.NaN, "ms/op", "p0.50"), rows.get(1));
+        String table = Report.table(rows);
+        // batch 1 in 0.2 ms: 5000 sequences/s; ONNX Runtime's p99 is 3 times attn4j's
+        assertTrue(table.matches("(?s).*\n  attn4j  .*5000\\.00 seq/s .*\n  attn4j p50 .*0\\.180 ms/op +- +1\\.00\n"
+                + "  attn4j p99 .*\n  onnxruntime  .*\n  onnxruntime p99 .*1\\.200 ms/op +- +3\\.00\n.*"), table);
+        // batch 256 in 20 ms: 12800 sequences/s
+        assertTrue(table.contains("batch 256 (lengths 50..100)"), table);
+        assertTrue(table.contains("12800.00 seq/s"), table);
+    }
+
+    @Test
     void splitsQuotedFieldsOnlyOutsideQuotes() {
         assertEquals(List.of("a,b", "c\"d", "", "7"), Report.fields("\"a,b\",\"c\"\"d\",,7"));
     }
