@@ -23,11 +23,20 @@ final class Agreement {
      * @throws IllegalStateException naming {@code what} and the first element out of bounds
      */
     static void require(String what, float[] expected, MemorySegment actual, IntToDoubleFunction bound) {
+        require(what, "the scalar reference", expected, actual, bound);
+    }
+
+    /**
+     * {@link #require(String, float[], MemorySegment, IntToDoubleFunction)} against another
+     * reference, named {@code reference} in the message (e.g. where a benchmark's JVM cannot run
+     * the scalar kernels beside the vector ones).
+     */
+    static void require(String what, String reference, float[] expected, MemorySegment actual, IntToDoubleFunction bound) {
         for (int i = 0; i < expected.length; i++) {
             float got = actual.getAtIndex(ValueLayout.JAVA_FLOAT, i);
             double tol = bound.applyAsDouble(i);
             if (!(Math.abs((double) got - expected[i]) <= tol)) {
-                throw new IllegalStateException(what + " disagrees with the scalar reference at element " + i
+                throw new IllegalStateException(what + " disagrees with " + reference + " at element " + i
                         + ": " + got + " vs " + expected[i] + " (tolerance " + tol + ")");
             }
         }

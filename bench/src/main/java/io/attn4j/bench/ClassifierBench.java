@@ -1,0 +1,88 @@
+package io.attn4j.bench;
+
+import ai.onnxruntime.OrtException;
+import io.attn4j.attention.model.SequenceModel;
+import io.attn4j.attention.model.Session;
+import io.attn4j.engine.kernel.KernelProvider;
+import io.attn4j.engine.tensor.Tensor;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
+
+/**
+ * W7: the example classifier end to end, {@code LSTM(32 -> 64) -> scaled-dot self-attention
+ * (padding mask) -> masked mean -> Linear(64, 1) -> sigmoid}, on {@code T = 100} steps of 32
+ * features: batch 1 (latency) and batch 256 (throughput), single thread. attn4j's
+ * {@link SequenceModel} through a {@link Session}, the same model on the scalar reference kernels,
+ * and ONNX Runtime (one intra-op thread) on {@code seed_classifier.onnx}, exported with the same
+ * weights by {@code bench/scripts/make_seed_classifier_onnx.py}; see {@link ClassifierOperands}.
+ *
+ * <p>Mode {@code SampleTime}: JMH times calls one by one, so the report has the median and 99th
+ * percentile of the call time beside the mean (and sequences per second from the mean).
+ *
+ * <p>The scalar reference runs in a fork started with {@code -Dattn4j.simd=false}, since a model
+ * takes its kernels from the provider, chosen once per JVM.
+ */
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+// Twice the suite's warm-up: at batch 1 a call runs each kernel only a few times, and once, on a
+// machine loaded 4x over its cores, C2 took over 15 s to compile the GEMM micro-kernel, which until
+// then ran at C1 with every vector boxed, 50x slower: percentiles taken then measure the JIT.
+@Warmup(iterations = 10, time = 2)
+public class ClassifierBench extends BenchSettings {
+
+    @State(Scope.Benchmark)
+    public static class Inputs {
+        @Param({"1", "256"})
+        public int batch;
+
+        ClassifierOperands operands;
+
+        @Setup
+        public void setUp(BenchmarkParams params) throws IOException, OrtException {
+            boolean scalar = params.getBenchmark().endsWith("_scalar");
+            if (scalar && !KernelProvider.choice().kernels().name().startsWith("scalar")) {
+                throw new IllegalStateException("the scalar fork runs on " + KernelProvider.choice().kernels().name());
+            }
+            if (!scalar) {
+                Attn4j.vectorKernels();
+            }
+            operands = new ClassifierOperands(batch);
+            operands.checkAgreement();
+        }
+
+        @TearDown
+        public void tearDown() throws OrtException {
+            operands.close();
+        }
+    }
+
+    @Benchmark
+    public Tensor classifier_attn4j(Inputs in) {
+        return in.operands.runAttn4j();
+    }
+
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow", "-Dattn4j.simd=false"})
+    public Tensor classifier_scalar(Inputs in) {
+        return in.operands.runAttn4j();
+    }
+
+    @Benchmark
+    public Object classifier_onnxruntime(Inputs in) throws OrtException {
+        in.operands.onnx.run();
+        return in.operands.onnxProb;
+    }
+}
