@@ -2,11 +2,14 @@ package io.attn4j.attention.model;
 
 import io.attn4j.cells.CellType;
 import io.attn4j.engine.io.Json;
+import io.attn4j.engine.io.SafeTensorsFile;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -44,6 +47,26 @@ import java.util.function.Function;
 public record ModelConfig(int inputSize, Encoder encoder, AttentionPart attention, Pooling pooling, List<Dense> head) {
     public static final String FORMAT = "attn4j.sequence-model";
     public static final int VERSION = 1;
+    /** The safetensors {@code __metadata__} key whose value is the config's JSON text. */
+    public static final String METADATA_KEY = ModelFiles.METADATA_KEY;
+
+    /** A config and where it was found: the metadata key, or the path of a {@code config.json}. */
+    public record Located(ModelConfig config, String source) {
+    }
+
+    /**
+     * The config of the model whose weights are in {@code file}, looked up as
+     * {@link SequenceModel#load} does: the file's {@code __metadata__} key {@value #METADATA_KEY},
+     * else {@code config.json} in the same directory. Reads the config only, no weights.
+     *
+     * @return empty when neither place has a config
+     * @throws io.attn4j.engine.io.MalformedFileException if the config found is not valid, naming
+     *     the file it came from and the key
+     * @throws IOException if {@code config.json} cannot be read
+     */
+    public static Optional<Located> locate(SafeTensorsFile file) throws IOException {
+        return ModelFiles.locate(file);
+    }
 
     /** How the recurrent weights are named and laid out. */
     public enum Layout { PYTORCH, KERAS }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Loading a model from a safetensors weights file and its config, found in this order: the
@@ -36,21 +37,33 @@ final class ModelFiles {
     }
 
     private static ModelConfig config(SafeTensorsFile file, Path weightsFile) throws IOException {
+        return locate(file).orElseThrow(() -> new MalformedFileException(weightsFile, "no model config: the file's __metadata__ has no \""
+                + METADATA_KEY + "\" key and there is no " + beside(weightsFile))).config();
+    }
+
+    /** See {@link ModelConfig#locate}. */
+    static Optional<ModelConfig.Located> locate(SafeTensorsFile file) throws IOException {
+        Path weightsFile = file.file();
         String inMetadata = file.metadata().get(METADATA_KEY);
         if (inMetadata != null) {
-            return parse(inMetadata, "__metadata__ \"" + METADATA_KEY + "\"", weightsFile);
+            String source = "__metadata__ \"" + METADATA_KEY + "\"";
+            return Optional.of(new ModelConfig.Located(parse(inMetadata, source, weightsFile), source));
         }
-        Path beside = weightsFile.toAbsolutePath().resolveSibling(CONFIG_FILE);
+        Path beside = beside(weightsFile);
         if (!Files.isRegularFile(beside)) {
-            throw new MalformedFileException(weightsFile, "no model config: the file's __metadata__ has no \""
-                    + METADATA_KEY + "\" key and there is no " + beside);
+            return Optional.empty();
         }
         long size = Files.size(beside);
         if (size > MAX_CONFIG_BYTES) {
             throw new MalformedFileException(beside, size + " bytes, more than a model config may have ("
                     + MAX_CONFIG_BYTES + ")");
         }
-        return parse(Files.readString(beside, StandardCharsets.UTF_8), CONFIG_FILE, beside);
+        return Optional.of(new ModelConfig.Located(parse(Files.readString(beside, StandardCharsets.UTF_8), CONFIG_FILE, beside),
+                beside.toString()));
+    }
+
+    private static Path beside(Path weightsFile) {
+        return weightsFile.toAbsolutePath().resolveSibling(CONFIG_FILE);
     }
 
     /** The config, or a {@link MalformedFileException} naming {@code file}, where the text came from, and the key. */
