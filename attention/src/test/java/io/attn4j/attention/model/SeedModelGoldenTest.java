@@ -10,9 +10,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The seed classifier (golden {@code seed_model}: LSTM(32 -> 64) -> scaled-dot self-attention with
@@ -74,6 +77,25 @@ class SeedModelGoldenTest {
             for (int b = 0; b < rows.length; b++) {
                 assertEquals(prob[b], rows[b][0], 1e-5f, "convenience predict, sequence " + b);
             }
+        }
+    }
+
+    @Test
+    void loadsFromTheGoldenFileWithAConfigBesideIt(@TempDir Path dir) throws IOException {
+        // What a user does with a PyTorch file that has no attn4j metadata: put config.json beside it.
+        Path weights = Files.copy(GoldenCases.directory().resolve("cases/seed_model.safetensors"), dir.resolve("seed.safetensors"));
+        Files.writeString(dir.resolve("config.json"), exampleConfig());
+        GoldenCase c = seedCase();
+        try (Arena arena = Arena.ofConfined();
+             SequenceModel model = SequenceModel.load(weights);
+             Session session = model.newSession(4, 20, true)) {
+            Tensor out = session.predict(c.f32(arena, "input.x"), ints(c.i64("input.lengths")));
+            check(c, "expected.lstm_out", session.encoderOutput());
+            check(c, "expected.attn_weights", session.attentionWeights());
+            check(c, "expected.context", session.context());
+            check(c, "expected.pooled", session.pooled());
+            check(c, "expected.logits", session.logits());
+            check(c, "expected.prob", out);
         }
     }
 
