@@ -20,6 +20,16 @@ import jdk.incubator.vector.VectorSpecies;
  * accumulators is one FMA chain over {@code l} in order, and the write-back rounds a whole tile
  * and a tile cut by the edge of C alike, so an element's bits depend only on its row of A, its
  * column of B and the block depth, never on where the tile lies in C.
+ *
+ * <p>Only a whole tile with {@code beta == 0} is stored straight from the accumulators; a tile
+ * added to C goes through the parked-tile path. The reason is C1, not speed: with a second
+ * unrolled write-back (load, scale, FMA, store of twelve vectors) the method needs more than
+ * C1's 10000 virtual registers at tier 3 ("out of virtual registers in linear scan"). HotSpot
+ * then marks it not C1-compilable, and a method that a busy C2 queue had first sent to tier 2
+ * stays in that boxing C1 code for good, never profiled, never compiled by C2: about 3.6 MB of
+ * boxed vectors per fused attention call of B = 2, T = 100, d = 16, and 2048 x 2048 x 64 at
+ * about 500 instead of 6 ms. Check with {@code -XX:TieredStopAtLevel=3 -XX:+PrintCompilation}
+ * when this method grows.
  */
 final class MicroKernel {
     private static final VectorSpecies<Float> F = Simd.F;
@@ -71,13 +81,9 @@ final class MicroKernel {
             acc50 = ar.fma(b0, acc50);
             acc51 = ar.fma(b1, acc51);
         }
-        if (rows == MR && cols == NR && beta == 0f) {
+        if (beta == 0f && rows == MR && cols == NR) {
             // A whole tile that overwrites C: straight from the accumulators into C, row by row.
-            // (Through a helper taking vectors, C2 would box them whenever it declines to inline
-            // it.) Every other case goes through the L1 scratch tile below: this method must stay
-            // small enough for C1 to compile (C1 gave up on it, out of virtual registers, when it
-            // held a second whole-tile path for beta != 0; stuck uncompiled below C2, it boxed
-            // every vector until C2's turn came, seconds later on a busy machine).
+            // (Through a helper taking vectors, C2 would box them whenever it declines to inline it.)
             FloatVector va = FloatVector.broadcast(F, alpha);
             long row = 4 * cAt, step = 4 * ldc, hi = 4L * L;
             acc00.mul(va).intoMemorySegment(c, row, ORDER);
@@ -99,8 +105,8 @@ final class MicroKernel {
             acc51.mul(va).intoMemorySegment(c, row + hi, ORDER);
             return;
         }
-        // A tile cut by the edge of C, or one that adds to C: park it in L1, then write back the
-        // part inside C.
+        // A tile cut by the edge of C, or one added to C (beta != 0): park it in L1 and write back
+        // the part inside C.
         acc00.intoArray(tile, 0);
         acc01.intoArray(tile, L);
         acc10.intoArray(tile, NR);
