@@ -34,7 +34,7 @@ import org.openjdk.jmh.annotations.TearDown;
  */
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class AttentionBench extends BenchSettings {
-    static final int D = AttentionWork.HEAD_DIM;
+    static final int D = 64;
 
     /** Q, K, V, the output, attn4j's result and the agreement check shared by every implementation. */
     @State(Scope.Benchmark)

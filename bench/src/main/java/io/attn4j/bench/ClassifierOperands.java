@@ -25,10 +25,16 @@ import java.util.SplittableRandom;
  * gets when it pads requests of different lengths to the longest: both implementations then skip
  * the padded steps in the LSTM and mask them in the attention, which a batch of full lengths would
  * not exercise; T stays 100, the longest.
+ *
+ * <p>Public for the suite's work count ({@code suite.Workloads}): the shape and the lengths.
  */
-final class ClassifierOperands implements AutoCloseable {
-    static final int STEPS = 100;
-    static final int FEATURES = 32;
+public final class ClassifierOperands implements AutoCloseable {
+    /** T: steps of the padded batch. */
+    public static final int STEPS = 100;
+    /** Input features per step. */
+    public static final int FEATURES = 32;
+    /** The LSTM's hidden size, also the attention's and the pooled vector's width ({@code examples/classifier}). */
+    public static final int HIDDEN = 64;
     /** The golden cases' agreement rule, 1e-5 of the output's scale (probabilities: scale 1). */
     static final double TOLERANCE = 1e-5;
 
@@ -43,10 +49,7 @@ final class ClassifierOperands implements AutoCloseable {
 
     ClassifierOperands(int batch) throws IOException, OrtException {
         this.batch = batch;
-        lengths = new int[batch];
-        for (int b = 0; b < batch; b++) {
-            lengths[b] = batch == 1 ? STEPS : 50 + 37 * b % 51;
-        }
+        lengths = lengths(batch);
         SplittableRandom random = new SplittableRandom(0x5EED);
         float[] xs = new float[batch * STEPS * FEATURES];
         for (int b = 0; b < batch; b++) {
@@ -69,17 +72,33 @@ final class ClassifierOperands implements AutoCloseable {
                 .output("prob", onnxProb, batch, 1);
     }
 
+    /** The valid length of each sequence of a batch of {@code batch}: see the class comment. */
+    public static int[] lengths(int batch) {
+        int[] lengths = new int[batch];
+        for (int b = 0; b < batch; b++) {
+            lengths[b] = batch == 1 ? STEPS : 50 + 37 * b % 51;
+        }
+        return lengths;
+    }
+
     /** attn4j's prob {@code (B, 1)}: a view of the session's buffer. */
     Tensor runAttn4j() {
         return session.predict(x, lengths);
     }
 
-    /** Runs both and requires attn4j's probabilities within {@link #TOLERANCE} of ONNX Runtime's. */
+    /**
+     * Runs both and requires attn4j's probabilities within {@link #TOLERANCE} of ONNX Runtime's,
+     * and the model to have the sizes the public constants say.
+     */
     void checkAgreement() throws OrtException {
         onnxProb.fill((byte) 0xFF); // NaN: a run that writes nothing fails
         onnx.run();
         float[] reference = onnxProb.toArray(ValueLayout.JAVA_FLOAT);
         float[] prob = runAttn4j().toFloatArray();
+        if (model.inputSize() != FEATURES || session.encoderOutput().dim(2) != HIDDEN) {
+            throw new IllegalStateException("the bundled classifier is " + model.inputSize() + " -> "
+                    + session.encoderOutput().dim(2) + ", the suite counts the work of " + FEATURES + " -> " + HIDDEN);
+        }
         Agreement.require("attn4j classifier, batch " + batch, "ONNX Runtime", reference, MemorySegment.ofArray(prob),
                 i -> TOLERANCE);
     }

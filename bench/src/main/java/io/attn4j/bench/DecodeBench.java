@@ -38,8 +38,8 @@ import org.openjdk.jmh.annotations.TearDown;
  */
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class DecodeBench extends BenchSettings {
-    static final int H = AttentionWork.DECODE_HEADS;
-    static final int D = AttentionWork.DECODE_HEAD_DIM;
+    static final int H = 32;
+    static final int D = 128;
 
     /** The cache (filled once), the query, the output and attn4j's result. */
     @State(Scope.Benchmark)

@@ -32,8 +32,8 @@ import org.openjdk.jmh.annotations.TearDown;
  */
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class MhaBench extends BenchSettings {
-    static final int E = AttentionWork.MODEL_DIM;
-    static final int H = AttentionWork.HEADS;
+    static final int E = 512;
+    static final int H = 8;
     static final int DH = E / H;
 
     /** Input, weights (uniform, scaled by 1/sqrt(E)), output and attn4j's result. */

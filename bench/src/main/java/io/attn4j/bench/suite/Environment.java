@@ -38,7 +38,8 @@ final class Environment {
 
     private static String iterations(SuiteConfig config) {
         String count = config.iterations() != null ? config.iterations() + " warm-up + " + config.iterations() + " measured"
-                : config.quick() ? "2 x 0.5 s warm-up (5 x 1 s for attn4j's attention and recurrent layers) + 3 x 0.5 s measured"
+                : config.quick() ? "2 x 0.5 s warm-up (5 x 1 s for attn4j's attention and recurrent layers, 10 x 1 s for its classifier)"
+                        + " + 3 x 0.5 s measured"
                 : "each benchmark's own (5 warm-up + 5 measured, 2 s)";
         String time = config.iterationTime() != null ? config.iterationTime().toMillis() + " ms" : null;
         return String.format(Locale.ROOT, "%s%s, %s", count, time == null ? "" : " of " + time,

@@ -14,6 +14,9 @@ import java.util.Optional;
 final class MarkdownReport {
     /** The results table's header row. */
     static final String RESULTS_HEADER = "| workload | implementation | score | unit | rate | of roofline | attn4j/peer |";
+    /** The call-time table's header row (benchmarks in {@code Mode.SampleTime}). */
+    static final String CALL_TIMES_HEADER = "| workload | implementation | calls | mean | p50 | p99 | unit | sequences/s "
+            + "| attn4j/peer p50 | attn4j/peer p99 |";
 
     private MarkdownReport() {
     }
@@ -61,6 +64,7 @@ final class MarkdownReport {
                 + "or too few iterations), or the data came from a cache. *attn4j/peer*: the peer's time "
                 + "over attn4j's, above 1 when attn4j is faster.\n");
 
+        callTimes(md, groups, lanes);
         if (widths.size() > 1) {
             sweep(md, widths, lanes);
         }
@@ -71,6 +75,35 @@ final class MarkdownReport {
             failures.forEach(f -> md.append("- ").append(f).append('\n'));
         }
         return md.toString();
+    }
+
+    /** The sampled benchmarks' call times: mean, median, 99th percentile, and sequences per second. */
+    private static void callTimes(StringBuilder md, List<List<Result>> groups, int lanes) {
+        List<List<Result>> sampled = groups.stream().map(g -> g.stream().filter(r -> r.sampled() != null).toList())
+                .filter(g -> !g.isEmpty()).toList();
+        if (sampled.isEmpty()) {
+            return;
+        }
+        md.append("\n## Call times\n\nBenchmarks in JMH's SampleTime mode time calls one by one: the mean, median (p50) and "
+                + "99th percentile (p99) of the calls timed in the measured iterations. *sequences/s*: sequences per call "
+                + "over the mean time, of all threads together; *attn4j/peer*: the peer's percentile over attn4j's.\n\n");
+        md.append(CALL_TIMES_HEADER).append("\n|---|---|--:|--:|--:|--:|---|--:|--:|--:|\n");
+        for (List<Result> group : sampled) {
+            Result first = group.get(0);
+            Optional<Workload> work = Workloads.of(first.op(), first.impl(), first.params(), lanes);
+            Optional<Result> attn4j = group.stream().filter(r -> r.impl().equals("attn4j")).findFirst();
+            for (Result r : group) {
+                Result.Percentiles p = r.sampled();
+                String perSecond = work.filter(w -> w.sequences() > 0)
+                        .map(w -> number(r.threads() * w.sequences() / r.seconds())).orElse("-");
+                Result.Percentiles base = attn4j.filter(a -> a != r && a.unit().equals(r.unit())).map(Result::sampled).orElse(null);
+                md.append("| ").append(cell(work.map(Workload::label).orElse(r.op() + " " + r.paramText()))).append(" | ")
+                        .append(r.impl()).append(" | ").append(p.calls()).append(" | ").append(number(r.score())).append(" | ")
+                        .append(number(p.p50())).append(" | ").append(number(p.p99())).append(" | ").append(r.unit()).append(" | ")
+                        .append(perSecond).append(" | ").append(base == null ? "-" : number(p.p50() / base.p50())).append(" | ")
+                        .append(base == null ? "-" : number(p.p99() / base.p99())).append(" |\n");
+            }
+        }
     }
 
     /** attn4j's rate per width; the FMA peak per width as the first row. */

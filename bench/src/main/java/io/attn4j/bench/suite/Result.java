@@ -12,10 +12,18 @@ import java.util.Map;
 /**
  * One benchmark result as JMH's JSON result file holds it: {@code <op>_<impl>} at its parameters,
  * the average time per call {@code score ± error} in {@code unit}, measured by {@code threads}
- * threads in JVMs started with {@code jvmArgs}.
+ * threads in JVMs started with {@code jvmArgs}; for a benchmark in {@code Mode.SampleTime}, also
+ * the percentiles of its sampled call times ({@code sampled}, null in the other modes).
  */
 public record Result(String benchmark, String op, String impl, Map<String, String> params, double score, double error,
-        String unit, int threads, List<String> jvmArgs) {
+        String unit, int threads, List<String> jvmArgs, Percentiles sampled) {
+
+    /**
+     * The median and 99th percentile of the call times a {@code SampleTime} benchmark sampled, in
+     * the result's unit, and how many calls it timed.
+     */
+    public record Percentiles(double p50, double p99, long calls) {
+    }
 
     /** Seconds per call, or NaN for a unit that is not time per call. */
     public double seconds() {
@@ -64,9 +72,30 @@ public record Result(String benchmark, String op, String impl, Map<String, Strin
             }
             results.add(new Result(name, method.substring(0, us), method.substring(us + 1), params,
                     number(metric.get("score")), number(metric.get("scoreError")), (String) metric.get("scoreUnit"),
-                    ((Number) e.get("threads")).intValue(), jvmArgs));
+                    ((Number) e.get("threads")).intValue(), jvmArgs, "sample".equals(e.get("mode")) ? percentiles(metric, json) : null));
         }
         return results;
+    }
+
+    /**
+     * A sampled metric's percentiles ({@code scorePercentiles}, keyed {@code "50.0"}, {@code "99.0"})
+     * and its call count: the counts of {@code rawDataHistogram}, per fork, per iteration, a list of
+     * {@code [time, count]} pairs. In the other modes JMH's percentiles are of the iteration scores,
+     * not of call times, so they are not read.
+     */
+    private static Percentiles percentiles(Map<?, ?> metric, Path json) {
+        Map<?, ?> p = map(metric.get("scorePercentiles"), json);
+        long calls = 0;
+        if (metric.get("rawDataHistogram") instanceof List<?> forks) {
+            for (Object fork : forks) {
+                for (Object iteration : (List<?>) fork) {
+                    for (Object bin : (List<?>) iteration) {
+                        calls += ((Number) ((List<?>) bin).get(1)).longValue();
+                    }
+                }
+            }
+        }
+        return new Percentiles(number(p.get("50.0")), number(p.get("99.0")), calls);
     }
 
     private static Map<?, ?> map(Object value, Path json) {

@@ -52,9 +52,10 @@ public final class Suite {
     /** What the width sweep measures: attn4j's implementations, and the FMA peak at that width. */
     private static final Pattern SWEPT = Pattern.compile("_attn4j$|\\.limit_fma$");
     /**
-     * {@code --quick}'s iterations: 3 x 0.5 s measured, after 2 x 0.5 s of warm-up, or 5 x 1 s for
-     * the benchmarks that C2 takes seconds to compile on a busy 2-core machine (attn4j's attention
-     * and recurrent layers: calls of about a second until the third second).
+     * {@code --quick}'s iterations: 3 x 0.5 s measured, after 2 x 0.5 s of warm-up, or several 1 s
+     * iterations ({@link SuitePlan.Run#slowWarmups}) for the benchmarks that C2 takes seconds to
+     * compile on a busy 2-core machine (attn4j's attention and recurrent layers: calls of about a
+     * second until the third second; the classifier at batch 1).
      */
     private static final TimeValue QUICK_SLOW_WARMUP = TimeValue.seconds(1);
     private static final TimeValue QUICK_ITERATION = TimeValue.milliseconds(500);
@@ -125,21 +126,26 @@ public final class Suite {
     /** Runs {@code runs} at {@code bits} (0: the machine's preferred width) and writes their results as JMH JSON to {@code file}. */
     private static void measure(SuiteConfig config, List<SuitePlan.Run> runs, int bits, Progress progress, Path file) throws RunnerException {
         List<RunResult> results = new ArrayList<>();
-        // Replaces the JVM arguments JMH would inherit from this JVM and those the classes' @Fork append.
-        String[] append = bits == 0 ? new String[0] : new String[] {"-Dattn4j.vectorBits=" + bits};
         for (SuitePlan.Run run : runs) {
+            // Replaces the JVM arguments JMH would inherit from this JVM and those the classes' @Fork
+            // append, keeping the system properties a benchmark's fork needs.
+            List<String> append = new ArrayList<>(run.properties());
+            if (bits != 0) {
+                append.add("-Dattn4j.vectorBits=" + bits);
+            }
             ChainedOptionsBuilder options = new OptionsBuilder()
                     .shouldFailOnError(false)
                     .threads(config.threads())
                     .jvmArgs(FORK_FLAGS.toArray(String[]::new))
-                    .jvmArgsAppend(append);
+                    .jvmArgsAppend(append.toArray(String[]::new));
             for (String name : run.benchmarks()) {
                 options.include("^" + Pattern.quote(name) + "$");
             }
             run.params().forEach(options::param);
             if (config.quick()) {
                 options.forks(1).measurementIterations(3).measurementTime(QUICK_ITERATION)
-                        .warmupIterations(run.slowToWarm() ? 5 : 2).warmupTime(run.slowToWarm() ? QUICK_SLOW_WARMUP : QUICK_ITERATION);
+                        .warmupIterations(run.slowWarmups() > 0 ? run.slowWarmups() : 2)
+                        .warmupTime(run.slowWarmups() > 0 ? QUICK_SLOW_WARMUP : QUICK_ITERATION);
             }
             if (config.iterations() != null) {
                 options.warmupIterations(config.iterations()).measurementIterations(config.iterations());

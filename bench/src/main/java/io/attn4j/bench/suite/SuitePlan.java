@@ -19,9 +19,13 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * with values that only fit their own class.
  *
  * <p>{@code --full} is every {@code *Bench} class of {@code io.attn4j.bench} with all its
- * parameters. {@code --quick} is one case of each workload (W1 to W8 but W7), attn4j against its
+ * parameters. {@code --quick} is one case of each workload (both batches of W7), attn4j against its
  * peers; of the scalar references only the dot's, which is cheap.
  * Both start with the machine limits, which a filter does not remove: the roofline needs them.
+ *
+ * <p>A benchmark whose {@code @Fork} sets system properties ({@code -D}, e.g. the classifier's
+ * scalar reference, {@code -Dattn4j.simd=false}) keeps them: the suite replaces the classes' fork
+ * flags with its own, so such benchmarks go in runs of their own that append them.
  */
 public final class SuitePlan {
     private static final String PACKAGE = "io\\.attn4j\\.bench\\.";
@@ -29,17 +33,21 @@ public final class SuitePlan {
 
     /**
      * A regex over benchmark names and the parameter values to run them with (none: the class's
-     * own); {@code slowToWarm} marks benchmarks whose calls stay interpreted for seconds before C2
-     * compiles them, which {@code --quick} warms up longer.
+     * own); {@code slowWarmups}, when not 0, marks benchmarks whose calls stay interpreted or in C1
+     * for seconds before C2 compiles them, which {@code --quick} warms up for that many 1 s iterations.
      */
-    record Selection(String include, Map<String, String> params, boolean slowToWarm) {
+    record Selection(String include, Map<String, String> params, int slowWarmups) {
         Selection(String include, Map<String, String> params) {
-            this(include, params, false);
+            this(include, params, 0);
         }
     }
 
-    /** One JMH run: exact benchmark names, parameters, how many benchmarks it makes, and whether they warm up slowly. */
-    public record Run(List<String> benchmarks, Map<String, String> params, int count, boolean slowToWarm) {
+    /**
+     * One JMH run: exact benchmark names, parameters, the system properties their forks need
+     * beyond the suite's flags, how many benchmarks it makes, and {@code --quick}'s 1 s warm-up
+     * iterations for slow-to-warm ones (0: the ordinary warm-up).
+     */
+    public record Run(List<String> benchmarks, Map<String, String> params, List<String> properties, int count, int slowWarmups) {
     }
 
     private static final List<Selection> QUICK = List.of(
@@ -49,12 +57,15 @@ public final class SuitePlan {
             new Selection(PACKAGE + "DotBench\\.", Map.of()),
             new Selection(PACKAGE + "GemvBench\\.gemv_(attn4j|openblas|onnxruntime)$", Map.of()),
             new Selection(PACKAGE + "(Lstm|Gru)Bench\\.\\w+_onnxruntime$", Map.of("shape", "64x1")),
-            new Selection(PACKAGE + "(Lstm|Gru)Bench\\.\\w+_attn4j$", Map.of("shape", "64x1"), true),
+            new Selection(PACKAGE + "(Lstm|Gru)Bench\\.\\w+_attn4j$", Map.of("shape", "64x1"), 5),
             new Selection(PACKAGE + "AttentionBench\\.attn_(openblas|onnxruntime)$", Map.of("seq", "512", "mask", "none")),
-            new Selection(PACKAGE + "AttentionBench\\.attn_attn4j$", Map.of("seq", "512", "mask", "none"), true),
+            new Selection(PACKAGE + "AttentionBench\\.attn_attn4j$", Map.of("seq", "512", "mask", "none"), 5),
             new Selection(PACKAGE + "MhaBench\\.mha_(openblas|onnxruntime)$", Map.of()),
-            new Selection(PACKAGE + "MhaBench\\.mha_attn4j$", Map.of(), true),
-            new Selection(PACKAGE + "DecodeBench\\.decode_(attn4j|openblas|onnxruntime|memoryread)$", Map.of()));
+            new Selection(PACKAGE + "MhaBench\\.mha_attn4j$", Map.of(), 5),
+            new Selection(PACKAGE + "DecodeBench\\.decode_(attn4j|openblas|onnxruntime|memoryread)$", Map.of()),
+            new Selection(PACKAGE + "ClassifierBench\\.classifier_onnxruntime$", Map.of()),
+            // a batch-1 call runs each kernel a few times only: C2 took 5 to 9 s on a 2-core machine under twice its load
+            new Selection(PACKAGE + "ClassifierBench\\.classifier_attn4j$", Map.of(), 10));
 
     private static final List<Selection> FULL = List.of(LIMITS, new Selection(PACKAGE + "(?!MachineLimits)\\w+Bench\\.", Map.of()));
 
@@ -69,20 +80,23 @@ public final class SuitePlan {
         BenchmarkList list = BenchmarkList.defaultList();
         List<Run> runs = new ArrayList<>();
         for (Selection s : quick ? QUICK : FULL) {
-            List<String> names = new ArrayList<>();
-            int count = 0;
+            Map<List<String>, List<BenchmarkListEntry>> byProperties = new LinkedHashMap<>();
             for (BenchmarkListEntry e : list.find(SILENT, List.of(s.include()), List.of())) {
                 String name = e.getUsername();
                 if ((s == LIMITS || filter.matcher(name).find()) && keep.matcher(name).find()) {
-                    names.add(name);
-                    count += combinations(e, s.params());
+                    byProperties.computeIfAbsent(properties(e), k -> new ArrayList<>()).add(e);
                 }
             }
-            if (!names.isEmpty()) {
-                runs.add(new Run(names, new LinkedHashMap<>(s.params()), count, s.slowToWarm()));
-            }
+            byProperties.forEach((properties, entries) -> runs.add(new Run(entries.stream().map(BenchmarkListEntry::getUsername).toList(),
+                    new LinkedHashMap<>(s.params()), properties, entries.stream().mapToInt(e -> combinations(e, s.params())).sum(),
+                    s.slowWarmups())));
         }
         return runs;
+    }
+
+    /** The system properties among the JVM flags {@code e}'s {@code @Fork} appends. */
+    private static List<String> properties(BenchmarkListEntry e) {
+        return e.getJvmArgsAppend().orElse(List.of()).stream().filter(a -> a.startsWith("-D")).toList();
     }
 
     /** Parameter combinations JMH makes of {@code e}: the product of each parameter's number of values. */

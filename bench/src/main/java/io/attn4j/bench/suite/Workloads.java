@@ -1,5 +1,6 @@
 package io.attn4j.bench.suite;
 
+import io.attn4j.bench.ClassifierOperands;
 import io.attn4j.bench.MachineLimitsBench;
 import java.util.Arrays;
 import java.util.List;
@@ -26,15 +27,27 @@ import java.util.Optional;
  *       <td>16 T d (Q, K, V, O)</td><td>GFLOP/s</td></tr>
  *   <tr><td>mha T (E = 512, 8 heads)</td><td>8 T E^2 + 4 T^2 E</td><td>4(2 T E + 4 E^2)</td><td>GFLOP/s</td></tr>
  *   <tr><td>decode T (32 heads, d = 128)</td><td>4 H T d</td><td>8 H T d (keys and values)</td><td>GB/s</td></tr>
+ *   <tr><td>classifier B (T = 100, in = 32, H = 64, valid lengths L_b)</td>
+ *       <td>sum over b of 8H(in + H) L_b + 4H L_b^2 + H(L_b + 2)</td>
+ *       <td>4(4H(in + H) + 9H + 1 + in sum L_b + B) + 4B (lengths)</td><td>GFLOP/s</td></tr>
  *   <tr><td>limit fma</td><td>2 CHAINS STEPS lanes</td><td>0</td><td>GFLOP/s</td></tr>
  *   <tr><td>limit read (mib)</td><td>not counted</td><td>mib 2^20</td><td>GB/s</td></tr>
  * </table>
+ *
+ * <p>The classifier (W7) counts the work of its valid steps only, the least a model must do (its
+ * padded steps are skipped or masked): per sequence, the LSTM's input projection and recurrent
+ * product {@code 2 * 4H(in + H)} per step (gate functions not counted, as in W6), the
+ * self-attention's {@code Q K^T} and {@code P V} over the valid steps {@code 4 H L^2} (softmax not
+ * counted, as in W3), the mean {@code H L} and the head {@code Linear(H, 1)} {@code 2H} (sigmoid not
+ * counted). Its bytes are the weights (the LSTM's two matrices and two biases, the head's row and
+ * bias), the valid input steps, the lengths and the probabilities; the LSTM's outputs stay in cache.
  *
  * <p>Workloads not in the table (a benchmark added later) are reported without a rate.
  */
 public final class Workloads {
     /** Ops in report order; the machine limits first. */
-    static final List<String> OPS = List.of("limit", "gemm", "softmax", "dot", "gemv", "lstm", "gru", "attn", "mha", "decode");
+    static final List<String> OPS = List.of("limit", "gemm", "softmax", "dot", "gemv", "lstm", "gru", "attn", "mha", "decode",
+            "classifier");
     /** Implementations in report order: attn4j first, as the one the others are compared with. */
     static final List<String> IMPLEMENTATIONS = List.of("attn4j", "reference", "scalar", "openblas", "onnxruntime", "lucene",
             "memoryread", "fma", "read");
@@ -57,8 +70,13 @@ public final class Workloads {
      * @param flops floating-point operations per call (0: not counted, the rate is in GB/s)
      * @param bytes least bytes read and written per call
      * @param rateUnit "GFLOP/s" or "GB/s": which of the two the report's rate counts
+     * @param sequences sequences one call processes (W6, W7), 0 for workloads without sequences
      */
-    public record Workload(String id, String label, double flops, double bytes, String rateUnit) {
+    public record Workload(String id, String label, double flops, double bytes, String rateUnit, int sequences) {
+        public Workload(String id, String label, double flops, double bytes, String rateUnit) {
+            this(id, label, flops, bytes, rateUnit, 0);
+        }
+
         /** The rate of one caller, in {@link #rateUnit}, for {@code seconds} per call. */
         public double rate(double seconds) {
             return (rateUnit.equals("GB/s") ? bytes : flops) / seconds / 1e9;
@@ -97,6 +115,7 @@ public final class Workloads {
                         4.0 * (d[0] * d[1] + d[0] + d[1]), "GFLOP/s");
             }
             case "lstm", "gru" -> recurrent(op, dims(params.get("shape"), 2));
+            case "classifier" -> classifier(Integer.parseInt(params.get("batch")));
             case "attn" -> {
                 long t = Long.parseLong(params.get("seq"));
                 String mask = "causal".equals(params.get("mask")) ? "causal" : "no mask";
@@ -133,7 +152,25 @@ public final class Workloads {
         long gates = op.equals("lstm") ? 4 : 3, h = hiddenBatch[0], b = hiddenBatch[1], in = RECURRENT_INPUT;
         return new Workload("W6", String.format(Locale.ROOT, "W6 %s T = %d, in = %d, hidden %d, batch %d", op.toUpperCase(Locale.ROOT),
                 STEPS, in, h, b), 2.0 * gates * h * (in + h) * STEPS * b,
-                4.0 * (gates * h * (in + h) + STEPS * b * in + STEPS * b * h), "GFLOP/s");
+                4.0 * (gates * h * (in + h) + STEPS * b * in + STEPS * b * h), "GFLOP/s", (int) b);
+    }
+
+    private static Workload classifier(int batch) {
+        long h = ClassifierOperands.HIDDEN, in = ClassifierOperands.FEATURES;
+        int[] lengths = ClassifierOperands.lengths(batch);
+        double flops = 0, steps = 0;
+        for (int len : lengths) {
+            // LSTM 2 * 4H(in + H) per step; attention Q K^T and P V over the valid steps; mean; Linear(H, 1)
+            flops += 8.0 * h * (in + h) * len + 4.0 * h * len * len + h * (len + 2.0);
+            steps += len;
+        }
+        // weights: W_ih [4H, in], W_hh [4H, H], b_ih and b_hh [4H], the head's W [1, H] and b [1]
+        double weights = 4 * h * (in + h) + 8 * h + h + 1;
+        double bytes = 4.0 * (weights + in * steps + batch) + 4.0 * batch;
+        int shortest = Arrays.stream(lengths).min().orElseThrow(), longest = Arrays.stream(lengths).max().orElseThrow();
+        String spread = shortest == longest ? "length " + longest : "lengths " + shortest + ".." + longest;
+        return new Workload("W7", String.format(Locale.ROOT, "W7 classifier LSTM(%d -> %d), self-attention, mean, Linear(%d, 1),"
+                + " sigmoid; T = %d, batch %d (%s)", in, h, h, ClassifierOperands.STEPS, batch, spread), flops, bytes, "GFLOP/s", batch);
     }
 
     private static long[] dims(String shape, int rank) {
