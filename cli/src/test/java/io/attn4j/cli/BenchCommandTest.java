@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -25,6 +26,16 @@ import picocli.CommandLine;
  * one 100 ms iteration each, in real forks; the report files must exist and parse.
  */
 class BenchCommandTest {
+
+    /**
+     * JMH refuses to start while another JMH run holds its machine-wide lock file, which protects
+     * timings, not results; this test checks files, so a benchmark running beside the build (or
+     * another test JVM) must not fail it.
+     */
+    @BeforeAll
+    static void ignoreJmhLock() {
+        System.setProperty("jmh.ignoreLock", "true");
+    }
 
     @Test
     void writesParsableJsonMarkdownAndCharts(@TempDir Path out) throws IOException {
