@@ -2,6 +2,8 @@ package io.attn4j.attention;
 
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
@@ -12,7 +14,10 @@ import java.util.Arrays;
  * <h2>Parts</h2>
  * <ul>
  *   <li>{@link #withKeyLengths}: key {@code j} of batch entry {@code b} is masked when
- *       {@code j >= lengths[b]}, {@code 0 <= lengths[b] <= Tk}.</li>
+ *       {@code j >= lengths[b]}, {@code 0 <= lengths[b] <= Tk}; given as values (copied) or as an
+ *       {@link DType#I32}/{@link DType#I64} tensor {@code (batch)} read at call time. Lengths are
+ *       structural: keys past a length are never computed, where an element-wise padding mask
+ *       checks every score.</li>
  *   <li>{@link #withKeyPadding}: an {@link DType#I8} tensor {@code (batch, Tk)}, non-zero = masked
  *       (PyTorch's {@code key_padding_mask}); {@link #withKeyKeep}: the same with non-zero = keep
  *       (a Keras value mask).</li>
@@ -42,7 +47,8 @@ public final class AttentionMask {
 
     private enum Causal { NONE, END, START }
 
-    private final int[] keyLengths;
+    /** I32 or I64 {@code (batch)}: caller's tensor, or a heap copy of values. */
+    private final Tensor keyLengths;
     private final Tensor keyPadding;
     private final boolean paddingKeeps;
     private final Causal causal;
@@ -50,7 +56,7 @@ public final class AttentionMask {
     private final Tensor additive;
     private final float penalty;
 
-    private AttentionMask(int[] keyLengths, Tensor keyPadding, boolean paddingKeeps, Causal causal,
+    private AttentionMask(Tensor keyLengths, Tensor keyPadding, boolean paddingKeeps, Causal causal,
                           Tensor masked, Tensor additive, float penalty) {
         this.keyLengths = keyLengths;
         this.keyPadding = keyPadding;
@@ -68,20 +74,35 @@ public final class AttentionMask {
 
     /** Adds key lengths, one per batch entry (copied). Checked against {@code Tk} at call time. */
     public AttentionMask withKeyLengths(int... lengths) {
-        requirePartAbsent(keyLengths, "key lengths");
-        return new AttentionMask(lengths.clone(), keyPadding, paddingKeeps, causal, masked, additive, penalty);
+        return withKeyLengths(Tensor.wrap(MemorySegment.ofArray(lengths.clone()), DType.I32, lengths.length));
     }
 
-    /** Adds key lengths given as I64 values (PyTorch's lengths tensors). */
+    /** Adds key lengths given as I64 values (PyTorch's lengths tensors), copied. */
     public AttentionMask withKeyLengths(long... lengths) {
-        int[] ints = new int[lengths.length];
-        for (int i = 0; i < ints.length; i++) {
-            if (lengths[i] < 0 || lengths[i] > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("keyLengths[" + i + "] = " + lengths[i] + " is out of range");
-            }
-            ints[i] = (int) lengths[i];
+        return withKeyLengths(Tensor.wrap(MemorySegment.ofArray(lengths.clone()), DType.I64, lengths.length));
+    }
+
+    /**
+     * Adds key lengths from an {@link DType#I32} or {@link DType#I64} tensor {@code (batch)},
+     * read at each call (not copied): a caller that reuses one mask for many calls refills the
+     * tensor between them, with no allocation. Checked against {@code Tk} at call time.
+     */
+    public AttentionMask withKeyLengths(Tensor lengths) {
+        requirePartAbsent(keyLengths, "key lengths");
+        requireNonNull(lengths, "keyLengths");
+        if ((lengths.dtype() != DType.I32 && lengths.dtype() != DType.I64) || lengths.rank() != 1) {
+            throw new IllegalArgumentException("keyLengths must be an I32 or I64 vector, got " + lengths.dtype()
+                    + Arrays.toString(lengths.shape()));
         }
-        return withKeyLengths(ints);
+        return new AttentionMask(lengths, keyPadding, paddingKeeps, causal, masked, additive, penalty);
+    }
+
+    /** Key length of batch entry {@code b}, read without allocating. */
+    private long keyLength(int b) {
+        long at = keyLengths.offset() + b * keyLengths.stride(0);
+        return keyLengths.dtype() == DType.I32
+                ? keyLengths.segment().getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, at)
+                : keyLengths.segment().getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, at);
     }
 
     /** Adds a key padding mask: I8 {@code (batch, Tk)}, non-zero = masked. */
@@ -137,7 +158,8 @@ public final class AttentionMask {
 
     /** True when {@code thread} may read every mask tensor (none is confined to another thread). */
     boolean accessibleBy(Thread thread) {
-        return (keyPadding == null || keyPadding.segment().isAccessibleBy(thread))
+        return (keyLengths == null || keyLengths.segment().isAccessibleBy(thread))
+                && (keyPadding == null || keyPadding.segment().isAccessibleBy(thread))
                 && (masked == null || masked.segment().isAccessibleBy(thread))
                 && (additive == null || additive.segment().isAccessibleBy(thread));
     }
@@ -150,12 +172,16 @@ public final class AttentionMask {
      */
     void check(int batch, int heads, int tq, int tk) {
         if (keyLengths != null) {
-            if (keyLengths.length != batch) {
-                throw new IllegalArgumentException("keyLengths has " + keyLengths.length + " entries for a batch of " + batch);
+            if (!keyLengths.isAlive()) {
+                throw new IllegalStateException("keyLengths: the arena that owns this tensor is closed");
+            }
+            if (keyLengths.dim(0) != batch) {
+                throw new IllegalArgumentException("keyLengths has " + keyLengths.dim(0) + " entries for a batch of " + batch);
             }
             for (int b = 0; b < batch; b++) {
-                if (keyLengths[b] < 0 || keyLengths[b] > tk) {
-                    throw new IllegalArgumentException("keyLengths[" + b + "] = " + keyLengths[b] + " is out of range [0, " + tk + "]");
+                long length = keyLength(b);
+                if (length < 0 || length > tk) {
+                    throw new IllegalArgumentException("keyLengths[" + b + "] = " + length + " is out of range [0, " + tk + "]");
                 }
             }
         }
@@ -175,7 +201,7 @@ public final class AttentionMask {
     void bind(MaskView view, int b, int h, int tq, int tk) {
         view.tq = tq;
         view.tk = tk;
-        view.keyLimit = keyLengths == null ? tk : keyLengths[b];
+        view.keyLimit = keyLengths == null ? tk : (int) keyLength(b);
         view.causal = causal != Causal.NONE;
         view.causalOffset = causal == Causal.END ? (long) tk - tq : 0;
         view.pad = keyPadding == null ? null : keyPadding.segment();
@@ -194,7 +220,7 @@ public final class AttentionMask {
     public String toString() {
         StringBuilder sb = new StringBuilder("AttentionMask(");
         if (keyLengths != null) {
-            sb.append(" keyLengths=").append(Arrays.toString(keyLengths));
+            sb.append(" keyLengths=").append(keyLengths);
         }
         if (keyPadding != null) {
             sb.append(paddingKeeps ? " keyKeep=" : " keyPadding=").append(Arrays.toString(keyPadding.shape()));

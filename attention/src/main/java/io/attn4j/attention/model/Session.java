@@ -40,7 +40,7 @@ public final class Session implements AutoCloseable {
     private final RecurrentWorkspace recurrent;
     private final AttentionWorkspace attentionScratch = new AttentionWorkspace();
     // buffers (floats unless said): enc [B, T, Hout] | weights [B, Tq, T] | context [B, T, Hout]
-    // | pooled [B, Hout] | head layer outputs [B, out_i] | logits [B, out] | padding (bytes) [B, T]
+    // | pooled [B, Hout] | head layer outputs [B, out_i] | logits [B, out] | key lengths (ints) [B]
     // | pooling queries [B, 1, Hout] | zeros [T * in] (for the finiteness check)
     private final MemorySegment enc;
     private final MemorySegment weights;
@@ -48,7 +48,7 @@ public final class Session implements AutoCloseable {
     private final MemorySegment pooled;
     private final MemorySegment[] layerOut;
     private final MemorySegment logits;
-    private final MemorySegment padding;
+    private final MemorySegment keyLengths;
     private final MemorySegment queries;
     private final MemorySegment zeros;
     private Views views;
@@ -89,7 +89,7 @@ public final class Session implements AutoCloseable {
                 layerOut[i] = floats((long) maxBatch * model.headOut[i]);
             }
             logits = floats((long) maxBatch * model.outputSize());
-            padding = arena.allocate(bt, 64);
+            keyLengths = arena.allocate((long) maxBatch * Integer.BYTES, 64);
             queries = pooling ? floats((long) maxBatch * hOut) : null;
             if (pooling) {
                 for (int b = 0; b < maxBatch; b++) {
@@ -226,12 +226,13 @@ public final class Session implements AutoCloseable {
                 Tensor.wrap(pooled, DType.F32, batch, hOut), Tensor.wrap(pooled, DType.F32, batch, 1, hOut),
                 queries == null ? null : Tensor.wrap(queries, DType.F32, batch, 1, hOut),
                 Tensor.wrap(logits, DType.F32, batch, out), lastLayer,
-                base.withKeyPadding(Tensor.wrap(padding, DType.I8, batch, seq)), base);
+                base.withKeyLengths(Tensor.wrap(keyLengths, DType.I32, batch)), base);
         return views;
     }
 
     /**
-     * padding [B, T] (bytes) = 1 where t >= lengths[b], else 0.
+     * keyLengths [B] = lengths: the attention's key mask, a structural one, so that keys past a
+     * sequence's end are skipped rather than computed and masked score by score.
      *
      * @return false when no step is padded (the attention then needs no key mask)
      */
@@ -242,9 +243,7 @@ public final class Session implements AutoCloseable {
         boolean any = false;
         for (int b = 0; b < batch; b++) {
             any |= lengths[b] < seq;
-            for (int t = 0; t < seq; t++) {
-                padding.set(ValueLayout.JAVA_BYTE, (long) b * seq + t, t < lengths[b] ? (byte) 0 : (byte) 1);
-            }
+            keyLengths.setAtIndex(ValueLayout.JAVA_INT, b, lengths[b]);
         }
         return any;
     }
