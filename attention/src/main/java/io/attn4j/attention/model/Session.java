@@ -108,10 +108,12 @@ public final class Session implements AutoCloseable {
         return arena.allocate(Math.multiplyExact(n, (long) Float.BYTES), 64);
     }
 
+    /** Largest batch a call may use. */
     public int maxBatch() {
         return maxBatch;
     }
 
+    /** Longest sequence a call may use. */
     public int maxSeq() {
         return maxSeq;
     }

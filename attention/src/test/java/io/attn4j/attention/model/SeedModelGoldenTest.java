@@ -60,12 +60,7 @@ class SeedModelGoldenTest {
             Tensor x = c.f32(arena, "input.x");
             int[] lengths = ints(c.i64("input.lengths"));
             Tensor out = session.predict(x, lengths);
-            check(c, "expected.lstm_out", session.encoderOutput());
-            check(c, "expected.attn_weights", session.attentionWeights());
-            check(c, "expected.context", session.context());
-            check(c, "expected.pooled", session.pooled());
-            check(c, "expected.logits", session.logits());
-            check(c, "expected.prob", session.output());
+            checkEveryIntermediate(c, session);
             check(c, "expected.prob", out);
 
             // The fused path (weights not kept) and the allocating convenience give the same output.
@@ -90,13 +85,19 @@ class SeedModelGoldenTest {
              SequenceModel model = SequenceModel.load(weights);
              Session session = model.newSession(4, 20, true)) {
             Tensor out = session.predict(c.f32(arena, "input.x"), ints(c.i64("input.lengths")));
-            check(c, "expected.lstm_out", session.encoderOutput());
-            check(c, "expected.attn_weights", session.attentionWeights());
-            check(c, "expected.context", session.context());
-            check(c, "expected.pooled", session.pooled());
-            check(c, "expected.logits", session.logits());
+            checkEveryIntermediate(c, session);
             check(c, "expected.prob", out);
         }
+    }
+
+    /** The session's intermediates of its last call against the case's named PyTorch tensors. */
+    private static void checkEveryIntermediate(GoldenCase c, Session session) {
+        check(c, "expected.lstm_out", session.encoderOutput());
+        check(c, "expected.attn_weights", session.attentionWeights());
+        check(c, "expected.context", session.context());
+        check(c, "expected.pooled", session.pooled());
+        check(c, "expected.logits", session.logits());
+        check(c, "expected.prob", session.output());
     }
 
     /** {@code max|got - expected| <= 1e-5 * max(1, max|expected|)}, the golden README's rule. */
