@@ -15,9 +15,10 @@ import java.lang.foreign.ValueLayout;
  * gate remains, except in a GRU's n block, which holds {@code b_in} alone because the reset gate
  * multiplies {@code W_hn h + b_hn}; {@code bHn} {@code (H)} holds {@code b_hn} (GRU only).
  * {@code wIhT} and {@code wHhT} are {@code W_ih^T} and {@code W_hh^T} packed once for the
- * network's GEMM, so that no step re-packs a constant weight matrix; every step, batch 1
- * included, multiplies by the packed {@code wHhT} (a lone row of the GEMM runs a kernel made for
- * it, with the bits a row inside a batch gets, so a sequence's result does not depend on its batch).
+ * network's GEMM, so that no step re-packs a constant weight matrix. {@code wHhRows} is
+ * {@code W_hh^T} row-major {@code (H, G*H)} for the batch-1 step
+ * ({@link GateKernels#recurrentRow}), which sums as the GEMM does: a sequence's result does not
+ * depend on its batch.
  */
 final class CellWeights {
     final int inputSize;
@@ -25,13 +26,16 @@ final class CellWeights {
     final MemorySegment bHn;
     final PackedMatrix wIhT;
     final PackedMatrix wHhT;
+    final MemorySegment wHhRows;
 
-    private CellWeights(int inputSize, MemorySegment bias, MemorySegment bHn, PackedMatrix wIhT, PackedMatrix wHhT) {
+    private CellWeights(int inputSize, MemorySegment bias, MemorySegment bHn, PackedMatrix wIhT, PackedMatrix wHhT,
+                        MemorySegment wHhRows) {
         this.inputSize = inputSize;
         this.bias = bias;
         this.bHn = bHn;
         this.wIhT = wIhT;
         this.wHhT = wHhT;
+        this.wHhRows = wHhRows;
     }
 
     /** Copies PyTorch-form weights (already shape-checked) into {@code arena} and packs them for {@code kernels}. */
@@ -53,7 +57,13 @@ final class CellWeights {
         try (Arena staging = Arena.ofConfined()) {
             PackedMatrix wIhT = kernels.packB(Transpose.YES, inputSize, gh, copy(staging, wIh), 0, inputSize);
             PackedMatrix wHhT = kernels.packB(Transpose.YES, hidden, gh, copy(staging, wHh), 0, hidden);
-            return new CellWeights(inputSize, copy(arena, bias), bHn, wIhT, wHhT);
+            float[] rows = new float[wHh.length];
+            for (int r = 0; r < gh; r++) {
+                for (int c = 0; c < hidden; c++) {
+                    rows[c * gh + r] = wHh[r * hidden + c];
+                }
+            }
+            return new CellWeights(inputSize, copy(arena, bias), bHn, wIhT, wHhT, copy(arena, rows));
         }
     }
 

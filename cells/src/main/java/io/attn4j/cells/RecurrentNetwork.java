@@ -18,7 +18,8 @@ import java.util.function.Function;
  * batches) and weights from PyTorch or Keras.
  *
  * <p>Each layer and direction does one GEMM for the input projection of every step and sequence,
- * then per step one recurrent GEMM against the packed {@code W_hh^T} and one fused gate pass
+ * then per step one recurrent product (a GEMM against the packed {@code W_hh^T}, or for a batch of
+ * one a row kernel with the same sums) and one fused gate pass
  * per sequence ({@link GateKernels}). Results match PyTorch within
  * {@code 1e-5 * max(1, max|expected|)} on the golden cases.
  *
@@ -165,8 +166,12 @@ public final class RecurrentNetwork implements AutoCloseable {
             loadState(ws.c, c0, stateIndex, batch);
         }
         for (int step = 0; step < seq; step++) {
-            // rec: [batch, G*H] = h [batch, H] . W_hh^T
-            kernels.gemm(Transpose.NO, batch, 1f, ws.h, 0, hid, w.wHhT, 0f, ws.rec, 0, gh);
+            // rec: [batch, G*H] = h [batch, H] . W_hh^T, the same sums either way
+            if (batch == 1) {
+                gates.recurrentRow(hid, gh, ws.h, 0, w.wHhRows, ws.rec, 0);
+            } else {
+                kernels.gemm(Transpose.NO, batch, 1f, ws.h, 0, hid, w.wHhT, 0f, ws.rec, 0, gh);
+            }
             for (int b = 0; b < batch; b++) {
                 if (step >= lens[b]) {
                     continue; // this sequence has ended: its state stays at its own last step

@@ -16,6 +16,23 @@ final class ScalarGateKernels implements GateKernels {
     }
 
     @Override
+    public void recurrentRow(int k, int n, MemorySegment h, long hOff, MemorySegment wT, MemorySegment out, long outOff) {
+        recurrentColumns(0, n, k, n, h, hOff, wT, out, outOff);
+    }
+
+    /** Columns [from, to) of {@link #recurrentRow}. */
+    static void recurrentColumns(int from, int to, int k, int n, MemorySegment h, long hOff, MemorySegment wT,
+                                 MemorySegment out, long outOff) {
+        for (int j = from; j < to; j++) {
+            float acc = 0f;
+            for (int l = 0; l < k; l++) {
+                acc = Math.fma(h.getAtIndex(F, hOff + l), wT.getAtIndex(F, (long) l * n + j), acc);
+            }
+            out.setAtIndex(F, outOff + j, acc);
+        }
+    }
+
+    @Override
     public void rnn(boolean relu, int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff,
                     MemorySegment bias, MemorySegment hState, long hOff, MemorySegment out, long outOff) {
         rnnRange(0, h, relu, proj, projOff, rec, recOff, bias, hState, hOff, out, outOff);

@@ -3,6 +3,7 @@ package io.attn4j.cells;
 import io.attn4j.engine.kernel.Simd;
 import io.attn4j.engine.kernel.VectorMath;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -26,6 +27,65 @@ final class VectorGateKernels implements GateKernels {
 
     private static FloatVector load(MemorySegment s, long floatIndex) {
         return FloatVector.fromMemorySegment(S, s, floatIndex * Float.BYTES, LE);
+    }
+
+    /** Output vectors one pass over {@code wT} accumulates: eight FMA chains cover the FMA latency. */
+    private static final int ROW_VECTORS = 8;
+
+    @Override
+    public void recurrentRow(int k, int n, MemorySegment h, long hOff, MemorySegment wT, MemorySegment out, long outOff) {
+        int lanes = S.length(), block = ROW_VECTORS * lanes;
+        int j = 0;
+        for (; j + block <= n; j += block) {
+            rowBlock(k, n, j, h, hOff, wT, out, outOff);
+        }
+        for (; j + lanes <= n; j += lanes) {
+            rowVector(k, n, j, h, hOff, wT, out, outOff);
+        }
+        ScalarGateKernels.recurrentColumns(j, n, k, n, h, hOff, wT, out, outOff);
+    }
+
+    /**
+     * Columns {@code [j, j + 8 lanes)}: W^T is read row by row, 8 vectors of each row at a time,
+     * an address-ordered stream (the weights of a small layer live in L2, and streaming them is
+     * what a step costs).
+     */
+    private static void rowBlock(int k, int n, int j, MemorySegment h, long hOff, MemorySegment wT,
+                                 MemorySegment out, long outOff) {
+        long v = (long) S.length();
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        long at = j;
+        for (int l = 0; l < k; l++, at += n) {
+            FloatVector x = FloatVector.broadcast(S, h.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, hOff + l));
+            a0 = x.fma(load(wT, at), a0);
+            a1 = x.fma(load(wT, at + v), a1);
+            a2 = x.fma(load(wT, at + 2 * v), a2);
+            a3 = x.fma(load(wT, at + 3 * v), a3);
+            a4 = x.fma(load(wT, at + 4 * v), a4);
+            a5 = x.fma(load(wT, at + 5 * v), a5);
+            a6 = x.fma(load(wT, at + 6 * v), a6);
+            a7 = x.fma(load(wT, at + 7 * v), a7);
+        }
+        long o = (outOff + j) * Float.BYTES, vb = v * Float.BYTES;
+        a0.intoMemorySegment(out, o, LE);
+        a1.intoMemorySegment(out, o + vb, LE);
+        a2.intoMemorySegment(out, o + 2 * vb, LE);
+        a3.intoMemorySegment(out, o + 3 * vb, LE);
+        a4.intoMemorySegment(out, o + 4 * vb, LE);
+        a5.intoMemorySegment(out, o + 5 * vb, LE);
+        a6.intoMemorySegment(out, o + 6 * vb, LE);
+        a7.intoMemorySegment(out, o + 7 * vb, LE);
+    }
+
+    /** Columns {@code [j, j + lanes)}: the remainder of {@link #rowBlock}'s blocks, one chain. */
+    private static void rowVector(int k, int n, int j, MemorySegment h, long hOff, MemorySegment wT,
+                                  MemorySegment out, long outOff) {
+        FloatVector a = FloatVector.zero(S);
+        long at = j;
+        for (int l = 0; l < k; l++, at += n) {
+            a = FloatVector.broadcast(S, h.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, hOff + l)).fma(load(wT, at), a);
+        }
+        a.intoMemorySegment(out, (outOff + j) * Float.BYTES, LE);
     }
 
     @Override
