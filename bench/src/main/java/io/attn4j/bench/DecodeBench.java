@@ -10,15 +10,11 @@ import io.attn4j.attention.Attention;
 import io.attn4j.attention.AttentionWorkspace;
 import io.attn4j.attention.KvCache;
 import io.attn4j.engine.kernel.Kernels;
-import io.attn4j.engine.kernel.Simd;
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import org.bytedeco.javacpp.FloatPointer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -200,23 +196,6 @@ public class DecodeBench extends BenchSettings {
     /** Reads every key and value once (a vector sum, four accumulators): the bandwidth bound. */
     @Benchmark
     public float decode_memoryread(Inputs in) {
-        return sum(in.keys.segment()) + sum(in.values.segment());
-    }
-
-    private static float sum(MemorySegment s) {
-        long n = s.byteSize() / Float.BYTES, step = Simd.LANES;
-        FloatVector a0 = FloatVector.zero(Simd.F), a1 = a0, a2 = a0, a3 = a0;
-        long i = 0;
-        for (; i + 4 * step <= n; i += 4 * step) {
-            a0 = a0.add(FloatVector.fromMemorySegment(Simd.F, s, i * 4, ByteOrder.nativeOrder()));
-            a1 = a1.add(FloatVector.fromMemorySegment(Simd.F, s, (i + step) * 4, ByteOrder.nativeOrder()));
-            a2 = a2.add(FloatVector.fromMemorySegment(Simd.F, s, (i + 2 * step) * 4, ByteOrder.nativeOrder()));
-            a3 = a3.add(FloatVector.fromMemorySegment(Simd.F, s, (i + 3 * step) * 4, ByteOrder.nativeOrder()));
-        }
-        float total = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            total += s.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-        }
-        return total;
+        return MachineLimitsBench.stream(in.keys.segment()) + MachineLimitsBench.stream(in.values.segment());
     }
 }

@@ -36,7 +36,7 @@ final class MarkdownReport {
         md.append("| peak FP32 FMA | ").append(rate(roofline.peakGflops(), "GFLOP/s")).append(" | `limit_fma`: ")
                 .append(MachineLimitsBench.CHAINS).append(" independent FMA chains of ").append(lanes).append(" lanes |\n");
         md.append("| read bandwidth | ").append(rate(roofline.bandwidthGbs(), "GB/s"))
-                .append(" | `limit_read`: attn4j's vector sum over an off-heap segment larger than the last-level cache |\n");
+                .append(" | `limit_read`: a streaming vector sum over an off-heap segment larger than the last-level cache |\n");
         md.append("| ridge point | ").append(number(roofline.ridge())).append(" FLOP/byte | peak over bandwidth |\n");
 
         md.append("\n## Results\n\n").append(RESULTS_HEADER).append("\n|---|---|--:|---|--:|--:|--:|\n");
