@@ -72,9 +72,8 @@ final class RunCommand implements Callable<Integer> {
                     + (lengths == null ? ", every step valid" : ", lengths from " + lengths));
 
             long[] nanos = new long[repeat];
-            Tensor y;
             try (Session session = m.newSession(batch, steps)) {
-                y = null;
+                Tensor y = null; // the session's output view, the same for every call
                 for (int r = 0; r < repeat; r++) {
                     long start = System.nanoTime();
                     y = session.predict(x, valid);
