@@ -48,12 +48,14 @@ final class FusedAttention implements Workers.Body {
     private int bq;
     private int bk;
     private int queryBlocks;
+    /** Rows of the largest query block: {@code bq}, or the last block with the leftover rows it took in. */
+    private int maxRows;
     private int chunks;
     private int chunkKeys;
-    /** Float offsets in a slot: the score tile [bq, bk] and the accumulators [bq, dv]. */
+    /** Float offsets in a slot: the score tile [maxRows, bk] and the accumulators [maxRows, dv]. */
     private long tileOff;
     private long accOff;
-    /** Partial states [B*H][chunks][bq][2 + dv] in the shared region, when split. */
+    /** Partial states [B*H][chunks][maxRows][2 + dv] in the shared region, when split. */
     private MemorySegment partials;
     private boolean merging;
 
@@ -64,14 +66,15 @@ final class FusedAttention implements Workers.Body {
         this.scale = scale;
         bk = TileBlocking.keyBlock(op.dk, op.dv, op.tq);
         bq = TileBlocking.queryBlock(op.dq, op.dv, bk);
-        queryBlocks = (op.tq + bq - 1) / bq;
+        queryBlocks = TileBlocking.queryBlocks(op.tq, bq);
+        maxRows = Math.min(op.tq, bq + KeyScores.MAX_ROWS);
         chunkKeys = TileBlocking.splitKeys(bk);
         chunks = queryBlocks == 1 && op.tk > chunkKeys ? (op.tk + chunkKeys - 1) / chunkKeys : 1;
         tileOff = 0;
-        accOff = ScoreFunction.alignFloats((long) bq * bk);
-        long slotBytes = (accOff + ScoreFunction.alignFloats((long) bq * op.dv)) * Float.BYTES;
+        accOff = ScoreFunction.alignFloats((long) maxRows * bk);
+        long slotBytes = (accOff + ScoreFunction.alignFloats((long) maxRows * op.dv)) * Float.BYTES;
         int heads = op.batch * op.heads;
-        partials = chunks > 1 ? workspace.shared((long) heads * chunks * bq * (2 + op.dv) * Float.BYTES) : null;
+        partials = chunks > 1 ? workspace.shared((long) heads * chunks * maxRows * (2 + op.dv) * Float.BYTES) : null;
         int items = heads * queryBlocks * chunks;
         int workers = Workers.count(executor, items, op);
         workspace.reserveSlots(workers, slotBytes);
@@ -96,11 +99,11 @@ final class FusedAttention implements Workers.Body {
         int qb = rest % queryBlocks, bh = rest / queryBlocks;
         HeadTask t = slot.task;
         op.bind(t, bh / op.heads, bh % op.heads);
-        int i0 = qb * bq, rows = Math.min(bq, t.tq - i0);
+        int i0 = qb * bq, rows = qb == queryBlocks - 1 ? t.tq - i0 : bq;
         // keys [0, hi) are all that any row of the block may see: row limits grow with the row
         int hi = t.mask.rowLimit(i0 + rows - 1);
         int from = chunk * chunkKeys, to = chunks == 1 ? hi : Math.min(hi, from + chunkKeys);
-        slot.ensureRows(bq);
+        slot.ensureRows(maxRows);
         Arrays.fill(slot.rowMax, 0, rows, Float.NEGATIVE_INFINITY);
         Arrays.fill(slot.rowSum, 0, rows, 0f);
         Zero.rows(slot.mem, accOff, rows, t.dv, t.dv);
@@ -237,7 +240,7 @@ final class FusedAttention implements Workers.Body {
     }
 
     private long partialRow(int bh, int chunk, int r, int dv) {
-        return (((long) bh * chunks + chunk) * bq + r) * (2 + dv);
+        return (((long) bh * chunks + chunk) * maxRows + r) * (2 + dv);
     }
 
     /** {@code dst[c] = src[c] * f} for {@code n} floats. */
