@@ -9,9 +9,19 @@
     mha_h8.onnx            multi-head self-attention with projections, 8 heads, as nn.MultiheadAttention:
                            X: float[T, E], Wqkv: float[E, 3E] (in_proj_weight^T), Bqkv: float[3E],
                            Wo: float[E, E] (out_proj.weight^T), Bo: float[E], scale: float[1]
+    mha_h8_contrib.onnx    the same through ONNX Runtime's contrib operator com.microsoft.MultiHeadAttention:
+                           MatMul Wqkv, Split, the operator (adding Bqkv itself), MatMul Wo + Bo; inputs as
+                           mha_h8.onnx without scale (the operator's default, 1/sqrt(head size), is
+                           nn.MultiheadAttention's)
 
 The attention graphs are the plain MatMul-Softmax-MatMul composition (ONNX Runtime's optimizer may
-fuse what it can). Dimensions are symbolic, so one file serves every benchmark shape. The protobuf
+fuse what it can), except the contrib-operator model, which imports the com.microsoft operator set
+(version 1) beside the standard one. Of ONNX Runtime's two contrib operators for W4, MultiHeadAttention
+(projected Q, K, V in) and Attention (X and the merged weights in, the projection done inside), 1.23.2
+on the CPU ran W4 equally fast on one thread (45-46 ms each, within the noise of a shared 2-core
+machine); MultiHeadAttention is kept, the one the attention issue names and times.
+
+Dimensions are symbolic, so one file serves every benchmark shape. The protobuf
 wire format is written by hand (field numbers from onnx/onnx.proto) because the `onnx` package is
 not needed for a few nodes. IR version 7 with opset 13 (the first opset whose Softmax normalizes one
 axis rather than flattening from it); ONNX Runtime 1.23 loads them, and the benchmarks' setup checks
@@ -27,6 +37,8 @@ OPSET = 13
 FLOAT = 1           # TensorProto.DataType.FLOAT
 INT32 = 6           # TensorProto.DataType.INT32
 INT64 = 7           # TensorProto.DataType.INT64
+CONTRIB = "com.microsoft"  # ONNX Runtime's contrib operators' domain
+CONTRIB_OPSET = 1
 ATTRIBUTE_INT = 2   # AttributeProto.AttributeType.INT
 ATTRIBUTE_INTS = 7  # AttributeProto.AttributeType.INTS
 OUT_DIR = pathlib.Path(__file__).resolve().parent.parent / "src/main/resources/io/attn4j/bench"
@@ -81,10 +93,11 @@ def ints_attribute(name, values):
                        + int_field(20, ATTRIBUTE_INTS))
 
 
-def node(op_type, inputs, outputs, name, attributes=b""):
-    """NodeProto{input, output, name, op_type, attribute}."""
+def node(op_type, inputs, outputs, name, attributes=b"", domain=""):
+    """NodeProto{input, output, name, op_type, attribute, domain}; domain "" is the standard operator set."""
     return (b"".join(bytes_field(1, i) for i in inputs) + b"".join(bytes_field(2, o) for o in outputs)
-            + bytes_field(3, name) + bytes_field(4, op_type) + attributes)
+            + bytes_field(3, name) + bytes_field(4, op_type) + attributes
+            + (bytes_field(7, domain) if domain else b""))
 
 
 def tensor_initializer(name, data_type, pack_format, values, dims):
@@ -102,16 +115,17 @@ def float_initializer(name, values, dims):
     return tensor_initializer(name, FLOAT, "f", values, dims)
 
 
-def graph_model(name, nodes, inputs, output, initializers=()):
+def graph_model(name, nodes, inputs, output, initializers=(), contrib=False):
     """ModelProto over a GraphProto of several nodes; inputs and output: (name, dims[, elem_type FLOAT]),
-    initializers: TensorProtos."""
+    initializers: TensorProtos; contrib: the nodes use ONNX Runtime's com.microsoft operators too."""
     graph = (b"".join(bytes_field(1, n) for n in nodes) + bytes_field(2, name)
              + b"".join(bytes_field(5, t) for t in initializers)
              + b"".join(bytes_field(11, tensor_value_info(*i)) for i in inputs)
              + bytes_field(12, tensor_value_info(*output)))
-    opset_import = bytes_field(1, "") + int_field(2, OPSET)
-    return (int_field(1, IR_VERSION) + bytes_field(2, "attn4j-bench") + bytes_field(7, graph)
-            + bytes_field(8, opset_import))
+    opset_imports = bytes_field(8, bytes_field(1, "") + int_field(2, OPSET))  # OperatorSetIdProto{domain, version}
+    if contrib:
+        opset_imports += bytes_field(8, bytes_field(1, CONTRIB) + int_field(2, CONTRIB_OPSET))
+    return (int_field(1, IR_VERSION) + bytes_field(2, "attn4j-bench") + bytes_field(7, graph) + opset_imports)
 
 
 def attention(masked):
@@ -156,6 +170,26 @@ def mha(heads):
     return graph_model("mha", nodes, inputs, ("Y", ["T", "E"]), initializers)
 
 
+def mha_contrib(heads):
+    """mha() through ONNX Runtime's contrib operator com.microsoft.MultiHeadAttention, default scale.
+
+    Its query, key and value are [batch, T, E]: the projection X Wqkv [T, 3E] is given a batch axis and
+    split in three; its optional bias input adds Bqkv. The result [1, T, E] loses the batch axis again
+    before the output projection.
+    """
+    nodes = [node("MatMul", ["X", "Wqkv"], ["XW"], "in_proj"),
+             node("Unsqueeze", ["XW", "batch_axis"], ["XW3"], "batch"),
+             node("Split", ["XW3"], ["Q", "K", "V"], "split", int_attribute("axis", 2)),
+             node("MultiHeadAttention", ["Q", "K", "V", "Bqkv"], ["C3"], "attention",
+                  int_attribute("num_heads", heads), CONTRIB),
+             node("Squeeze", ["C3", "batch_axis"], ["C"], "unbatch"),
+             node("MatMul", ["C", "Wo"], ["YW"], "out_proj"),
+             node("Add", ["YW", "Bo"], ["Y"], "out_bias")]
+    inputs = [("X", ["T", "E"]), ("Wqkv", ["E", "E3"]), ("Bqkv", ["E3"]), ("Wo", ["E", "E"]), ("Bo", ["E"])]
+    initializers = [int64_initializer("batch_axis", [0])]
+    return graph_model("mha_contrib", nodes, inputs, ("Y", ["T", "E"]), initializers, contrib=True)
+
+
 def main():
     axis = bytes_field(5, bytes_field(1, "axis") + int_field(3, -1) + int_field(20, ATTRIBUTE_INT))
     files = {
@@ -164,6 +198,7 @@ def main():
         "attention.onnx": attention(masked=False),
         "attention_masked.onnx": attention(masked=True),
         "mha_h8.onnx": mha(8),
+        "mha_h8_contrib.onnx": mha_contrib(8),
     }
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():

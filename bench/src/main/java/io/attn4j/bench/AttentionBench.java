@@ -11,6 +11,7 @@ import io.attn4j.attention.AttentionMask;
 import io.attn4j.attention.AttentionWorkspace;
 import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.kernel.SoftmaxMask;
+import io.attn4j.engine.parallel.Parallel;
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -27,10 +28,15 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * W3: one attention head, {@code Y = softmax(Q K^T / sqrt(d) [+ causal mask]) V}, {@code Q, K, V,
- * Y [T, d]} with d = 64, fp32, single thread: attn4j's fused attention, attn4j's reference
- * (scores materialized), the naive composition on OpenBLAS (sgemm for the scores, attn4j's softmax,
- * sgemm for P V; the causal mask as excluded bytes, nothing skipped) and ONNX Runtime's
+ * Y [T, d]} with d = 64, fp32: attn4j's fused attention, attn4j's reference (scores
+ * materialized), the naive composition on OpenBLAS (sgemm for the scores, attn4j's softmax, sgemm
+ * for P V; the causal mask as excluded bytes, nothing skipped) and ONNX Runtime's
  * MatMul-Softmax-MatMul graph (the causal mask as an additive 0 / -inf input).
+ *
+ * <p>Each call runs on {@code threads} threads, 1 by default; the suite also runs T = 2048 with
+ * all cores: attn4j with an executor of that many threads ({@link CallThreads}), OpenBLAS with
+ * that many threads and its softmax split over attn4j's executor, ONNX Runtime with that many
+ * intra-op threads.
  */
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class AttentionBench extends BenchSettings {
@@ -45,6 +51,10 @@ public class AttentionBench extends BenchSettings {
         @Param({"none", "causal"})
         public String mask;
 
+        /** Threads each call runs on. */
+        @Param({"1"})
+        public int threads;
+
         float scale;
         MemorySegment q;
         MemorySegment k;
@@ -57,6 +67,7 @@ public class AttentionBench extends BenchSettings {
         AttentionMask attnMask;
         Attention attention;
         AttentionWorkspace workspace;
+        CallThreads callThreads;
 
         private Operands operands;
         private float[] expected;
@@ -65,6 +76,7 @@ public class AttentionBench extends BenchSettings {
         @Setup
         public void setUp() {
             Attn4j.vectorKernels();
+            callThreads = new CallThreads(threads);
             operands = new Operands();
             long n = (long) seq * D;
             q = operands.uniform(n);
@@ -85,7 +97,8 @@ public class AttentionBench extends BenchSettings {
             // (e^(2Δ) - 1 + (3T + 16) eps) max|v| (the attention bound of attn4j's tests), for each of two results
             double delta = (D + 2) * Agreement.EPS * scale * D;
             tolerance = 2 * (Math.expm1(2 * delta) + (3.0 * seq + 16) * Agreement.EPS);
-            requireAgrees("attn4j fused attention", () -> attention.attend(qt, kt, vt, attnMask, workspace, null, yt, null));
+            requireAgrees("attn4j fused attention",
+                    () -> attention.attend(qt, kt, vt, attnMask, workspace, callThreads.executor(), yt, null));
         }
 
         boolean causal() {
@@ -104,10 +117,14 @@ public class AttentionBench extends BenchSettings {
             workspace.close();
             attention.close();
             operands.close();
+            callThreads.close();
         }
     }
 
-    /** The naive composition: S = scale Q K^T (sgemm), P = softmax(S) (attn4j kernels), Y = P V (sgemm). */
+    /**
+     * The naive composition: S = scale Q K^T (sgemm), P = softmax(S) (attn4j kernels, split by rows
+     * over the executor when there is one), Y = P V (sgemm).
+     */
     @State(Scope.Benchmark)
     public static class Blas {
         FloatPointer q;
@@ -135,6 +152,7 @@ public class AttentionBench extends BenchSettings {
                 causalMask = SoftmaxMask.excluded(excluded, 0, in.seq);
             }
             kernels = Attn4j.vectorKernels();
+            OpenBlas.useThreads(in.threads);
             q = OpenBlas.pointer(in.q);
             k = OpenBlas.pointer(in.k);
             v = OpenBlas.pointer(in.v);
@@ -146,7 +164,7 @@ public class AttentionBench extends BenchSettings {
         void run(Inputs in) {
             int t = in.seq;
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t, t, D, in.scale, q, D, k, D, 0f, s, t);
-            kernels.softmaxRows(t, t, 1f, scores, 0, t, causalMask, scores, 0, t);
+            Parallel.softmaxRows(kernels, in.callThreads.executor(), t, t, 1f, scores, 0, t, causalMask, scores, 0, t);
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, D, t, 1f, s, t, v, D, 0f, y, D);
         }
 
@@ -167,7 +185,7 @@ public class AttentionBench extends BenchSettings {
             operands = new Operands();
             MemorySegment scale = operands.allocate(1);
             scale.set(ValueLayout.JAVA_FLOAT, 0, in.scale);
-            model = new OnnxModel(in.causal() ? "attention_masked.onnx" : "attention.onnx")
+            model = new OnnxModel(in.causal() ? "attention_masked.onnx" : "attention.onnx", in.threads)
                     .input("Q", in.q, 1, in.seq, D)
                     .input("K", in.k, 1, in.seq, D)
                     .input("V", in.v, 1, in.seq, D)
@@ -194,13 +212,13 @@ public class AttentionBench extends BenchSettings {
 
     @Benchmark
     public MemorySegment attn_attn4j(Inputs in) {
-        in.attention.attend(in.qt, in.kt, in.vt, in.attnMask, in.workspace, null, in.yt, null);
+        in.attention.attend(in.qt, in.kt, in.vt, in.attnMask, in.workspace, in.callThreads.executor(), in.yt, null);
         return in.y;
     }
 
     @Benchmark
     public MemorySegment attn_reference(Inputs in) {
-        in.attention.attendReference(in.qt, in.kt, in.vt, in.attnMask, in.workspace, null, in.yt, null);
+        in.attention.attendReference(in.qt, in.kt, in.vt, in.attnMask, in.workspace, in.callThreads.executor(), in.yt, null);
         return in.y;
     }
 

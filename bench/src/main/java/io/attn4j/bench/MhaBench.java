@@ -9,6 +9,7 @@ import ai.onnxruntime.OrtException;
 import io.attn4j.attention.AttentionWorkspace;
 import io.attn4j.attention.MultiHeadAttention;
 import io.attn4j.engine.kernel.Kernels;
+import io.attn4j.engine.parallel.Parallel;
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -25,10 +26,15 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * W4: multi-head self-attention with projections, as {@code nn.MultiheadAttention}: batch 1,
- * T = 1024, E = 512, 8 heads of 64, fp32, single thread. attn4j (fused heads), attn4j with the
- * per-head weights asked for (the reference path, scores materialized), the composition on OpenBLAS
- * (sgemm projections, per head sgemm, attn4j's softmax, sgemm) and ONNX Runtime's graph of the same
- * operations.
+ * T = 1024, E = 512, 8 heads of 64, fp32. attn4j (fused heads), attn4j with the per-head weights
+ * asked for (the reference path, scores materialized), the composition on OpenBLAS (sgemm
+ * projections, per head sgemm, attn4j's softmax, sgemm), ONNX Runtime's graph of the same
+ * operations, and ONNX Runtime with its contrib attention operator doing the heads' work.
+ *
+ * <p>Each call runs on {@code threads} threads, 1 by default; the suite also runs it with all
+ * cores: attn4j with an executor of that many threads ({@link CallThreads}), OpenBLAS with that
+ * many threads and its softmax split over attn4j's executor, ONNX Runtime with that many
+ * intra-op threads.
  */
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class MhaBench extends BenchSettings {
@@ -42,6 +48,10 @@ public class MhaBench extends BenchSettings {
         @Param({"1024"})
         public int seq;
 
+        /** Threads each call runs on. */
+        @Param({"1"})
+        public int threads;
+
         MemorySegment x;
         MemorySegment y;
         MemorySegment inW;
@@ -53,6 +63,7 @@ public class MhaBench extends BenchSettings {
         Tensor perHead;
         MultiHeadAttention mha;
         AttentionWorkspace workspace;
+        CallThreads callThreads;
 
         private Operands operands;
         private float[] expected;
@@ -61,6 +72,7 @@ public class MhaBench extends BenchSettings {
         @Setup
         public void setUp() {
             Attn4j.vectorKernels();
+            callThreads = new CallThreads(threads);
             operands = new Operands();
             x = operands.uniform((long) seq * E);
             y = operands.allocate((long) seq * E);
@@ -85,7 +97,10 @@ public class MhaBench extends BenchSettings {
             // for each of two results.
             tolerance = 2 * 8 * (2.0 * E + seq) * Agreement.EPS * largest;
             requireAgrees("attn4j multi-head attention with weights",
-                    () -> mha.forward(xt, xt, xt, null, workspace, null, yt, perHead));
+                    () -> mha.forward(xt, xt, xt, null, workspace, callThreads.executor(), yt, perHead));
+            // the timed call on this benchmark's threads (the expected result is its one-thread run)
+            requireAgrees("attn4j multi-head attention",
+                    () -> mha.forward(xt, xt, xt, null, workspace, callThreads.executor(), yt, null));
         }
 
         private static MemorySegment scaled(MemorySegment s, double f) {
@@ -106,6 +121,7 @@ public class MhaBench extends BenchSettings {
             workspace.close();
             mha.close();
             operands.close();
+            callThreads.close();
         }
     }
 
@@ -139,6 +155,7 @@ public class MhaBench extends BenchSettings {
             MemorySegment concatSeg = operands.allocate((long) t * E);
             scores = operands.allocate((long) t * t);
             kernels = Attn4j.vectorKernels();
+            OpenBlas.useThreads(in.threads);
             x = OpenBlas.pointer(in.x);
             y = OpenBlas.pointer(in.y);
             ySeg = in.y;
@@ -168,7 +185,7 @@ public class MhaBench extends BenchSettings {
             }
             for (int h = 0; h < H; h++) {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t, t, DH, scale, qHead[h], 3 * E, kHead[h], 3 * E, 0f, s, t);
-                kernels.softmaxRows(t, t, 1f, scores, 0, t, null, scores, 0, t);
+                Parallel.softmaxRows(kernels, in.callThreads.executor(), t, t, 1f, scores, 0, t, null, scores, 0, t);
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, DH, t, 1f, s, t, vHead[h], 3 * E, 0f, oHead[h], E);
             }
             // y [T, E] = concat Wo^T + bo
@@ -193,29 +210,10 @@ public class MhaBench extends BenchSettings {
         @Setup
         public void setUp(Inputs in) throws OrtException {
             operands = new Operands();
-            MemorySegment inWt = transpose(in.inW, 3 * E, E), outWt = transpose(in.outW, E, E);
             MemorySegment scale = operands.allocate(1);
             scale.set(ValueLayout.JAVA_FLOAT, 0, (float) (1 / Math.sqrt(DH)));
-            model = new OnnxModel("mha_h" + H + ".onnx")
-                    .input("X", in.x, in.seq, E)
-                    .input("Wqkv", inWt, E, 3L * E)
-                    .input("Bqkv", in.inB, 3L * E)
-                    .input("Wo", outWt, E, E)
-                    .input("Bo", in.outB, E)
-                    .input("scale", scale, 1)
-                    .output("Y", in.y, in.seq, E);
+            model = onnxModel("mha_h" + H + ".onnx", in, operands).input("scale", scale, 1);
             in.requireAgrees("ONNX Runtime multi-head attention graph", model.asRunnable());
-        }
-
-        /** A {@code cols x rows} copy of a row-major {@code rows x cols} matrix. */
-        private MemorySegment transpose(MemorySegment m, int rows, int cols) {
-            MemorySegment t = operands.allocate((long) rows * cols);
-            for (long r = 0; r < rows; r++) {
-                for (long c = 0; c < cols; c++) {
-                    t.setAtIndex(ValueLayout.JAVA_FLOAT, c * rows + r, m.getAtIndex(ValueLayout.JAVA_FLOAT, r * cols + c));
-                }
-            }
-            return t;
         }
 
         @TearDown
@@ -225,15 +223,66 @@ public class MhaBench extends BenchSettings {
         }
     }
 
+    /**
+     * ONNX Runtime's contrib operator com.microsoft.MultiHeadAttention (its default scale,
+     * 1/sqrt(64); it adds Bqkv) after a MatMul Wqkv and a Split, then MatMul Wo + Bo. Its
+     * com.microsoft.Attention operator, which also does the input projection, ran as fast (see
+     * bench/scripts/make_onnx_models.py).
+     */
+    @State(Scope.Benchmark)
+    public static class OrtContrib {
+        OnnxModel model;
+        private Operands operands;
+
+        @Setup
+        public void setUp(Inputs in) throws OrtException {
+            operands = new Operands();
+            model = onnxModel("mha_h" + H + "_contrib.onnx", in, operands);
+            in.requireAgrees("ONNX Runtime com.microsoft.MultiHeadAttention", model.asRunnable());
+        }
+
+        @TearDown
+        public void tearDown() throws OrtException {
+            model.close();
+            operands.close();
+        }
+    }
+
+    /**
+     * {@code resource} on {@code in.threads} intra-op threads, with the inputs every W4 model
+     * takes bound: X, Wqkv and Wo (transposed copies from {@code operands}, as ONNX's MatMul wants
+     * them), Bqkv, Bo, and the output Y.
+     */
+    static OnnxModel onnxModel(String resource, Inputs in, Operands operands) throws OrtException {
+        return new OnnxModel(resource, in.threads)
+                .input("X", in.x, in.seq, E)
+                .input("Wqkv", transpose(operands, in.inW, 3 * E, E), E, 3L * E)
+                .input("Bqkv", in.inB, 3L * E)
+                .input("Wo", transpose(operands, in.outW, E, E), E, E)
+                .input("Bo", in.outB, E)
+                .output("Y", in.y, in.seq, E);
+    }
+
+    /** A {@code cols x rows} copy of a row-major {@code rows x cols} matrix. */
+    private static MemorySegment transpose(Operands operands, MemorySegment m, int rows, int cols) {
+        MemorySegment t = operands.allocate((long) rows * cols);
+        for (long r = 0; r < rows; r++) {
+            for (long c = 0; c < cols; c++) {
+                t.setAtIndex(ValueLayout.JAVA_FLOAT, c * rows + r, m.getAtIndex(ValueLayout.JAVA_FLOAT, r * cols + c));
+            }
+        }
+        return t;
+    }
+
     @Benchmark
     public MemorySegment mha_attn4j(Inputs in) {
-        in.mha.forward(in.xt, in.xt, in.xt, null, in.workspace, null, in.yt, null);
+        in.mha.forward(in.xt, in.xt, in.xt, null, in.workspace, in.callThreads.executor(), in.yt, null);
         return in.y;
     }
 
     @Benchmark
     public MemorySegment mha_reference(Inputs in) {
-        in.mha.forward(in.xt, in.xt, in.xt, null, in.workspace, null, in.yt, in.perHead);
+        in.mha.forward(in.xt, in.xt, in.xt, null, in.workspace, in.callThreads.executor(), in.yt, in.perHead);
         return in.y;
     }
 
@@ -245,6 +294,12 @@ public class MhaBench extends BenchSettings {
 
     @Benchmark
     public MemorySegment mha_onnxruntime(Inputs in, Ort ort) throws OrtException {
+        ort.model.run();
+        return in.y;
+    }
+
+    @Benchmark
+    public MemorySegment mha_onnxruntime_contrib(Inputs in, OrtContrib ort) throws OrtException {
         ort.model.run();
         return in.y;
     }

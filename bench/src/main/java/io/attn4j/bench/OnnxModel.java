@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * One ONNX Runtime session over a model bundled with the benchmarks (made by the scripts in
- * {@code bench/scripts}) or built in memory, run on one thread. Inputs and the output are tensors
+ * {@code bench/scripts}) or built in memory, run on one thread unless asked for more. Inputs and the output are tensors
  * over the caller's segments, so a run reads and writes the same memory as the other
  * implementations and allocates no tensor data.
  */
@@ -27,12 +27,28 @@ final class OnnxModel implements AutoCloseable {
 
     /** Opens {@code resource} (e.g. {@code "matmul.onnx"}) with one intra-op and one inter-op thread. */
     OnnxModel(String resource) throws OrtException {
-        this(read(resource));
+        this(read(resource), 1);
+    }
+
+    /**
+     * Opens {@code resource} with {@code threads} intra-op threads (the calling thread counts as
+     * one of them) and one inter-op thread: the nodes run one after the other, each split over
+     * {@code threads} threads.
+     */
+    OnnxModel(String resource, int threads) throws OrtException {
+        this(read(resource), threads);
     }
 
     /** Opens a model given as ONNX protobuf bytes (e.g. from {@link OnnxRecurrentModel}), on one thread. */
     OnnxModel(byte[] model) throws OrtException {
-        options.setIntraOpNumThreads(1);
+        this(model, 1);
+    }
+
+    private OnnxModel(byte[] model, int threads) throws OrtException {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be positive, got " + threads);
+        }
+        options.setIntraOpNumThreads(threads);
         options.setInterOpNumThreads(1);
         options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
         session = env.createSession(model, options);

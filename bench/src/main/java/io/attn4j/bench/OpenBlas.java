@@ -11,16 +11,28 @@ import org.bytedeco.openblas.global.openblas_full;
  */
 final class OpenBlas {
     static {
-        // Single-threaded like every other implementation measured; the preset starts with one
-        // thread per core.
-        openblas_full.openblas_set_num_threads(1);
-        int threads = openblas_full.openblas_get_num_threads();
-        if (threads != 1) {
-            throw new IllegalStateException("OpenBLAS runs " + threads + " threads after openblas_set_num_threads(1)");
-        }
+        // Single-threaded like every other implementation measured, unless a benchmark asks for
+        // more (useThreads); the preset starts with one thread per core.
+        useThreads(1);
     }
 
     private OpenBlas() {
+    }
+
+    /**
+     * Makes OpenBLAS run every later call on {@code threads} threads (the calling thread counts as
+     * one of them). The setting is global to the process: a benchmark that needs more than one
+     * thread sets it in its own {@code @Setup}, which is safe only because JMH runs each benchmark
+     * and parameter combination in a fork of its own, so it never leaks into a single-threaded one.
+     *
+     * @throws IllegalStateException if OpenBLAS does not take the count (e.g. a single-threaded build)
+     */
+    static void useThreads(int threads) {
+        openblas_full.openblas_set_num_threads(threads);
+        int now = openblas_full.openblas_get_num_threads();
+        if (now != threads) {
+            throw new IllegalStateException("OpenBLAS runs " + now + " threads after openblas_set_num_threads(" + threads + ")");
+        }
     }
 
     /**
@@ -38,7 +50,7 @@ final class OpenBlas {
     static String describe() {
         return "core " + openblas_full.openblas_get_corename().getString()
                 + " (" + openblas_full.openblas_get_config().getString().trim() + ")"
-                + ", " + openblas_full.openblas_get_num_threads() + " thread"
+                + ", " + openblas_full.openblas_get_num_threads() + " thread (N in the workloads on N threads per call)"
                 + coreTypeNote();
     }
 

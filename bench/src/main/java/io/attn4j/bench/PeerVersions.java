@@ -22,7 +22,7 @@ public final class PeerVersions {
     public static Map<String, String> describe() {
         Map<String, String> peers = new LinkedHashMap<>();
         peers.put("OpenBLAS", safely(OpenBlas::describe));
-        peers.put("ONNX Runtime", safely(() -> OnnxModel.version() + ", 1 intra-op thread"));
+        peers.put("ONNX Runtime", safely(() -> OnnxModel.version() + ", 1 intra-op thread (N in the workloads on N threads per call)"));
         peers.put("Lucene", safely(() -> org.apache.lucene.util.Version.LATEST + ": " + luceneVectorization()));
         return peers;
     }

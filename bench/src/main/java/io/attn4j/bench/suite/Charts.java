@@ -79,7 +79,8 @@ final class Charts {
 
     /**
      * Achieved GFLOP/s against arithmetic intensity, log-log, under the roof
-     * {@code min(peak, intensity * bandwidth)}; workloads whose flops are not counted are left out.
+     * {@code min(peak, intensity * bandwidth)}; workloads whose flops are not counted, and calls on
+     * several threads, are left out.
      */
     private static Optional<JFreeChart> rooflineChart(Roofline roofline, List<Result> results, int lanes) {
         if (Double.isNaN(roofline.peakGflops()) || Double.isNaN(roofline.bandwidthGbs())) {
@@ -96,7 +97,8 @@ final class Charts {
         for (List<Result> group : MarkdownReport.groups(results)) {
             for (Result r : group) {
                 Optional<Workload> w = Workloads.of(r.op(), r.impl(), r.params(), lanes);
-                if (w.isPresent() && w.get().flops() > 0 && w.get().bytes() > 0 && !r.op().equals("limit")) {
+                // calls on several threads are left out: the roof drawn is the measured one, not theirs
+                if (w.isPresent() && w.get().flops() > 0 && w.get().bytes() > 0 && w.get().callThreads() == 1 && !r.op().equals("limit")) {
                     byImpl.computeIfAbsent(r.impl(), k -> new XYSeries(k, false, true))
                             .add(w.get().intensity(), r.threads() * w.get().flops() / r.seconds() / 1e9);
                 }

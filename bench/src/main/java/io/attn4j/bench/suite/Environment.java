@@ -26,7 +26,8 @@ final class Environment {
         KernelProvider.Choice choice = KernelProvider.choice();
         env.put("Kernel provider", choice.kernels().name() + ": " + choice.reason());
         env.put("Threads", config.threads() + " JMH thread" + (config.threads() == 1 ? "" : "s")
-                + " per benchmark; each call single-threaded; limits measured with as many");
+                + " per benchmark; each call single-threaded, except in the workloads labelled N threads per call; "
+                + "limits measured with as many JMH threads");
         List<String> flags = results.isEmpty() ? Suite.FORK_FLAGS : results.get(0).jvmArgs();
         env.put("Forks' JVM flags", String.join(" ", flags));
         env.put("Selection", (config.quick() ? "--quick" : "--full")

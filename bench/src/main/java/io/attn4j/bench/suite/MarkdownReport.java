@@ -62,7 +62,10 @@ final class MarkdownReport {
                 + "call's flops and bytes (`max(flops / peak, bytes / bandwidth)`) over the measured time; *compute, cached*: "
                 + "the operands fit in the last-level cache, so only the compute roof applies. Above 100%: a limit was measured low (a busy machine, "
                 + "or too few iterations), or the data came from a cache. *attn4j/peer*: the peer's time "
-                + "over attn4j's, above 1 when attn4j is faster.\n");
+                + "over attn4j's, above 1 when attn4j is faster, always between rows of the same threads per call. "
+                + "Workloads labelled *N threads per call* run each call on N threads (attn4j with an executor of N threads, "
+                + "OpenBLAS with N threads, ONNX Runtime with N intra-op threads); their compute roof is N times the measured "
+                + "peak, their memory roof the measured bandwidth. Unlabelled workloads run each call on one thread.\n");
 
         callTimes(md, groups, lanes);
         if (widths.size() > 1) {

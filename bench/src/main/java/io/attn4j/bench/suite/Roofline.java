@@ -19,6 +19,10 @@ import java.util.stream.Stream;
  * only to workloads whose bytes exceed half the last-level cache (smaller ones stay cached between
  * calls, so only the compute roof bounds them), and to those whose flops are not counted.
  *
+ * <p>A workload on N threads per call ({@link Workload#callThreads}) is held to N times the
+ * compute roof (each core has its own FMA units) but to the memory roof as measured, which with
+ * fewer threads than N is a lower bound of N threads' bandwidth: its memory fraction may read high.
+ *
  * @param peakGflops all threads' FMA peak, NaN if not measured
  * @param bandwidthGbs all threads' read bandwidth, NaN if not measured
  * @param llcBytes size of the last-level cache, 0 if unknown (then the memory roof always applies)
@@ -53,7 +57,7 @@ public record Roofline(double peakGflops, double bandwidthGbs, long llcBytes) {
     /** Where {@code r}, a call of {@code w}, sits; empty without the roofs it needs. */
     public Optional<Place> place(Workload w, Result r) {
         double calls = r.threads() / r.seconds();
-        double compute = w.flops() * calls / 1e9 / peakGflops;
+        double compute = w.flops() * calls / 1e9 / (peakGflops * w.callThreads());
         double memory = memoryBound(w) ? w.bytes() * calls / 1e9 / bandwidthGbs : 0;
         if (Double.isNaN(compute) && w.flops() > 0 || Double.isNaN(memory)) {
             return Optional.empty();

@@ -32,7 +32,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * <ul>
  *   <li>{@code jmh.json}: JMH's JSON of the main run (every implementation, at the machine's
  *       preferred vector width), and {@code jmh-vector<bits>.json} for each width of the sweep
- *       (attn4j's implementations and the FMA peak, with {@code -Dattn4j.vectorBits=<bits>});</li>
+ *       (attn4j's implementations, each call on one thread, and the FMA peak, with
+ *       {@code -Dattn4j.vectorBits=<bits>});</li>
  *   <li>{@code jmh.log}: JMH's own console output;</li>
  *   <li>{@code report.md}: environment, machine limits, the results table with rates, roofline
  *       fractions and ratios, the width sweep, and the workload table;</li>
@@ -80,7 +81,9 @@ public final class Suite {
         Map<Integer, List<SuitePlan.Run>> sweep = new TreeMap<>();
         for (int bits : config.vectorBits()) {
             if (bits < preferred) {
-                sweep.put(bits, SuitePlan.runs(config.quick(), config.filter(), SWEPT));
+                // one thread per call: the sweep is about vector width, and the all-core runs would double its time
+                sweep.put(bits, SuitePlan.runs(config.quick(), config.filter(), SWEPT).stream()
+                        .filter(r -> !r.params().containsKey("threads")).toList());
             } else if (bits > preferred) {
                 console.println("attn4j bench: no " + bits + "-bit sweep, this machine's widest vectors are " + preferred + " bits");
             }

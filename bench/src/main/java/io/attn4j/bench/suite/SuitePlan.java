@@ -19,8 +19,11 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * with values that only fit their own class.
  *
  * <p>{@code --full} is every {@code *Bench} class of {@code io.attn4j.bench} with all its
- * parameters. {@code --quick} is one case of each workload (both batches of W7), attn4j against its
- * peers; of the scalar references only the dot's, which is cheap.
+ * parameters (each call on one thread), then W3 at T = 2048 (with and without the causal mask) and
+ * W4 with each call on all cores ({@code threads} = the core count): attn4j and the OpenBLAS and
+ * ONNX Runtime peers, not attn4j's reference. {@code --quick} is one case of each workload (both
+ * batches of W7), attn4j against its peers, on one thread; of the scalar references only the dot's,
+ * which is cheap.
  * Both start with the machine limits, which a filter does not remove: the roofline needs them.
  *
  * <p>A benchmark whose {@code @Fork} sets system properties ({@code -D}, e.g. the classifier's
@@ -60,16 +63,27 @@ public final class SuitePlan {
             new Selection(PACKAGE + "(Lstm|Gru)Bench\\.\\w+_attn4j$", Map.of("shape", "64x1"), 5),
             new Selection(PACKAGE + "AttentionBench\\.attn_(openblas|onnxruntime)$", Map.of("seq", "512", "mask", "none")),
             new Selection(PACKAGE + "AttentionBench\\.attn_attn4j$", Map.of("seq", "512", "mask", "none"), 5),
-            new Selection(PACKAGE + "MhaBench\\.mha_(openblas|onnxruntime)$", Map.of()),
+            new Selection(PACKAGE + "MhaBench\\.mha_(openblas|onnxruntime|onnxruntime_contrib)$", Map.of()),
             new Selection(PACKAGE + "MhaBench\\.mha_attn4j$", Map.of(), 5),
             new Selection(PACKAGE + "DecodeBench\\.decode_(attn4j|openblas|onnxruntime|memoryread)$", Map.of()),
             new Selection(PACKAGE + "ClassifierBench\\.classifier_onnxruntime$", Map.of()),
             // a batch-1 call runs each kernel a few times only: C2 took 5 to 9 s on a 2-core machine under twice its load
             new Selection(PACKAGE + "ClassifierBench\\.classifier_attn4j$", Map.of(), 10));
 
-    private static final List<Selection> FULL = List.of(LIMITS, new Selection(PACKAGE + "(?!MachineLimits)\\w+Bench\\.", Map.of()));
+    private static final List<Selection> FULL = full(Runtime.getRuntime().availableProcessors());
 
     private SuitePlan() {
+    }
+
+    /** {@code --full} on a machine of {@code cores} cores; with one core, no all-core runs (they would repeat the others). */
+    static List<Selection> full(int cores) {
+        List<Selection> full = new ArrayList<>(List.of(LIMITS, new Selection(PACKAGE + "(?!MachineLimits)\\w+Bench\\.", Map.of())));
+        if (cores > 1) {
+            String all = String.valueOf(cores);
+            full.add(new Selection(PACKAGE + "AttentionBench\\.attn_(attn4j|openblas|onnxruntime)$", Map.of("seq", "2048", "threads", all)));
+            full.add(new Selection(PACKAGE + "MhaBench\\.mha_(attn4j|openblas|onnxruntime|onnxruntime_contrib)$", Map.of("threads", all)));
+        }
+        return List.copyOf(full);
     }
 
     /**

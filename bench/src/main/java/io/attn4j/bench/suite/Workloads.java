@@ -42,6 +42,11 @@ import java.util.Optional;
  * counted). Its bytes are the weights (the LSTM's two matrices and two biases, the head's row and
  * bias), the valid input steps, the lengths and the probabilities; the LSTM's outputs stay in cache.
  *
+ * <p>A benchmark with a {@code threads} parameter above 1 runs each call on that many threads
+ * (attn4j with an executor of as many threads, the peers with as many of their own): its workload is
+ * the same work, labelled "N threads per call". Its results form groups of their own (the report
+ * groups by parameters), so attn4j/peer ratios are only taken between rows of one thread count.
+ *
  * <p>Workloads not in the table (a benchmark added later) are reported without a rate.
  */
 public final class Workloads {
@@ -50,7 +55,7 @@ public final class Workloads {
             "classifier");
     /** Implementations in report order: attn4j first, as the one the others are compared with. */
     static final List<String> IMPLEMENTATIONS = List.of("attn4j", "reference", "scalar", "openblas", "onnxruntime", "lucene",
-            "memoryread", "fma", "read");
+            "onnxruntime_contrib", "memoryread", "fma", "read");
 
     private static final int STEPS = 100;
     private static final int RECURRENT_INPUT = 64;
@@ -71,10 +76,21 @@ public final class Workloads {
      * @param bytes least bytes read and written per call
      * @param rateUnit "GFLOP/s" or "GB/s": which of the two the report's rate counts
      * @param sequences sequences one call processes (W6, W7), 0 for workloads without sequences
+     * @param callThreads threads each call runs on
      */
-    public record Workload(String id, String label, double flops, double bytes, String rateUnit, int sequences) {
+    public record Workload(String id, String label, double flops, double bytes, String rateUnit, int sequences, int callThreads) {
         public Workload(String id, String label, double flops, double bytes, String rateUnit) {
             this(id, label, flops, bytes, rateUnit, 0);
+        }
+
+        public Workload(String id, String label, double flops, double bytes, String rateUnit, int sequences) {
+            this(id, label, flops, bytes, rateUnit, sequences, 1);
+        }
+
+        /** The same work with each call on {@code threads} threads, said in the label when above 1. */
+        Workload onThreads(int threads) {
+            return threads == 1 ? this : new Workload(id, label + ", " + threads + " threads per call", flops, bytes, rateUnit,
+                    sequences, threads);
         }
 
         /** The rate of one caller, in {@link #rateUnit}, for {@code seconds} per call. */
@@ -94,6 +110,7 @@ public final class Workloads {
      * @param lanes float lanes of the vector species the run used (for {@code limit fma})
      */
     public static Optional<Workload> of(String op, String impl, Map<String, String> params, int lanes) {
+        int threads = params.containsKey("threads") ? Integer.parseInt(params.get("threads")) : 1;
         return Optional.ofNullable(switch (op) {
             case "limit" -> limit(impl, params, lanes);
             case "gemm" -> {
@@ -135,7 +152,7 @@ public final class Workloads {
                         t, DECODE_HEADS, DECODE_HEAD_DIM), 4.0 * kv, 8.0 * kv, "GB/s");
             }
             default -> null;
-        });
+        }).map(w -> w.onThreads(threads));
     }
 
     private static Workload limit(String impl, Map<String, String> params, int lanes) {

@@ -33,6 +33,32 @@ class SuitePlanTest {
         assertEquals(List.of(), only(runs, "classifier_attn4j").properties());
     }
 
+    @Test
+    void fullRunsW3AtT2048AndW4OnAllCoresForAttn4jAndItsPeersOnly() {
+        List<SuitePlan.Selection> full = SuitePlan.full(2);
+        List<SuitePlan.Selection> allCores = full.stream().filter(s -> "2".equals(s.params().get("threads"))).toList();
+        assertEquals(2, allCores.size(), full.toString());
+        assertEquals("2048", allCores.get(0).params().get("seq"));
+        assertTrue(allCores.get(0).include().contains("AttentionBench") && allCores.get(1).include().contains("MhaBench"));
+        List<String> names = SuitePlan.runs(false, ALL, ALL).stream().flatMap(r -> r.benchmarks().stream()).toList();
+        for (String method : List.of("attn_attn4j", "attn_openblas", "attn_onnxruntime", "mha_attn4j", "mha_openblas",
+                "mha_onnxruntime", "mha_onnxruntime_contrib")) {
+            assertTrue(allCores.stream().anyMatch(s -> ("io.attn4j.bench." + (method.startsWith("attn") ? "AttentionBench." : "MhaBench.")
+                    + method).matches(s.include())), method);
+        }
+        assertTrue(allCores.stream().noneMatch(s -> "io.attn4j.bench.AttentionBench.attn_reference".matches(s.include())
+                || "io.attn4j.bench.MhaBench.mha_reference".matches(s.include())));
+        assertTrue(names.contains("io.attn4j.bench.MhaBench.mha_onnxruntime_contrib"), names.toString());
+        assertEquals(full.size() - 2, SuitePlan.full(1).size(), "one core: no all-core runs");
+    }
+
+    @Test
+    void quickRunsTheContribOperatorPeerAndNothingOnSeveralThreads() {
+        List<SuitePlan.Run> runs = SuitePlan.runs(true, ALL, ALL);
+        assertTrue(runs.stream().flatMap(r -> r.benchmarks().stream()).anyMatch(n -> n.endsWith("MhaBench.mha_onnxruntime_contrib")));
+        assertTrue(runs.stream().noneMatch(r -> r.params().containsKey("threads")), runs.toString());
+    }
+
     private static SuitePlan.Run only(List<SuitePlan.Run> runs, String method) {
         List<SuitePlan.Run> with = runs.stream().filter(r -> r.benchmarks().stream().anyMatch(n -> n.endsWith("." + method))).toList();
         assertEquals(1, with.size(), method + " in " + runs);
