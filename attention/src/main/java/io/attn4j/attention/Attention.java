@@ -94,6 +94,34 @@ public final class Attention implements AutoCloseable {
         workspace.reference().attend(score, op, workspace, executor);
     }
 
+    /**
+     * The mean of each batch entry's (and head's) first {@code n_b} context rows,
+     * {@code means[b, :] = (1/n_b) sum_{i < n_b} context[b, i, :]}, the masked mean pooling of a
+     * self-attention layer, without the context: the weights of the counted rows are averaged,
+     * {@code w = (1/n_b) sum_{i < n_b} W[i, :]}, and {@code means = w V}, two GEMVs in place of the
+     * {@code n_b x Tk x dv} product. Any score function and mask; only the counted query rows are
+     * scored. Scores are materialized as in {@link #attendReference}: {@code n_b x Tk} floats of
+     * scratch per worker.
+     *
+     * <p>Error: the reference's bound on each weight, then the mean over {@code n_b} rows
+     * ({@code n_b eps} relative to the sum of the weights) and the GEMV over the keys
+     * ({@code Tk eps sum_j w_j |v_j|}); a mean of zero rows ({@code n_b = 0}) and a mean whose
+     * rows see no key are zeros. Keys no counted row sees are never read.
+     *
+     * @param queryCounts {@code n_b} per batch entry, an I32 or I64 tensor {@code (B)} read at call
+     *     time, each in {@code [0, Tq]}; null counts every query
+     * @param means {@code (B, dv)} for rank-3 inputs, {@code (B, H, dv)} for several heads; overwritten
+     */
+    public void attendMean(Tensor query, Tensor key, Tensor value, AttentionMask mask, AttentionWorkspace workspace,
+                           Executor executor, Tensor queryCounts, Tensor means) {
+        if (workspace == null) {
+            throw new IllegalArgumentException("workspace is null");
+        }
+        Operands op = workspace.operands();
+        op.setMean(score, query, key, value, means, queryCounts, mask);
+        workspace.reference().attendMean(score, op, workspace, executor);
+    }
+
     private Operands prepare(Tensor query, Tensor key, Tensor value, AttentionMask mask, AttentionWorkspace workspace,
                              Tensor context, Tensor weights) {
         if (workspace == null) {

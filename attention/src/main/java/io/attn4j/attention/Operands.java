@@ -3,6 +3,7 @@ package io.attn4j.attention;
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
@@ -51,6 +52,12 @@ final class Operands {
     long wH;
     long wT;
     AttentionMask mask = AttentionMask.none();
+    /**
+     * Mean calls ({@link #setMean}): the queries that count per batch entry, I32 or I64
+     * {@code (B)}, or null for all {@code Tq}; the output is then one row per (batch, head), its
+     * query stride 0.
+     */
+    Tensor queryCounts;
 
     /**
      * Checks a call and takes its operands. Nothing is written.
@@ -61,15 +68,61 @@ final class Operands {
      */
     void set(ScoreFunction score, Tensor query, Tensor key, Tensor value, Tensor context, Tensor weights,
              AttentionMask attentionMask) {
+        take(score, query, key, value, context, false, weights, attentionMask);
+        queryCounts = null;
+    }
+
+    /**
+     * Checks a mean call ({@link Attention#attendMean}) and takes its operands: {@code means}
+     * {@code (B, dv)} for rank-3 inputs, {@code (B, H, dv)} for rank 4, and the query counts
+     * ({@code (B)} I32 or I64 in {@code [0, Tq]}, read now; null for all). Nothing is written.
+     */
+    void setMean(ScoreFunction score, Tensor query, Tensor key, Tensor value, Tensor means, Tensor counts,
+                 AttentionMask attentionMask) {
+        take(score, query, key, value, means, true, null, attentionMask);
+        if (counts != null) {
+            if ((counts.dtype() != DType.I32 && counts.dtype() != DType.I64) || counts.rank() != 1 || counts.dim(0) != batch) {
+                throw new IllegalArgumentException("queryCounts must be an I32 or I64 vector of " + batch
+                        + " (the batch), got " + counts.dtype() + shape(counts));
+            }
+            if (!counts.isAlive()) {
+                throw new IllegalStateException("queryCounts: the arena that owns this tensor is closed");
+            }
+        }
+        queryCounts = counts;
+        for (int b = 0; b < batch; b++) {
+            long n = queryCount(b);
+            if (n < 0 || n > tq) {
+                queryCounts = null;
+                throw new IllegalArgumentException("queryCounts[" + b + "] = " + n + " is outside [0, " + tq + "]");
+            }
+        }
+    }
+
+    /** The number of queries batch entry {@code b} counts in a mean call. */
+    int queryCount(int b) {
+        if (queryCounts == null) {
+            return tq;
+        }
+        long at = queryCounts.offset() + b * queryCounts.stride(0);
+        return (int) Math.clamp(queryCounts.dtype() == DType.I32
+                ? queryCounts.segment().getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, at)
+                : queryCounts.segment().getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, at), -1L, Integer.MAX_VALUE);
+    }
+
+    /** {@link #set} and {@link #setMean}: {@code out} is the context, or with {@code mean} the means. */
+    private void take(ScoreFunction score, Tensor query, Tensor key, Tensor value, Tensor context, boolean mean,
+                      Tensor weights, AttentionMask attentionMask) {
         checkTensor("query", query);
         int rank = query.rank();
         checkTensor("key", key);
         checkTensor("value", value);
-        checkTensor("context", context);
-        if (key.rank() != rank || value.rank() != rank || context.rank() != rank) {
-            throw new IllegalArgumentException("query, key, value and context must have the same rank (3: (B, T, d), "
-                    + "4: (B, H, T, d)), got query " + shape(query) + ", key " + shape(key) + ", value " + shape(value)
-                    + ", context " + shape(context));
+        String outName = mean ? "means" : "context";
+        checkOutput(outName, context, mean ? rank - 1 : rank);
+        if (key.rank() != rank || value.rank() != rank || context.rank() != (mean ? rank - 1 : rank)) {
+            throw new IllegalArgumentException("query, key, value" + (mean ? " must have the same rank and means one less"
+                    : " and context must have the same rank") + " (3: (B, T, d), 4: (B, H, T, d)), got query "
+                    + shape(query) + ", key " + shape(key) + ", value " + shape(value) + ", " + outName + " " + shape(context));
         }
         batch = (int) query.dim(0);
         if (key.dim(0) != batch || value.dim(0) != batch) {
@@ -92,9 +145,11 @@ final class Operands {
                     + shape(key) + " and value " + shape(value));
         }
         score.checkDims(dq, dk, query, key);
-        if (rank == 4 ? !Shapes.is(context, batch, heads, tq, dv) : !Shapes.is(context, batch, tq, dv)) {
-            throw new IllegalArgumentException("context has shape " + shape(context) + ", expected "
-                    + (rank == 4 ? Shapes.of(batch, heads, tq, dv) : Shapes.of(batch, tq, dv))
+        if (mean ? (rank == 4 ? !Shapes.is(context, batch, heads, dv) : !Shapes.is(context, batch, dv))
+                : (rank == 4 ? !Shapes.is(context, batch, heads, tq, dv) : !Shapes.is(context, batch, tq, dv))) {
+            throw new IllegalArgumentException(outName + " has shape " + shape(context) + ", expected "
+                    + (mean ? (rank == 4 ? Shapes.of(batch, heads, dv) : Shapes.of(batch, dv))
+                            : (rank == 4 ? Shapes.of(batch, heads, tq, dv) : Shapes.of(batch, tq, dv)))
                     + " for query " + shape(query) + " and value " + shape(value));
         }
         if (weights != null) {
@@ -127,7 +182,7 @@ final class Operands {
         oOff = context.offset();
         oB = context.stride(0);
         oH = rank == 4 ? context.stride(1) : 0;
-        oT = context.stride(-2);
+        oT = mean ? 0 : context.stride(-2);
         if (weights == null) {
             w = null;
         } else {
@@ -307,6 +362,24 @@ final class Operands {
         t.wOff = w == null ? 0 : wOff + b * wB + h * wH;
         t.ldw = wT;
         mask.bind(t.mask, b, h, tq, tk);
+    }
+
+    /** {@link #checkTensor} for an output of rank {@code rank} (2 for the means of rank-3 inputs). */
+    private static void checkOutput(String name, Tensor t, int rank) {
+        if (t != null && rank == 2 && t.rank() == 2) {
+            if (t.dtype() != DType.F32) {
+                throw new IllegalArgumentException(name + " must be F32, got " + t.dtype() + shape(t));
+            }
+            if (t.dim(-1) > 1 && t.stride(-1) != 1) {
+                throw new IllegalArgumentException(name + ": the last dimension must be contiguous, got shape " + shape(t)
+                        + " with strides " + Arrays.toString(t.strides()));
+            }
+            if (!t.isAlive()) {
+                throw new IllegalStateException(name + ": the arena that owns this tensor is closed");
+            }
+            return;
+        }
+        checkTensor(name, t);
     }
 
     static void checkTensor(String name, Tensor t) {

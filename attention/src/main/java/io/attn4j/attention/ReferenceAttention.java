@@ -32,17 +32,36 @@ final class ReferenceAttention implements Workers.Body {
     private long scratchOff;
     private long exRowByte;
     private long liveByte;
+    /** Mean calls: float offsets of a row of ones and of the mean weights; whether this call is one. */
+    private long onesOff;
+    private long meanWeightsOff;
+    private boolean mean;
 
     /** Runs a checked call; the workspace gets the slots it needs. */
     void attend(ScoreFunction score, Operands op, AttentionWorkspace workspace, Executor executor) {
+        run(score, op, workspace, executor, false);
+    }
+
+    /**
+     * Runs a checked mean call ({@link Operands#setMean}): per (batch entry, head), the scores and
+     * weights of the counted query rows only, then {@code w = (1/n) W^T 1} and {@code means = V^T w}.
+     */
+    void attendMean(ScoreFunction score, Operands op, AttentionWorkspace workspace, Executor executor) {
+        run(score, op, workspace, executor, true);
+    }
+
+    private void run(ScoreFunction score, Operands op, AttentionWorkspace workspace, Executor executor, boolean mean) {
         this.kernels = KernelProvider.kernels();
         this.score = score;
         this.op = op;
+        this.mean = mean;
         long sFloats = op.w == null ? ScoreFunction.alignFloats((long) op.tq * op.tk) : 0;
         sOff = 0;
         addRowOff = sFloats;
         scratchOff = addRowOff + ScoreFunction.alignFloats(op.tk);
-        long floats = scratchOff + ScoreFunction.alignFloats(score.scratchFloats(op.tq, op.tk, op.dq, op.dk));
+        onesOff = scratchOff + ScoreFunction.alignFloats(score.scratchFloats(op.tq, op.tk, op.dq, op.dk));
+        meanWeightsOff = onesOff + (mean ? ScoreFunction.alignFloats(op.tq) : 0);
+        long floats = meanWeightsOff + (mean ? ScoreFunction.alignFloats(op.tk) : 0);
         exRowByte = floats * Float.BYTES;
         liveByte = exRowByte + AttentionWorkspace.roundUp(op.tk);
         long bytes = liveByte + AttentionWorkspace.roundUp(op.tk);
@@ -56,8 +75,56 @@ final class ReferenceAttention implements Workers.Body {
 
     @Override
     public void run(int item, Slot slot) {
-        op.bind(slot.task, item / op.heads, item % op.heads);
-        head(slot);
+        int b = item / op.heads;
+        op.bind(slot.task, b, item % op.heads);
+        if (mean) {
+            meanHead(slot, op.queryCount(b));
+        } else {
+            head(slot);
+        }
+    }
+
+    /** The mean of the first {@code n} context rows of the bound head into its one output row. */
+    private void meanHead(Slot slot, int n) {
+        HeadTask t = slot.task;
+        MemorySegment mem = slot.mem;
+        if (n == 0) {
+            Zero.rows(t.out, t.oOff, 1, t.dv, t.dv);
+            return;
+        }
+        // only the counted rows are scored and normalized
+        t.tq = n;
+        score.scores(kernels, t, mem, sOff, t.tk, mem, scratchOff);
+        int seen = normalizeRows(slot, mem, sOff, t.tk);
+        if (seen == 0) {
+            Zero.rows(t.out, t.oOff, 1, t.dv, t.dv);
+            return;
+        }
+        // w [seen] = (1/n) W [n, seen]^T 1
+        for (int i = 0; i < n; i++) {
+            mem.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, onesOff + i, 1f);
+        }
+        kernels.gemv(Transpose.YES, n, seen, 1f / n, mem, sOff, t.tk, mem, onesOff, 0f, mem, meanWeightsOff);
+        // means = V [seen, dv]^T w, over runs of keys that some counted row sees (others may hold NaN)
+        boolean elementwise = t.mask.excludes() && t.mask.isElementwise();
+        boolean first = true;
+        for (int j = 0; j < seen; ) {
+            if (elementwise && mem.get(ValueLayout.JAVA_BYTE, liveByte + j) == 0) {
+                j++;
+                continue;
+            }
+            int end = j + 1;
+            while (end < seen && (!elementwise || mem.get(ValueLayout.JAVA_BYTE, liveByte + end) != 0)) {
+                end++;
+            }
+            kernels.gemv(Transpose.YES, end - j, t.dv, 1f, t.v, t.vOff + j * t.ldv, t.ldv, mem, meanWeightsOff + j,
+                    first ? 0f : 1f, t.out, t.oOff);
+            first = false;
+            j = end;
+        }
+        if (first) {
+            Zero.rows(t.out, t.oOff, 1, t.dv, t.dv);
+        }
     }
 
     private void head(Slot slot) {
@@ -122,19 +189,32 @@ final class ReferenceAttention implements Workers.Body {
             return tk;
         }
         boolean elementwise = m.isElementwise();
-        if (elementwise) {
-            for (int j = 0; j < tk; j++) {
-                mem.set(ValueLayout.JAVA_BYTE, liveByte + j, (byte) 0);
-            }
-        }
         int seen = 0;
+        if (!elementwise) {
+            // rows with the same limit (all of them, with key lengths alone) in one softmax call
+            for (int i = 0; i < t.tq; ) {
+                int limit = m.rowLimit(i), end = i + 1;
+                while (end < t.tq && m.rowLimit(end) == limit) {
+                    end++;
+                }
+                long row = s0 + i * lds;
+                if (limit > 0) {
+                    kernels.softmaxRows(end - i, limit, 1f, s, row, lds, null, s, row, lds);
+                }
+                Zero.rows(s, row + limit, end - i, tk - limit, lds);
+                seen = Math.max(seen, limit);
+                i = end;
+            }
+            return seen;
+        }
+        for (int j = 0; j < tk; j++) {
+            mem.set(ValueLayout.JAVA_BYTE, liveByte + j, (byte) 0);
+        }
         for (int i = 0; i < t.tq; i++) {
             long row = s0 + i * lds;
             int limit = m.rowLimit(i);
             seen = Math.max(seen, limit);
-            if (limit > 0 && !elementwise) {
-                kernels.softmaxRows(1, limit, 1f, s, row, lds, null, s, row, lds);
-            } else if (limit > 0) {
+            if (limit > 0) {
                 for (int j = 0; j < limit; j++) {
                     boolean excluded = m.maskedAt(i, j);
                     if (m.add != null) {

@@ -93,9 +93,15 @@ class AllocationTest {
             int[] lengths = {20, 13, 5, 1};
             try (SequenceModel model = SequenceModel.build(config, WeightSource.of(w));
                  Session fused = model.newSession(4, 20); Session keeping = model.newSession(4, 20, true)) {
-                Allocations.assertSteadyStateFree("a session call, fused attention", () -> {
+                Allocations.assertSteadyStateFree("a session call, the mean of the self-attention", () -> {
                     for (int i = 0; i < 50; i++) {
                         fused.predict(x, lengths);
+                    }
+                });
+                Allocations.assertSteadyStateFree("a session call and its context, computed on demand", () -> {
+                    for (int i = 0; i < 50; i++) {
+                        fused.predict(x, lengths);
+                        fused.context();
                     }
                 });
                 Allocations.assertSteadyStateFree("a session call keeping the attention weights", () -> {

@@ -53,11 +53,14 @@ public final class Session implements AutoCloseable {
     private final MemorySegment zeros;
     private final MemorySegment ones;
     private Views views;
+    /** The last call's context was not computed (see {@link #meanOfContext}); its mask, to compute it on demand. */
+    private boolean contextPending;
+    private AttentionMask lastMask;
 
     /** The tensor views of one call shape {@code (batch, seq)}: made again only when the shape changes. */
     private record Views(int batch, int seq, Tensor enc, Tensor weights, Tensor context, Tensor pooled,
                          Tensor pooledAsRows, Tensor queries, Tensor logits, Tensor output,
-                         AttentionMask padded, AttentionMask unpadded) {
+                         AttentionMask padded, AttentionMask unpadded, Tensor counts) {
     }
 
     Session(SequenceModel model, int maxBatch, int maxSeq, boolean keepWeights) {
@@ -147,6 +150,7 @@ public final class Session implements AutoCloseable {
         checkLengths(lengths, batch, seq);
         checkFinite(x, lengths, batch, seq);
         Views v = views(batch, seq);
+        contextPending = false;
         boolean padded = markPadding(lengths, batch, seq);
         AttentionMask mask = padded ? v.padded() : v.unpadded();
 
@@ -163,6 +167,17 @@ public final class Session implements AutoCloseable {
                 model.multiHead.forward(v.enc(), v.enc(), v.enc(), mask, attentionScratch, null, v.context(), v.weights());
                 sequence = v.context();
             }
+            case SelfAttention unused when meanOfContext() -> {
+                // pooled [B, Hout] = mean over the valid steps of the context rows, without the
+                // context: the mean weight row times enc (Attention.attendMean); context() computes
+                // the context itself only if asked
+                model.attention.attendMean(v.enc(), v.enc(), v.enc(), mask, attentionScratch, null,
+                        padded ? v.counts() : null, v.pooled());
+                lastMask = mask;
+                contextPending = true;
+                head(batch);
+                return v.output();
+            }
             case SelfAttention unused -> {
                 // context [B, T, Hout] = softmax(score(enc, enc) + mask) enc
                 model.attention.attend(v.enc(), v.enc(), v.enc(), mask, attentionScratch, null, v.context(), v.weights());
@@ -172,6 +187,16 @@ public final class Session implements AutoCloseable {
         pool(sequence.segment(), lengths, batch, seq);
         head(batch);
         return v.output();
+    }
+
+    /**
+     * Whether a call pools self-attention by the masked mean without keeping the weights: the
+     * pooled vector then comes from {@link io.attn4j.attention.Attention#attendMean}, which
+     * skips the {@code T x T x Hout} product of the weights with the values (at T = 100, Hout = 64,
+     * batch 1: a tenth of the call).
+     */
+    private boolean meanOfContext() {
+        return model.config.pooling() == ModelConfig.Pooling.MEAN && !keepWeights;
     }
 
     /** The encoder's output {@code (B, T, Hout)} of the last call (0 at padded steps). */
@@ -191,9 +216,18 @@ public final class Session implements AutoCloseable {
     /**
      * The attention's output of the last call: {@code (B, T, Hout)} for self- and multi-head
      * attention, {@code (B, 1, Hout)} for attention pooling (the pooled vector); null without attention.
+     * A self-attention model with mean pooling whose session does not keep the weights pools
+     * without the context ({@link io.attn4j.attention.Attention#attendMean}); the first call of
+     * this method after such a call computes it, from the same inputs and mask.
      */
     public Tensor context() {
         Views v = lastViews();
+        if (contextPending) {
+            // the last call pooled without the context: compute it now, from the same encoder
+            // output and mask (the same values the call would have written)
+            model.attention.attend(v.enc(), v.enc(), v.enc(), lastMask, attentionScratch, null, v.context(), null);
+            contextPending = false;
+        }
         return model.config.attention() instanceof PoolingAttention ? v.pooledAsRows() : v.context();
     }
 
@@ -231,11 +265,11 @@ public final class Session implements AutoCloseable {
         Tensor contextView = context == null ? null : Tensor.wrap(context, DType.F32, batch, seq, hOut);
         Tensor lastLayer = Tensor.wrap(layerOut[layerOut.length - 1], DType.F32, batch, out);
         AttentionMask base = causal ? AttentionMask.none().withCausal() : AttentionMask.none();
+        Tensor counts = Tensor.wrap(keyLengths, DType.I32, batch);
         views = new Views(batch, seq, Tensor.wrap(enc, DType.F32, batch, seq, hOut), weightsView, contextView,
                 Tensor.wrap(pooled, DType.F32, batch, hOut), Tensor.wrap(pooled, DType.F32, batch, 1, hOut),
                 queries == null ? null : Tensor.wrap(queries, DType.F32, batch, 1, hOut),
-                Tensor.wrap(logits, DType.F32, batch, out), lastLayer,
-                base.withKeyLengths(Tensor.wrap(keyLengths, DType.I32, batch)), base);
+                Tensor.wrap(logits, DType.F32, batch, out), lastLayer, base.withKeyLengths(counts), base, counts);
         return views;
     }
 
