@@ -58,6 +58,22 @@ final class FusedAttention implements Workers.Body {
     /** Partial states [B*H][chunks][maxRows][2 + dv] in the shared region, when split. */
     private MemorySegment partials;
     private boolean merging;
+    /**
+     * Whether each worker transposes a head's keys once, {@code K^T [dk, tk]} at float offset
+     * {@link #keysTOff} of its slot, for the products of all its query blocks (see
+     * {@link #KEYS_T_FLOATS}); which call this is, so that a slot knows whose keys it holds.
+     */
+    private boolean keysOnce;
+    private long keysTOff;
+    private long call;
+
+    /**
+     * Largest {@code dk * tk} transposed once per head (4 MiB of slot). Each tile's product
+     * otherwise transposes its key block as it packs it, again for every query block: at T = 2048,
+     * d = 64, 22 times per key; from the transposed copy the packing is a row copy. Longer heads
+     * keep the per-tile packing, so that scratch stays O(BQ (BK + dv)) whatever T.
+     */
+    static final long KEYS_T_FLOATS = 1L << 20;
 
     /** Runs a checked call with scores {@code scale * q . k}. */
     void attend(float scale, Operands op, AttentionWorkspace workspace, Executor executor) {
@@ -72,7 +88,10 @@ final class FusedAttention implements Workers.Body {
         chunks = queryBlocks == 1 && op.tk > chunkKeys ? (op.tk + chunkKeys - 1) / chunkKeys : 1;
         tileOff = 0;
         accOff = ScoreFunction.alignFloats((long) maxRows * bk);
-        long slotBytes = (accOff + ScoreFunction.alignFloats((long) maxRows * op.dv)) * Float.BYTES;
+        keysTOff = accOff + ScoreFunction.alignFloats((long) maxRows * op.dv);
+        keysOnce = queryBlocks > 1 && op.tq > KeyScores.MAX_ROWS && (long) op.dk * op.tk <= KEYS_T_FLOATS;
+        call++;
+        long slotBytes = (keysTOff + (keysOnce ? ScoreFunction.alignFloats((long) op.dk * op.tk) : 0)) * Float.BYTES;
         int heads = op.batch * op.heads;
         partials = chunks > 1 ? workspace.shared((long) heads * chunks * maxRows * (2 + op.dv) * Float.BYTES) : null;
         int items = heads * queryBlocks * chunks;
@@ -99,6 +118,11 @@ final class FusedAttention implements Workers.Body {
         int qb = rest % queryBlocks, bh = rest / queryBlocks;
         HeadTask t = slot.task;
         op.bind(t, bh / op.heads, bh % op.heads);
+        if (keysOnce && (slot.keysCall != call || slot.keysHead != bh)) {
+            transposeKeys(t, slot.mem);
+            slot.keysCall = call;
+            slot.keysHead = bh;
+        }
         int i0 = qb * bq, rows = qb == queryBlocks - 1 ? t.tq - i0 : bq;
         // keys [0, hi) are all that any row of the block may see: row limits grow with the row
         int hi = t.mask.rowLimit(i0 + rows - 1);
@@ -133,6 +157,9 @@ final class FusedAttention implements Workers.Body {
         if (count <= KeyScores.MAX_ROWS) {
             KeyScores.scores(count, n, t.dk, scale, t.q, t.qOff + (i0 + first) * t.ldq, t.ldq, t.k, t.kOff + j0 * t.ldk, t.ldk,
                     mem, tile, bk, slot.lanes);
+        } else if (keysOnce) {
+            kernels.gemm(Transpose.NO, Transpose.NO, count, n, t.dk, scale, t.q, t.qOff + (i0 + first) * t.ldq, t.ldq,
+                    mem, keysTOff + j0, t.tk, 0f, mem, tile, bk);
         } else {
             kernels.gemm(Transpose.NO, Transpose.YES, count, n, t.dk, scale, t.q, t.qOff + (i0 + first) * t.ldq, t.ldq,
                     t.k, t.kOff + j0 * t.ldk, t.ldk, 0f, mem, tile, bk);
@@ -149,6 +176,32 @@ final class FusedAttention implements Workers.Body {
         // O [first.., dv] = alpha O + P V [j0 .., dv]
         ValueAccumulation.accumulate(count, n, t.dv, slot.rowScale, first, mem, tile, bk,
                 t.v, t.vOff + j0 * t.ldv, t.ldv, mem, accOff + (long) first * t.dv, t.dv);
+    }
+
+    /**
+     * {@code K^T [dk, tk]} of the bound head into {@code mem} at {@link #keysTOff} (row stride
+     * {@code tk}): eight key rows read side by side, each in address order, so that each feature
+     * lands as eight adjacent floats. The GEMM packs the same numbers from it as from K, so the
+     * scores keep their bits.
+     */
+    private void transposeKeys(HeadTask t, MemorySegment mem) {
+        int tk = t.tk, dk = t.dk, j = 0;
+        for (; j + 8 <= tk; j += 8) {
+            long r0 = t.kOff + j * t.ldk;
+            for (int c = 0; c < dk; c++) {
+                long dst = keysTOff + (long) c * tk + j, src = r0 + c;
+                for (int r = 0; r < 8; r++) {
+                    mem.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, dst + r,
+                            t.k.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, src + r * t.ldk));
+                }
+            }
+        }
+        for (; j < tk; j++) {
+            for (int c = 0; c < dk; c++) {
+                mem.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, keysTOff + (long) c * tk + j,
+                        t.k.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, t.kOff + j * t.ldk + c));
+            }
+        }
     }
 
     /** True when every score the rows [first, rows) may see in keys [j0, j0 + n) is masked element-wise. */

@@ -20,6 +20,10 @@ final class Slot {
     /** Four vectors' lanes, for reductions in a fixed order. */
     final float[] lanes = new float[4 * io.attn4j.engine.kernel.Simd.LANES];
 
+    /** Which call of the fused attention and which (batch entry, head) the transposed keys in {@link #mem} belong to. */
+    long keysCall = -1;
+    int keysHead = -1;
+
     private SoftmaxMask rowMask;
     private long rowMaskEx;
     private long rowMaskAdd;
