@@ -25,8 +25,9 @@ import jdk.incubator.vector.FloatVector;
  *   context rows = O / l   (0 where l = 0: every key excluded)
  * </pre>
  * Memory: one score tile and one accumulator block per worker ({@code 4 * BQ * (BK + dv)} bytes),
- * whatever T; block sizes from {@link TileBlocking}. Key blocks above the causal diagonal or past
- * the key length are never visited, the rows of a diagonal block above it are left out of its
+ * whatever T, plus a transposed copy of one head's keys when it is at most 4 MiB
+ * ({@link #KEYS_T_FLOATS}); block sizes from {@link TileBlocking}. Key blocks above the causal
+ * diagonal or past the key length are never visited, the rows of a diagonal block above it are left out of its
  * product, and with element-wise masks a tile whose every score is masked is skipped.
  *
  * <p>When a head's queries fit one block, its keys are split into chunks ({@link TileBlocking#splitKeys})
@@ -89,7 +90,7 @@ final class FusedAttention implements Workers.Body {
         tileOff = 0;
         accOff = ScoreFunction.alignFloats((long) maxRows * bk);
         keysTOff = accOff + ScoreFunction.alignFloats((long) maxRows * op.dv);
-        keysOnce = queryBlocks > 1 && op.tq > KeyScores.MAX_ROWS && (long) op.dk * op.tk <= KEYS_T_FLOATS;
+        keysOnce = queryBlocks > 1 && (long) op.dk * op.tk <= KEYS_T_FLOATS;
         call++;
         long slotBytes = (keysTOff + (keysOnce ? ScoreFunction.alignFloats((long) op.dk * op.tk) : 0)) * Float.BYTES;
         int heads = op.batch * op.heads;
