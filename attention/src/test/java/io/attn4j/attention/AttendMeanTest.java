@@ -11,10 +11,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,17 +18,6 @@ import org.junit.jupiter.api.Test;
  * mean of the double-precision context, for generated shapes, heads, masks and counts.
  */
 class AttendMeanTest {
-    private static ExecutorService three;
-
-    @BeforeAll
-    static void pool() {
-        three = Executors.newFixedThreadPool(3, Thread.ofPlatform().daemon().factory());
-    }
-
-    @AfterAll
-    static void shutdown() {
-        three.shutdownNow();
-    }
 
     @Test
     void equalsTheMeanOfTheDoubleContextWithinTheBound() {
@@ -84,7 +69,7 @@ class AttendMeanTest {
                     }
                 }
                 Tensor threaded = Checks.nans(arena, batch, heads, dv);
-                attention.attendMean(q, k, v, mask.mask, ws, three, countsTensor, threaded);
+                attention.attendMean(q, k, v, mask.mask, ws, ThreeThreads.POOL, countsTensor, threaded);
                 assertArrayEquals(got, threaded.toFloatArray(), what + ": three threads vs the calling thread");
             }
         });

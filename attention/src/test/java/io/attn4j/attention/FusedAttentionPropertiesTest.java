@@ -8,10 +8,6 @@ import io.attn4j.engine.tensor.Tensor;
 import io.attn4j.engine.testing.RandomTrials;
 import java.lang.foreign.Arena;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,17 +17,6 @@ import org.junit.jupiter.api.Test;
  * magnitudes up to 1e4; and bit identity for any thread count.
  */
 class FusedAttentionPropertiesTest {
-    private static ExecutorService three;
-
-    @BeforeAll
-    static void pool() {
-        three = Executors.newFixedThreadPool(3, Thread.ofPlatform().daemon().factory());
-    }
-
-    @AfterAll
-    static void shutdown() {
-        three.shutdownNow();
-    }
 
     /**
      * A size near a multiple of a block size (one below to four above: a leftover of up to
@@ -92,7 +77,7 @@ class FusedAttentionPropertiesTest {
                         c.dv, c.scale, c.mask);
                 ref.assertContext(c.describe(), got);
                 assertArrayEquals(got, fused(c, arena, ws, Parallel.sharedExecutor()), "shared pool vs calling thread, " + c.describe());
-                assertArrayEquals(got, fused(c, arena, ws, three), "three threads vs calling thread, " + c.describe());
+                assertArrayEquals(got, fused(c, arena, ws, ThreeThreads.POOL), "three threads vs calling thread, " + c.describe());
             }
         });
     }

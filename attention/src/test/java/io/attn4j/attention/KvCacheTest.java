@@ -9,8 +9,6 @@ import io.attn4j.engine.parallel.Parallel;
 import io.attn4j.engine.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -63,13 +61,12 @@ class KvCacheTest {
     void splitKeysGiveTheSameBitsForAnyThreadCount() {
         int t = 3000;
         SplittableRandom rnd = new SplittableRandom(3000);
-        ExecutorService three = Executors.newFixedThreadPool(3, Thread.ofPlatform().daemon().factory());
         try (Arena arena = Arena.ofShared(); AttentionWorkspace ws = new AttentionWorkspace();
              KvCache cache = new KvCache(B, HKV, t + 10, D, DV); Attention attention = Attention.scaledDot()) {
             cache.append(Inputs.uniform(arena, rnd, 2f, B, HKV, t, D), Inputs.uniform(arena, rnd, 1f, B, HKV, t, DV));
             Tensor q = Inputs.uniform(arena, rnd, 2f, B, H, 2, D);
             float[][] runs = new float[4][];
-            java.util.concurrent.Executor[] executors = {null, Parallel.sharedExecutor(), three, null};
+            java.util.concurrent.Executor[] executors = {null, Parallel.sharedExecutor(), ThreeThreads.POOL, null};
             for (int r = 0; r < runs.length; r++) {
                 Tensor out = Checks.nans(arena, B, H, 2, DV);
                 if (r < 3) {
@@ -82,8 +79,6 @@ class KvCacheTest {
             for (int r = 1; r < runs.length; r++) {
                 assertArrayEquals(runs[0], runs[r], "run " + r);
             }
-        } finally {
-            three.shutdownNow();
         }
     }
 
