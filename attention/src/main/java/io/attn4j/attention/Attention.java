@@ -24,7 +24,8 @@ import java.util.concurrent.Executor;
  * weights are not asked for and the mask excludes (no penalty); otherwise, and always from
  * {@link #attendReference}, the reference ({@link ReferenceAttention}: scores materialized). Both
  * run the (batch, head, query block) items on the caller's executor (null: the calling thread)
- * with results bit-identical for any thread count.
+ * with results bit-identical for any thread count. {@link #attendMean} gives the mean of the
+ * context rows (masked mean pooling) from the reference's weights, without the context.
  *
  * <p>Errors: shapes that do not fit, a score function that does not fit the feature sizes, a
  * mask of the wrong shape or lengths out of range are {@link IllegalArgumentException}s naming
