@@ -10,11 +10,13 @@ import io.attn4j.attention.Attention;
 import io.attn4j.attention.AttentionWorkspace;
 import io.attn4j.attention.KvCache;
 import io.attn4j.engine.kernel.Kernels;
+import io.attn4j.engine.parallel.Parallel;
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -31,6 +33,11 @@ import org.openjdk.jmh.annotations.TearDown;
  * sgemv - softmax - sgemv on OpenBLAS, ONNX Runtime's attention graph over the cache's memory, and
  * {@code decode_memoryread}: a plain vector sum over the same keys and values, the read bandwidth
  * the step could reach at best.
+ *
+ * <p>Each call runs on {@code threads} threads, 1 by default; the suite also runs it with all
+ * cores: attn4j's cache with an executor of that many threads (its keys split into chunks across
+ * them), OpenBLAS with that many threads, ONNX Runtime with that many intra-op threads, and the
+ * memory read split into that many contiguous parts.
  */
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class DecodeBench extends BenchSettings {
@@ -42,6 +49,16 @@ public class DecodeBench extends BenchSettings {
     public static class Inputs {
         @Param({"4096"})
         public int cached;
+
+        /** Threads each call runs on. */
+        @Param({"1"})
+        public int threads;
+
+        CallThreads callThreads;
+        /** The keys' and values' segments cut into {@code threads} contiguous parts each, for the memory read. */
+        MemorySegment[] readParts;
+        float[] partSums;
+        IntConsumer readPart;
 
         KvCache cache;
         Tensor keys;
@@ -61,6 +78,7 @@ public class DecodeBench extends BenchSettings {
         @Setup
         public void setUp() {
             Attn4j.vectorKernels();
+            callThreads = new CallThreads(threads);
             operands = new Operands();
             cache = new KvCache(1, H, cached, D, D);
             cache.append(Tensor.wrap(operands.uniform((long) H * cached * D), DType.F32, 1, H, cached, D),
@@ -79,7 +97,15 @@ public class DecodeBench extends BenchSettings {
             // the attention bound with |q|, |k|, |v| <= 1 (see AttentionBench), for each of two results
             double delta = (D + 2) * Agreement.EPS * scale * D;
             tolerance = 2 * (Math.expm1(2 * delta) + (3.0 * cached + 16) * Agreement.EPS);
-            requireAgrees("attn4j KV-cache decoding", () -> cache.attend(qt, scale, workspace, null, yt));
+            requireAgrees("attn4j KV-cache decoding", () -> cache.attend(qt, scale, workspace, callThreads.executor(), yt));
+            readParts = new MemorySegment[2 * threads];
+            for (int i = 0; i < 2 * threads; i++) {
+                MemorySegment whole = i < threads ? keys.segment() : values.segment();
+                long part = whole.byteSize() / threads / 64 * 64, from = (i % threads) * part;
+                readParts[i] = whole.asSlice(from, i % threads == threads - 1 ? whole.byteSize() - from : part);
+            }
+            partSums = new float[2 * threads];
+            readPart = i -> partSums[i] = MachineLimitsBench.stream(readParts[i]);
         }
 
         void requireAgrees(String what, Runnable impl) {
@@ -94,6 +120,7 @@ public class DecodeBench extends BenchSettings {
             attention.close();
             cache.close();
             operands.close();
+            callThreads.close();
         }
     }
 
@@ -116,6 +143,7 @@ public class DecodeBench extends BenchSettings {
             scores = operands.allocate(in.cached);
             s = OpenBlas.pointer(scores);
             kernels = Attn4j.vectorKernels();
+            OpenBlas.useThreads(in.threads);
             long head = (long) in.cached * D * Float.BYTES;
             for (int h = 0; h < H; h++) {
                 kHead[h] = OpenBlas.pointer(in.keys.segment().asSlice(h * head, head));
@@ -153,7 +181,7 @@ public class DecodeBench extends BenchSettings {
             operands = new Operands();
             MemorySegment scale = operands.allocate(1);
             scale.set(ValueLayout.JAVA_FLOAT, 0, in.scale);
-            model = new OnnxModel("attention.onnx")
+            model = new OnnxModel("attention.onnx", in.threads)
                     .input("Q", in.q, H, 1, D)
                     .input("K", in.keys.segment(), H, in.cached, D)
                     .input("V", in.values.segment(), H, in.cached, D)
@@ -171,7 +199,7 @@ public class DecodeBench extends BenchSettings {
 
     @Benchmark
     public MemorySegment decode_attn4j(Inputs in) {
-        in.cache.attend(in.qt, in.scale, in.workspace, null, in.yt);
+        in.cache.attend(in.qt, in.scale, in.workspace, in.callThreads.executor(), in.yt);
         return in.y;
     }
 
@@ -193,9 +221,17 @@ public class DecodeBench extends BenchSettings {
         return in.y;
     }
 
-    /** Reads every key and value once (a vector sum, four accumulators): the bandwidth bound. */
+    /**
+     * Reads every key and value once (a vector sum, four accumulators), in {@code threads} parts
+     * per segment on as many threads: the bandwidth bound.
+     */
     @Benchmark
     public float decode_memoryread(Inputs in) {
-        return MachineLimitsBench.stream(in.keys.segment()) + MachineLimitsBench.stream(in.values.segment());
+        Parallel.forEach(in.callThreads.executor(), in.readParts.length, in.readPart);
+        float total = 0f;
+        for (float partial : in.partSums) {
+            total += partial;
+        }
+        return total;
     }
 }

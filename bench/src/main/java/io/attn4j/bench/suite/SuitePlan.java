@@ -82,6 +82,7 @@ public final class SuitePlan {
             String all = String.valueOf(cores);
             full.add(new Selection(PACKAGE + "AttentionBench\\.attn_(attn4j|openblas|onnxruntime)$", Map.of("seq", "2048", "threads", all)));
             full.add(new Selection(PACKAGE + "MhaBench\\.mha_(attn4j|openblas|onnxruntime|onnxruntime_contrib)$", Map.of("threads", all)));
+            full.add(new Selection(PACKAGE + "DecodeBench\\.decode_(attn4j|openblas|onnxruntime|memoryread)$", Map.of("threads", all)));
         }
         return List.copyOf(full);
     }

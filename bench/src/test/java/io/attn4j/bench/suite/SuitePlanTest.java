@@ -34,22 +34,25 @@ class SuitePlanTest {
     }
 
     @Test
-    void fullRunsW3AtT2048AndW4OnAllCoresForAttn4jAndItsPeersOnly() {
+    void fullRunsW3AtT2048W4AndW5OnAllCoresForAttn4jAndItsPeersOnly() {
         List<SuitePlan.Selection> full = SuitePlan.full(2);
         List<SuitePlan.Selection> allCores = full.stream().filter(s -> "2".equals(s.params().get("threads"))).toList();
-        assertEquals(2, allCores.size(), full.toString());
+        assertEquals(3, allCores.size(), full.toString());
         assertEquals("2048", allCores.get(0).params().get("seq"));
-        assertTrue(allCores.get(0).include().contains("AttentionBench") && allCores.get(1).include().contains("MhaBench"));
+        assertTrue(allCores.get(0).include().contains("AttentionBench") && allCores.get(1).include().contains("MhaBench")
+                && allCores.get(2).include().contains("DecodeBench"), allCores.toString());
         List<String> names = SuitePlan.runs(false, ALL, ALL).stream().flatMap(r -> r.benchmarks().stream()).toList();
-        for (String method : List.of("attn_attn4j", "attn_openblas", "attn_onnxruntime", "mha_attn4j", "mha_openblas",
-                "mha_onnxruntime", "mha_onnxruntime_contrib")) {
-            assertTrue(allCores.stream().anyMatch(s -> ("io.attn4j.bench." + (method.startsWith("attn") ? "AttentionBench." : "MhaBench.")
-                    + method).matches(s.include())), method);
+        for (String name : List.of("AttentionBench.attn_attn4j", "AttentionBench.attn_openblas", "AttentionBench.attn_onnxruntime",
+                "MhaBench.mha_attn4j", "MhaBench.mha_openblas", "MhaBench.mha_onnxruntime", "MhaBench.mha_onnxruntime_contrib",
+                "DecodeBench.decode_attn4j", "DecodeBench.decode_openblas", "DecodeBench.decode_onnxruntime",
+                "DecodeBench.decode_memoryread")) {
+            assertTrue(allCores.stream().anyMatch(s -> ("io.attn4j.bench." + name).matches(s.include())), name);
         }
         assertTrue(allCores.stream().noneMatch(s -> "io.attn4j.bench.AttentionBench.attn_reference".matches(s.include())
-                || "io.attn4j.bench.MhaBench.mha_reference".matches(s.include())));
+                || "io.attn4j.bench.MhaBench.mha_reference".matches(s.include())
+                || "io.attn4j.bench.DecodeBench.decode_reference".matches(s.include())));
         assertTrue(names.contains("io.attn4j.bench.MhaBench.mha_onnxruntime_contrib"), names.toString());
-        assertEquals(full.size() - 2, SuitePlan.full(1).size(), "one core: no all-core runs");
+        assertEquals(full.size() - 3, SuitePlan.full(1).size(), "one core: no all-core runs");
     }
 
     @Test
