@@ -3,8 +3,8 @@ package io.attn4j.bench;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.attn4j.attention.model.SequenceModel;
-import io.attn4j.attention.model.Session;
+import io.attn4j.model.SequenceModel;
+import io.attn4j.model.Session;
 import io.attn4j.engine.tensor.Tensor;
 import java.lang.foreign.Arena;
 import org.junit.jupiter.api.Test;

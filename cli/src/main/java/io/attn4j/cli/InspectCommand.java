@@ -1,6 +1,6 @@
 package io.attn4j.cli;
 
-import io.attn4j.attention.model.ModelConfig;
+import io.attn4j.model.ModelConfig;
 import io.attn4j.engine.io.SafeTensorsFile;
 import io.attn4j.engine.io.TensorInfo;
 import java.io.PrintWriter;

@@ -1,7 +1,7 @@
 package io.attn4j.cli;
 
-import io.attn4j.attention.model.SequenceModel;
-import io.attn4j.attention.model.Session;
+import io.attn4j.model.SequenceModel;
+import io.attn4j.model.Session;
 import io.attn4j.engine.io.Npy;
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;

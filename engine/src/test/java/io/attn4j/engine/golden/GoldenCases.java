@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Where the golden cases are: {@code -Dattn4j.golden=<dir>} (the build sets it to
- * {@code <repo root>/../shared/golden}), else {@code ../shared/golden} next to the outermost
- * directory above the working directory that holds a {@code pom.xml}. A missing directory fails
- * the test that asks for it: the cases are part of the test suite, never silently skipped.
+ * Where the golden cases are: {@code -Dattn4j.golden=<dir>} when set, else the repository's own
+ * copy, {@code testdata/golden} under the outermost directory above the working directory that
+ * holds a {@code pom.xml}. A missing directory, or a family of cases with no file, fails the test
+ * that asks for it: the cases are part of the test suite, never silently skipped.
  */
 public final class GoldenCases {
     private GoldenCases() {
@@ -26,20 +26,28 @@ public final class GoldenCases {
         if (!Files.isDirectory(dir.resolve("cases"))) {
             fail("golden cases not found: " + dir.resolve("cases") + " is not a directory"
                     + (property != null ? " (attn4j.golden=" + property + ")" : "")
-                    + ". The tests expect shared/golden beside the repository root (<repo>/../shared/golden):"
-                    + " put a copy there, or run with -Dattn4j.golden=<dir>.");
+                    + ". The repository carries the cases in testdata/golden; -Dattn4j.golden=<dir> points elsewhere.");
         }
         return dir;
     }
 
-    /** Every case file whose name starts with {@code prefix}, sorted by name. */
+    /**
+     * Every case file whose name starts with {@code prefix}, sorted by name; fails the test when
+     * there is none, so that a family of cases cannot go missing unnoticed.
+     */
     public static List<Path> files(String prefix) {
-        try (Stream<Path> files = Files.list(directory().resolve("cases"))) {
-            return files.filter(p -> p.getFileName().toString().startsWith(prefix)
+        Path cases = directory().resolve("cases");
+        List<Path> found;
+        try (Stream<Path> files = Files.list(cases)) {
+            found = files.filter(p -> p.getFileName().toString().startsWith(prefix)
                     && p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        if (found.isEmpty()) {
+            fail("no golden case named " + prefix + "*.safetensors in " + cases);
+        }
+        return found;
     }
 
     private static Path defaultDirectory() {
@@ -47,6 +55,6 @@ public final class GoldenCases {
         while (root.getParent() != null && Files.exists(root.getParent().resolve("pom.xml"))) {
             root = root.getParent();
         }
-        return root.resolve("../shared/golden");
+        return root.resolve("testdata/golden");
     }
 }

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.TestFactory;
  * {@link Kernels#softmaxRows} against PyTorch's {@code torch.softmax(x, dim=-1)} on every
  * {@code softmax_*} golden case, for the provider's choice and the scalar reference.
  *
- * <p>Tolerance (shared/golden/README.md): {@code max|got - expected| <= 1e-5 * max(1, max|expected|)}
+ * <p>Tolerance (testdata/golden/README.md): {@code max|got - expected| <= 1e-5 * max(1, max|expected|)}
  * over the tensor. A row of all {@code -inf} is where PyTorch gives NaN; the project's rule is a
  * row of zeros, checked instead.
  */

@@ -1,0 +1,347 @@
+package io.attn4j.model;
+
+import io.attn4j.attention.Attention;
+import io.attn4j.attention.MultiHeadAttention;
+import io.attn4j.attention.ScoreFunction;
+import io.attn4j.model.ModelConfig.Encoder;
+import io.attn4j.model.ModelConfig.Layout;
+import io.attn4j.model.ModelConfig.MultiHead;
+import io.attn4j.model.ModelConfig.PoolingAttention;
+import io.attn4j.model.ModelConfig.Score;
+import io.attn4j.model.ModelConfig.SelfAttention;
+import io.attn4j.cells.RecurrentNetwork;
+import io.attn4j.cells.RecurrentSpec;
+import io.attn4j.engine.io.MalformedFileException;
+import io.attn4j.engine.kernel.KernelProvider;
+import io.attn4j.engine.kernel.Kernels;
+import io.attn4j.engine.tensor.DType;
+import io.attn4j.engine.tensor.Tensor;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A whole sequence model, {@code encoder -> attention -> pooling -> dense head}, as a
+ * {@link ModelConfig} describes it, e.g. the seed classifier
+ * {@code LSTM(32 -> 64) -> scaled-dot self-attention (padding mask) -> masked mean -> Linear(64 -> 1) + sigmoid}.
+ *
+ * <h2>Computation, per batch entry b with L = lengths[b] valid steps</h2>
+ * <pre>
+ *   enc     [B, T, Hout]   = encoder(x)                  (RNN/LSTM/GRU, PyTorch semantics; 0 at t >= L)
+ *   context [B, T, Hout]   = attention(enc, enc, enc)    (self or multi-head; keys t >= L masked)
+ *   pooled  [B, Hout]      = mean | last | max over t < L of context (or of enc without attention),
+ *                            or, for attention pooling, attention(query, enc, enc) (keys t >= L masked)
+ *   logits  [B, out]       = head layers: y = act(y W^T + b), logits the last layer before its activation
+ *   output  [B, out]       = act(logits)
+ * </pre>
+ * Steps at or past a sequence's length never influence the result (they may hold anything, even
+ * NaN). Query rows of the self-attention at padded steps are computed (over the valid keys, as
+ * PyTorch does) but never pooled.
+ *
+ * <p>Error: within {@code 1e-5 * max(1, max|expected|)} of PyTorch on the golden seed model; the
+ * parts' bounds are in {@link RecurrentNetwork}, {@link Attention} and the engine's GEMM.
+ *
+ * <h2>Memory and threads</h2>
+ * {@link #build} copies the weights once into memory the model owns; the model is immutable and
+ * any number of threads may use it at once, each through its own {@link Session} (per-thread
+ * scratch, zero heap allocation per call in steady state). {@link #close()} frees the weights; any
+ * later call on the model or its sessions is an {@link IllegalStateException}. Close the model only
+ * when no call is running.
+ */
+public final class SequenceModel implements AutoCloseable {
+    final ModelConfig config;
+    final Kernels kernels;
+    final RecurrentNetwork encoder;
+    /** Self-attention or attention pooling; null otherwise. */
+    final Attention attention;
+    final MultiHeadAttention multiHead;
+    final Arena arena;
+    /** The pooling query {@code (Hout)}, or null. */
+    final Tensor query;
+    final Tensor[] headWeight;
+    /** Per layer: {@code (out)} or null. */
+    final Tensor[] headBias;
+    final int[] headIn;
+    final int[] headOut;
+    private final String description;
+
+    private SequenceModel(ModelConfig config, ModelWeights plan, WeightSource source, List<AutoCloseable> built) {
+        this.config = config;
+        this.kernels = KernelProvider.kernels();
+        this.arena = Arena.ofShared();
+        built.add(arena);
+        Encoder enc = config.encoder();
+        RecurrentSpec spec = new RecurrentSpec(enc.cell(), config.inputSize(), enc.hiddenSize(), enc.numLayers(),
+                enc.bidirectional());
+        Map<String, Tensor> encoderWeights = new LinkedHashMap<>();
+        for (String name : plan.encoderNames()) {
+            encoderWeights.put(name, source.f32(name));
+        }
+        encoder = enc.layout() == Layout.PYTORCH
+                ? RecurrentNetwork.fromPyTorch(spec, encoderWeights, enc.prefix(), kernels)
+                : RecurrentNetwork.fromKeras(spec, encoderWeights, enc.prefix(), kernels);
+        built.add(encoder);
+        switch (config.attention()) {
+            case SelfAttention s -> {
+                attention = Attention.of(score(s.score(), source));
+                multiHead = null;
+                query = null;
+            }
+            case PoolingAttention p -> {
+                attention = Attention.of(score(p.score(), source));
+                multiHead = null;
+                query = copy(source, p.query());
+            }
+            case MultiHead m -> {
+                attention = null;
+                multiHead = MultiHeadAttention.fromPyTorch(m.numHeads(), source.f32(m.prefix() + "in_proj_weight"),
+                        optional(source, m.prefix() + "in_proj_bias"), source.f32(m.prefix() + "out_proj.weight"),
+                        optional(source, m.prefix() + "out_proj.bias"));
+                query = null;
+            }
+            case null -> {
+                attention = null;
+                multiHead = null;
+                query = null;
+            }
+        }
+        if (attention != null) {
+            built.add(attention);
+        }
+        if (multiHead != null) {
+            built.add(multiHead);
+        }
+        int layers = config.head().size();
+        headWeight = new Tensor[layers];
+        headBias = new Tensor[layers];
+        for (int i = 0; i < layers; i++) {
+            ModelConfig.Dense d = config.head().get(i);
+            headWeight[i] = copy(source, d.weight());
+            headBias[i] = d.bias() == null ? null : copy(source, d.bias());
+        }
+        headIn = plan.headIn;
+        headOut = plan.headOut;
+        description = config.describe(name -> source.contains(name) ? source.shape(name) : null);
+    }
+
+    /**
+     * Builds a model: checks every weight the config names against the shape the config implies,
+     * then converts the weights once into the model's own memory (the source may be closed after).
+     *
+     * @throws IllegalArgumentException naming the first tensor that is missing or of the wrong
+     *         shape, with the expected and actual shapes; nothing stays allocated
+     */
+    public static SequenceModel build(ModelConfig config, WeightSource weights) {
+        if (config == null || weights == null) {
+            throw new IllegalArgumentException("config and weights must not be null");
+        }
+        ModelWeights plan = new ModelWeights(config, weights);
+        List<AutoCloseable> built = new ArrayList<>();
+        try {
+            return new SequenceModel(config, plan, weights, built);
+        } catch (RuntimeException e) {
+            closeAll(built, e);
+            throw e;
+        }
+    }
+
+    /**
+     * Loads a model from a safetensors weights file and its config: the file's
+     * {@code __metadata__} key {@code "attn4j.config"} (the config's JSON text), else
+     * {@code config.json} in the same directory. The weights are copied (F16/BF16 widened) into the
+     * model; the file is closed before this returns.
+     *
+     * @throws MalformedFileException naming the file and the tensor or config key to blame: a
+     *         malformed file, no config in either place, a bad config, a missing tensor or one of
+     *         the wrong shape or dtype; nothing stays allocated
+     * @throws IOException if a file cannot be read
+     */
+    public static SequenceModel load(Path weightsFile) throws IOException {
+        return ModelFiles.load(weightsFile);
+    }
+
+    private ScoreFunction score(Score s, WeightSource source) {
+        String p = s.prefix();
+        return switch (s.kind()) {
+            case DOT -> ScoreFunction.dot();
+            case SCALED_DOT -> s.scale() == null ? ScoreFunction.scaledDot() : ScoreFunction.scaledDot(s.scale());
+            case GENERAL -> ScoreFunction.general(source.f32(p + "W.weight"));
+            case ADDITIVE -> ScoreFunction.additive(source.f32(p + "W1.weight"), source.f32(p + "W2.weight"),
+                    source.f32(p + "W2.bias"), source.f32(p + "v.weight"));
+            case COSINE -> s.temperature() == null ? ScoreFunction.cosine() : ScoreFunction.cosine(s.temperature());
+        };
+    }
+
+    private Tensor copy(WeightSource source, String name) {
+        Tensor t = source.f32(name);
+        return Tensor.of(arena, t.toFloatArray(), t.shape());
+    }
+
+    private static Tensor optional(WeightSource source, String name) {
+        return source.contains(name) ? source.f32(name) : null;
+    }
+
+    private static void closeAll(List<AutoCloseable> built, Exception cause) {
+        for (int i = built.size() - 1; i >= 0; i--) {
+            try {
+                built.get(i).close();
+            } catch (Exception suppressed) {
+                cause.addSuppressed(suppressed);
+            }
+        }
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** Input features per step. */
+    public int inputSize() {
+        return config.inputSize();
+    }
+
+    /** Outputs per sequence (the last dense layer's width). */
+    public int outputSize() {
+        return headOut[headOut.length - 1];
+    }
+
+    /** One line saying what the model computes, e.g. {@code LSTM(32 -> 64, 1 layer) -> ... -> Linear(64 -> 1) + sigmoid}. */
+    public String describe() {
+        return description;
+    }
+
+    /**
+     * A session for calls of up to {@code maxBatch} sequences of up to {@code maxSeq} steps, not
+     * keeping attention weights.
+     */
+    public Session newSession(int maxBatch, int maxSeq) {
+        return newSession(maxBatch, maxSeq, false);
+    }
+
+    /**
+     * A session for calls of up to {@code maxBatch} sequences of up to {@code maxSeq} steps.
+     *
+     * @param keepAttentionWeights whether calls materialize the attention weights, readable through
+     *        {@link Session#attentionWeights()} (this takes the reference attention path, with
+     *        {@code maxBatch * maxSeq * maxSeq} floats of memory)
+     * @throws IllegalArgumentException unless both limits are >= 1
+     * @throws IllegalStateException if the model is closed
+     */
+    public Session newSession(int maxBatch, int maxSeq, boolean keepAttentionWeights) {
+        requireOpen();
+        return new Session(this, maxBatch, maxSeq, keepAttentionWeights);
+    }
+
+    /**
+     * Predicts a list of variable-length sequences, no padding needed: {@code sequences[i]} is
+     * {@code [steps_i][inputSize]} with {@code steps_i >= 1}. Allocates a session and its buffers
+     * for this one call: for repeated calls use a {@link Session}.
+     *
+     * @return {@code [sequences.length][outputSize]}
+     * @throws IllegalArgumentException naming the sequence and step of a ragged or empty input, or
+     *         the position of a NaN or infinite value
+     */
+    public float[][] predict(float[][][] sequences) {
+        requireOpen();
+        if (sequences == null || sequences.length == 0) {
+            throw new IllegalArgumentException("no sequences given");
+        }
+        int[] lengths = new int[sequences.length];
+        int maxLen = 0;
+        for (int i = 0; i < sequences.length; i++) {
+            if (sequences[i] == null || sequences[i].length == 0) {
+                throw new IllegalArgumentException("sequences[" + i + "] is empty: a prediction needs at least one step");
+            }
+            lengths[i] = sequences[i].length;
+            maxLen = Math.max(maxLen, lengths[i]);
+        }
+        return predictPadded(sequences, lengths, maxLen, "sequences");
+    }
+
+    /**
+     * Predicts a padded batch: {@code batch[b]} holds {@code T} steps of {@code inputSize} features
+     * (the same {@code T} for every b), of which the first {@code lengths[b]} are valid; the rest is
+     * ignored. Allocates a session for this one call.
+     *
+     * @param lengths one per sequence in {@code [1, T]}, or null for all {@code T}
+     * @return {@code [batch.length][outputSize]}
+     */
+    public float[][] predict(float[][][] batch, int[] lengths) {
+        requireOpen();
+        if (batch == null || batch.length == 0 || batch[0] == null || batch[0].length == 0) {
+            throw new IllegalArgumentException("batch is empty");
+        }
+        int seq = batch[0].length;
+        for (int b = 0; b < batch.length; b++) {
+            if (batch[b] == null || batch[b].length != seq) {
+                throw new IllegalArgumentException("batch[" + b + "] has " + (batch[b] == null ? 0 : batch[b].length)
+                        + " steps, batch[0] has " + seq + ": a padded batch is rectangular");
+            }
+        }
+        int[] lens = lengths;
+        if (lens == null) {
+            lens = new int[batch.length];
+            Arrays.fill(lens, seq);
+        }
+        return predictPadded(batch, lens, seq, "batch");
+    }
+
+    private float[][] predictPadded(float[][][] rows, int[] lengths, int seq, String what) {
+        int in = config.inputSize();
+        try (Arena scratch = Arena.ofConfined(); Session session = new Session(this, rows.length, seq, false)) {
+            Tensor x = Tensor.allocate(scratch, DType.F32, rows.length, seq, in);
+            for (int b = 0; b < rows.length; b++) {
+                for (int t = 0; t < rows[b].length; t++) {
+                    float[] step = rows[b][t];
+                    if (step == null || step.length != in) {
+                        throw new IllegalArgumentException(what + "[" + b + "][" + t + "] has "
+                                + (step == null ? 0 : step.length) + " features, the model takes " + in);
+                    }
+                    MemorySegment.copy(step, 0, x.segment(),
+                            ValueLayout.JAVA_FLOAT_UNALIGNED, ((long) b * seq + t) * in * Float.BYTES, in);
+                }
+            }
+            Tensor y = session.predict(x, lengths);
+            float[] flat = y.toFloatArray();
+            int out = outputSize();
+            float[][] result = new float[rows.length][];
+            for (int b = 0; b < rows.length; b++) {
+                result[b] = Arrays.copyOfRange(flat, b * out, (b + 1) * out);
+            }
+            return result;
+        }
+    }
+
+    boolean isOpen() {
+        return arena.scope().isAlive();
+    }
+
+    void requireOpen() {
+        if (!isOpen()) {
+            throw new IllegalStateException("the sequence model is closed");
+        }
+    }
+
+    /** Frees the weights. Idempotent. */
+    @Override
+    public void close() {
+        if (!isOpen()) {
+            return;
+        }
+        arena.close();
+        encoder.close();
+        if (attention != null) {
+            attention.close();
+        }
+        if (multiHead != null) {
+            multiHead.close();
+        }
+    }
+}
