@@ -60,7 +60,8 @@ final class AdditiveScore extends ScoreFunction {
     }
 
     @Override
-    void scores(Kernels kernels, HeadTask t, MemorySegment s, long sOff, long lds, MemorySegment scratch, long scratchOff) {
+    void scores(Kernels kernels, HeadTask t, MemorySegment s, long sOff, long lds, MemorySegment scratch,
+            long scratchOff) {
         long pOff = scratchOff;
         long rOff = pOff + alignFloats((long) t.tq * hidden);
         long tmpOff = rOff + alignFloats((long) t.tk * hidden);
@@ -71,7 +72,8 @@ final class AdditiveScore extends ScoreFunction {
         kernels.gemm(Transpose.NO, Transpose.YES, t.tk, hidden, dk, 1f, t.k, t.kOff, t.ldk,
                 w2.segment(), 0, dk, 0f, scratch, rOff, hidden);
         for (int j = 0; j < t.tk; j++) {
-            kernels.add(hidden, scratch, rOff + (long) j * hidden, bias.segment(), 0, scratch, rOff + (long) j * hidden);
+            kernels.add(hidden, scratch, rOff + (long) j * hidden, bias.segment(), 0, scratch,
+                    rOff + (long) j * hidden);
         }
         // S [i, j] = v . tanh(P_i + R_j)
         TanhSum.scores(kernels, t.tq, t.tk, hidden, scratch, pOff, hidden, scratch, rOff, hidden,

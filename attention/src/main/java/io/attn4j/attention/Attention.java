@@ -79,7 +79,7 @@ public final class Attention implements AutoCloseable {
      * @param weights the attention weights, or null not to materialize them
      */
     public void attend(Tensor query, Tensor key, Tensor value, AttentionMask mask, AttentionWorkspace workspace,
-                       Executor executor, Tensor context, Tensor weights) {
+            Executor executor, Tensor context, Tensor weights) {
         Operands op = prepare(query, key, value, mask, workspace, context, weights);
         if (score instanceof DotScore dot && weights == null && op.mask.excludes()) {
             workspace.fused().attend(dot.scale(op.dk), op, workspace, executor);
@@ -89,8 +89,9 @@ public final class Attention implements AutoCloseable {
     }
 
     /** As {@link #attend}, always through the reference (scores materialized). */
-    public void attendReference(Tensor query, Tensor key, Tensor value, AttentionMask mask, AttentionWorkspace workspace,
-                                Executor executor, Tensor context, Tensor weights) {
+    public void attendReference(Tensor query, Tensor key, Tensor value, AttentionMask mask,
+            AttentionWorkspace workspace,
+            Executor executor, Tensor context, Tensor weights) {
         Operands op = prepare(query, key, value, mask, workspace, context, weights);
         workspace.reference().attend(score, op, workspace, executor);
     }
@@ -114,7 +115,7 @@ public final class Attention implements AutoCloseable {
      * @param means {@code (B, dv)} for rank-3 inputs, {@code (B, H, dv)} for several heads; overwritten
      */
     public void attendMean(Tensor query, Tensor key, Tensor value, AttentionMask mask, AttentionWorkspace workspace,
-                           Executor executor, Tensor queryCounts, Tensor means) {
+            Executor executor, Tensor queryCounts, Tensor means) {
         if (workspace == null) {
             throw new IllegalArgumentException("workspace is null");
         }
@@ -124,7 +125,7 @@ public final class Attention implements AutoCloseable {
     }
 
     private Operands prepare(Tensor query, Tensor key, Tensor value, AttentionMask mask, AttentionWorkspace workspace,
-                             Tensor context, Tensor weights) {
+            Tensor context, Tensor weights) {
         if (workspace == null) {
             throw new IllegalArgumentException("workspace is null");
         }

@@ -42,10 +42,12 @@ import java.util.Arrays;
  * {@code -1e9}; then every key is read and a fully masked row is a softmax of penalized scores.
  */
 public final class AttentionMask {
-    private static final AttentionMask NONE =
-            new AttentionMask(null, null, false, Causal.NONE, null, null, Float.NEGATIVE_INFINITY);
+    private static final AttentionMask NONE = new AttentionMask(null, null, false, Causal.NONE, null, null,
+            Float.NEGATIVE_INFINITY);
 
-    private enum Causal { NONE, END, START }
+    private enum Causal {
+        NONE, END, START
+    }
 
     /** I32 or I64 {@code (batch)}: caller's tensor, or a heap copy of values. */
     private final Tensor keyLengths;
@@ -57,7 +59,7 @@ public final class AttentionMask {
     private final float penalty;
 
     private AttentionMask(Tensor keyLengths, Tensor keyPadding, boolean paddingKeeps, Causal causal,
-                          Tensor masked, Tensor additive, float penalty) {
+            Tensor masked, Tensor additive, float penalty) {
         this.keyLengths = keyLengths;
         this.keyPadding = keyPadding;
         this.paddingKeeps = paddingKeeps;
@@ -108,7 +110,8 @@ public final class AttentionMask {
     /** Adds a key padding mask: I8 {@code (batch, Tk)}, non-zero = masked. */
     public AttentionMask withKeyPadding(Tensor padding) {
         requirePartAbsent(keyPadding, "key padding");
-        return new AttentionMask(keyLengths, requireNonNull(padding, "keyPadding"), false, causal, masked, additive, penalty);
+        return new AttentionMask(keyLengths, requireNonNull(padding, "keyPadding"), false, causal, masked, additive,
+                penalty);
     }
 
     /** Adds a key keep mask: I8 {@code (batch, Tk)}, non-zero = keep (a Keras value mask). */
@@ -130,13 +133,15 @@ public final class AttentionMask {
     /** Adds a boolean mask: I8 {@code (Tq, Tk)}, {@code (batch, Tq, Tk)} or {@code (batch, heads, Tq, Tk)}, non-zero = masked. */
     public AttentionMask withMask(Tensor mask) {
         requirePartAbsent(masked, "boolean mask");
-        return new AttentionMask(keyLengths, keyPadding, paddingKeeps, causal, requireNonNull(mask, "mask"), additive, penalty);
+        return new AttentionMask(keyLengths, keyPadding, paddingKeeps, causal, requireNonNull(mask, "mask"), additive,
+                penalty);
     }
 
     /** Adds an additive F32 mask of the shapes {@link #withMask} takes. */
     public AttentionMask withAdditive(Tensor add) {
         requirePartAbsent(additive, "additive mask");
-        return new AttentionMask(keyLengths, keyPadding, paddingKeeps, causal, masked, requireNonNull(add, "additive"), penalty);
+        return new AttentionMask(keyLengths, keyPadding, paddingKeeps, causal, masked, requireNonNull(add, "additive"),
+                penalty);
     }
 
     /**
@@ -176,12 +181,14 @@ public final class AttentionMask {
                 throw new IllegalStateException("keyLengths: the arena that owns this tensor is closed");
             }
             if (keyLengths.dim(0) != batch) {
-                throw new IllegalArgumentException("keyLengths has " + keyLengths.dim(0) + " entries for a batch of " + batch);
+                throw new IllegalArgumentException(
+                        "keyLengths has " + keyLengths.dim(0) + " entries for a batch of " + batch);
             }
             for (int b = 0; b < batch; b++) {
                 long length = keyLength(b);
                 if (length < 0 || length > tk) {
-                    throw new IllegalArgumentException("keyLengths[" + b + "] = " + length + " is out of range [0, " + tk + "]");
+                    throw new IllegalArgumentException(
+                            "keyLengths[" + b + "] = " + length + " is out of range [0, " + tk + "]");
                 }
             }
         }
@@ -254,15 +261,21 @@ public final class AttentionMask {
         return Shapes.is(t, tq, tk) || Shapes.is(t, batch, tq, tk) || Shapes.is(t, batch, heads, tq, tk);
     }
 
-    private static void checkTensor(String name, Tensor t, DType dtype, boolean fits, int batch, int heads, int tq, int tk) {
+    private static void checkTensor(String name, Tensor t, DType dtype, boolean fits, int batch, int heads, int tq,
+            int tk) {
         if (t.dtype() != dtype) {
-            throw new IllegalArgumentException(name + " must be " + dtype + ", got " + t.dtype() + Arrays.toString(t.shape()));
+            throw new IllegalArgumentException(
+                    name + " must be " + dtype + ", got " + t.dtype() + Arrays.toString(t.shape()));
         }
         if (!fits) {
-            String expected = name.startsWith("key") ? Shapes.of(batch, tk)
-                    : t.rank() == 2 ? Shapes.of(tq, tk) : t.rank() == 3 ? Shapes.of(batch, tq, tk) : Shapes.of(batch, heads, tq, tk);
-            throw new IllegalArgumentException(name + " has shape " + Arrays.toString(t.shape()) + ", expected " + expected
-                    + (name.startsWith("key") ? "" : " (or (Tq, Tk), (B, Tq, Tk), (B, H, Tq, Tk))"));
+            String expected = name.startsWith("key")
+                    ? Shapes.of(batch, tk)
+                    : t.rank() == 2
+                            ? Shapes.of(tq, tk)
+                            : t.rank() == 3 ? Shapes.of(batch, tq, tk) : Shapes.of(batch, heads, tq, tk);
+            throw new IllegalArgumentException(
+                    name + " has shape " + Arrays.toString(t.shape()) + ", expected " + expected
+                            + (name.startsWith("key") ? "" : " (or (Tq, Tk), (B, Tq, Tk), (B, H, Tq, Tk))"));
         }
         if (t.dim(-1) > 1 && t.stride(-1) != 1) {
             throw new IllegalArgumentException(name + ": the last dimension must be contiguous, strides "
@@ -275,7 +288,8 @@ public final class AttentionMask {
 
     private static void requirePartAbsent(Object part, String what) {
         if (part != null) {
-            throw new IllegalArgumentException("this mask already has " + what + "; combine masks into one tensor first");
+            throw new IllegalArgumentException(
+                    "this mask already has " + what + "; combine masks into one tensor first");
         }
     }
 

@@ -40,7 +40,8 @@ final class CosineScore extends ScoreFunction {
     }
 
     @Override
-    void scores(Kernels kernels, HeadTask t, MemorySegment s, long sOff, long lds, MemorySegment scratch, long scratchOff) {
+    void scores(Kernels kernels, HeadTask t, MemorySegment s, long sOff, long lds, MemorySegment scratch,
+            long scratchOff) {
         int d = t.dq;
         long qnOff = scratchOff;
         long knOff = qnOff + alignFloats((long) t.tq * d);
@@ -53,7 +54,7 @@ final class CosineScore extends ScoreFunction {
 
     /** {@code out[r] = x[r] / max(|x[r]|, 1e-8)} for {@code rows} rows of {@code d} floats. */
     private static void normalizeRows(Kernels kernels, int rows, int d, MemorySegment x, long xOff, long ldx,
-                                      MemorySegment out, long outOff) {
+            MemorySegment out, long outOff) {
         for (int r = 0; r < rows; r++) {
             long src = xOff + r * ldx, dst = outOff + (long) r * d;
             MemorySegment.copy(x, src * Float.BYTES, out, dst * Float.BYTES, (long) d * Float.BYTES);

@@ -42,7 +42,8 @@ final class DotScore extends ScoreFunction {
     }
 
     @Override
-    void scores(Kernels kernels, HeadTask t, MemorySegment s, long sOff, long lds, MemorySegment scratch, long scratchOff) {
+    void scores(Kernels kernels, HeadTask t, MemorySegment s, long sOff, long lds, MemorySegment scratch,
+            long scratchOff) {
         // S [tq, tk] = scale * Q [tq, d] K^T [d, tk]
         kernels.gemm(Transpose.NO, Transpose.YES, t.tq, t.tk, t.dk, scale(t.dk), t.q, t.qOff, t.ldq,
                 t.k, t.kOff, t.ldk, 0f, s, sOff, lds);

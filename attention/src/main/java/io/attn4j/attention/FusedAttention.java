@@ -156,7 +156,8 @@ final class FusedAttention implements Workers.Body {
         long tile = tileOff + (long) first * bk;
         // S [count, n] = scale * Q [i0 + first .., d] K [j0 .., d]^T: direct dots for a few rows, else the GEMM
         if (count <= KeyScores.MAX_ROWS) {
-            KeyScores.scores(count, n, t.dk, scale, t.q, t.qOff + (i0 + first) * t.ldq, t.ldq, t.k, t.kOff + j0 * t.ldk, t.ldk,
+            KeyScores.scores(count, n, t.dk, scale, t.q, t.qOff + (i0 + first) * t.ldq, t.ldq, t.k, t.kOff + j0 * t.ldk,
+                    t.ldk,
                     mem, tile, bk, slot.lanes);
         } else if (keysOnce) {
             kernels.gemm(Transpose.NO, Transpose.NO, count, n, t.dk, scale, t.q, t.qOff + (i0 + first) * t.ldq, t.ldq,
@@ -226,7 +227,8 @@ final class FusedAttention implements Workers.Body {
             if (m.maskedAt(i, j) || a == Float.NEGATIVE_INFINITY) {
                 mem.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, row + c, Float.NEGATIVE_INFINITY);
             } else if (m.add != null) {
-                mem.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, row + c, mem.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, row + c) + a);
+                mem.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, row + c,
+                        mem.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, row + c) + a);
             }
         }
     }
@@ -306,7 +308,8 @@ final class FusedAttention implements Workers.Body {
                     .intoMemorySegment(dst, (dstOff + c) * Float.BYTES, order);
         }
         for (; c < n; c++) {
-            dst.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, dstOff + c, src.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, srcOff + c) * f);
+            dst.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, dstOff + c,
+                    src.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, srcOff + c) * f);
         }
     }
 }

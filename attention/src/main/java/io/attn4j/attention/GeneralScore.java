@@ -48,7 +48,8 @@ final class GeneralScore extends ScoreFunction {
     }
 
     @Override
-    void scores(Kernels kernels, HeadTask t, MemorySegment s, long sOff, long lds, MemorySegment scratch, long scratchOff) {
+    void scores(Kernels kernels, HeadTask t, MemorySegment s, long sOff, long lds, MemorySegment scratch,
+            long scratchOff) {
         // T [tq, dk] = Q [tq, dq] W [dq, dk]
         kernels.gemm(Transpose.NO, Transpose.NO, t.tq, dk, dq, 1f, t.q, t.qOff, t.ldq,
                 w.segment(), 0, dk, 0f, scratch, scratchOff, dk);

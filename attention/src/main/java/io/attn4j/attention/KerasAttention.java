@@ -89,7 +89,7 @@ public final class KerasAttention implements AutoCloseable {
      * @throws IllegalArgumentException on shapes that do not fit, before writing anything
      */
     public void call(Tensor query, Tensor value, Tensor key, Tensor queryMask, Tensor valueMask, boolean useCausalMask,
-                     AttentionWorkspace workspace, Executor executor, Tensor output, Tensor attentionScores) {
+            AttentionWorkspace workspace, Executor executor, Tensor output, Tensor attentionScores) {
         if (workspace == null) {
             throw new IllegalArgumentException("workspace is null");
         }
@@ -102,7 +102,8 @@ public final class KerasAttention implements AutoCloseable {
         }
         Operands op = workspace.operands();
         if (query != null && query.rank() != 3) {
-            throw new IllegalArgumentException("query must have rank 3 (B, Tq, dim), got " + Arrays.toString(query.shape()));
+            throw new IllegalArgumentException(
+                    "query must have rank 3 (B, Tq, dim), got " + Arrays.toString(query.shape()));
         }
         op.set(score, query, key == null ? value : key, value, output, attentionScores, mask);
         if (queryMask != null) {
@@ -121,7 +122,7 @@ public final class KerasAttention implements AutoCloseable {
     }
 
     private static void checkQueryMask(Tensor mask, int batch, int tq) {
-        if (mask.dtype() != DType.I8 || !Arrays.equals(mask.shape(), new long[] {batch, tq})) {
+        if (mask.dtype() != DType.I8 || !Arrays.equals(mask.shape(), new long[]{batch, tq})) {
             throw new IllegalArgumentException("queryMask must be I8 of shape [" + batch + ", " + tq + "], got "
                     + mask.dtype() + Arrays.toString(mask.shape()));
         }
@@ -135,7 +136,8 @@ public final class KerasAttention implements AutoCloseable {
         MemorySegment m = queryMask.segment();
         for (long b = 0; b < queryMask.dim(0); b++) {
             for (long i = 0; i < queryMask.dim(1); i++) {
-                if (m.get(ValueLayout.JAVA_BYTE, queryMask.offset() + b * queryMask.stride(0) + i * queryMask.stride(1)) == 0) {
+                if (m.get(ValueLayout.JAVA_BYTE,
+                        queryMask.offset() + b * queryMask.stride(0) + i * queryMask.stride(1)) == 0) {
                     Zero.rows(output.segment(), output.offset() + b * output.stride(0) + i * output.stride(1),
                             1, (int) output.dim(2), 1);
                 }

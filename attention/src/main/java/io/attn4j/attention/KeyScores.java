@@ -40,7 +40,7 @@ final class KeyScores {
      * @param lanes {@code LANES} floats of scratch
      */
     static void scores(int rows, int n, int d, float scale, MemorySegment q, long qOff, long ldq,
-                       MemorySegment k, long kOff, long ldk, MemorySegment s, long sOff, long lds, float[] lanes) {
+            MemorySegment k, long kOff, long ldk, MemorySegment s, long sOff, long lds, float[] lanes) {
         int pairs = d / (2 * L) * (2 * L), bound = S.loopBound(d);
         for (int c = 0; c < n; c++) {
             long kb = (kOff + c * ldk) * 4;
@@ -51,10 +51,12 @@ final class KeyScores {
                 for (; x < pairs; x += 2 * L) {
                     long at = (long) x * 4;
                     a0 = fromMemorySegment(S, k, kb + at, ORDER).fma(fromMemorySegment(S, q, qb + at, ORDER), a0);
-                    a1 = fromMemorySegment(S, k, kb + at + 4L * L, ORDER).fma(fromMemorySegment(S, q, qb + at + 4L * L, ORDER), a1);
+                    a1 = fromMemorySegment(S, k, kb + at + 4L * L, ORDER)
+                            .fma(fromMemorySegment(S, q, qb + at + 4L * L, ORDER), a1);
                 }
                 for (; x < bound; x += L) {
-                    a0 = fromMemorySegment(S, k, kb + x * 4L, ORDER).fma(fromMemorySegment(S, q, qb + x * 4L, ORDER), a0);
+                    a0 = fromMemorySegment(S, k, kb + x * 4L, ORDER).fma(fromMemorySegment(S, q, qb + x * 4L, ORDER),
+                            a0);
                 }
                 a0.add(a1).intoArray(lanes, 0);
                 float dot = 0f;

@@ -39,8 +39,9 @@ public final class KvCache implements AutoCloseable {
     public KvCache(int batch, int kvHeads, int capacity, int keyDim, int valueDim) {
         if (batch <= 0 || kvHeads <= 0 || capacity <= 0 || keyDim <= 0 || valueDim <= 0) {
             arena.close();
-            throw new IllegalArgumentException("KvCache sizes must be positive, got batch " + batch + ", kvHeads " + kvHeads
-                    + ", capacity " + capacity + ", keyDim " + keyDim + ", valueDim " + valueDim);
+            throw new IllegalArgumentException(
+                    "KvCache sizes must be positive, got batch " + batch + ", kvHeads " + kvHeads
+                            + ", capacity " + capacity + ", keyDim " + keyDim + ", valueDim " + valueDim);
         }
         this.batch = batch;
         this.kvHeads = kvHeads;
@@ -78,7 +79,8 @@ public final class KvCache implements AutoCloseable {
         int n = checkBlock("newKeys", newKeys, keyDim, -1);
         checkBlock("newValues", newValues, valueDim, n);
         if (n > capacity - length) {
-            throw new IllegalArgumentException("appending " + n + " positions to " + length + " overflows the capacity " + capacity);
+            throw new IllegalArgumentException(
+                    "appending " + n + " positions to " + length + " overflows the capacity " + capacity);
         }
         copyIn(newKeys, keys, keyDim, n);
         copyIn(newValues, values, valueDim, n);
@@ -137,7 +139,8 @@ public final class KvCache implements AutoCloseable {
         }
         if (t.dtype() != DType.F32 || t.rank() != 4 || t.dim(0) != batch || t.dim(1) != kvHeads || t.dim(3) != dim
                 || (n >= 0 && t.dim(2) != n) || (t.stride(3) != 1 && dim > 1) || t.dim(2) > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(name + " must be F32 (" + batch + ", " + kvHeads + ", " + (n >= 0 ? n : "n") + ", "
+            throw new IllegalArgumentException(name + " must be F32 (" + batch + ", " + kvHeads + ", "
+                    + (n >= 0 ? n : "n") + ", "
                     + dim + ") with a contiguous last dimension, got " + t.dtype() + Arrays.toString(t.shape()));
         }
         if (!t.isAlive()) {
@@ -153,7 +156,8 @@ public final class KvCache implements AutoCloseable {
                 long to = (((long) b * kvHeads + h) * capacity + length) * dim;
                 for (int i = 0; i < n; i++) {
                     long from = src.offset() + b * src.stride(0) + h * src.stride(1) + i * src.stride(2);
-                    MemorySegment.copy(src.segment(), from * Float.BYTES, dst, (to + (long) i * dim) * Float.BYTES, rowBytes);
+                    MemorySegment.copy(src.segment(), from * Float.BYTES, dst, (to + (long) i * dim) * Float.BYTES,
+                            rowBytes);
                 }
             }
         }

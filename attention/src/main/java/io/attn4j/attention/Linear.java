@@ -17,8 +17,8 @@ final class Linear {
     }
 
     static void apply(Kernels kernels, Executor executor, int rows, int in, int out,
-                      MemorySegment x, long xOff, long ldx, MemorySegment w, MemorySegment bias,
-                      MemorySegment y, long yOff, long ldy) {
+            MemorySegment x, long xOff, long ldx, MemorySegment w, MemorySegment bias,
+            MemorySegment y, long yOff, long ldy) {
         if (executor == null) {
             kernels.gemm(Transpose.NO, Transpose.YES, rows, out, in, 1f, x, xOff, ldx, w, 0, in, 0f, y, yOff, ldy);
         } else {

@@ -57,7 +57,7 @@ public final class MultiHeadAttention implements AutoCloseable {
     private final ScoreFunction score = ScoreFunction.scaledDot();
 
     private MultiHeadAttention(int numHeads, int numKvHeads, Tensor wq, Tensor wk, Tensor wv, Tensor bq, Tensor bk,
-                               Tensor bv, Tensor wo, Tensor bo) {
+            Tensor bv, Tensor wo, Tensor bo) {
         embedDim = Weights.dim("q weight", wq, 2, 0);
         if (numHeads <= 0 || numKvHeads <= 0 || embedDim % numHeads != 0 || numHeads % numKvHeads != 0) {
             arena.close();
@@ -95,7 +95,7 @@ public final class MultiHeadAttention implements AutoCloseable {
      * @throws IllegalArgumentException on shapes that do not fit or heads that do not divide E
      */
     public static MultiHeadAttention fromPyTorch(int numHeads, Tensor inProjWeight, Tensor inProjBias,
-                                                 Tensor outProjWeight, Tensor outProjBias) {
+            Tensor outProjWeight, Tensor outProjBias) {
         int e = Weights.dim("in_proj_weight", inProjWeight, 2, 1);
         Weights.check("in_proj_weight", inProjWeight, 3L * e, e);
         return fromPyTorch(numHeads, inProjWeight.slice(0, 0, e), inProjWeight.slice(0, e, 2L * e),
@@ -110,8 +110,9 @@ public final class MultiHeadAttention implements AutoCloseable {
      * @param vProjWeight {@code v_proj_weight (E, vdim)}
      * @param inProjBias {@code in_proj_bias (3E)}, or null
      */
-    public static MultiHeadAttention fromPyTorch(int numHeads, Tensor qProjWeight, Tensor kProjWeight, Tensor vProjWeight,
-                                                 Tensor inProjBias, Tensor outProjWeight, Tensor outProjBias) {
+    public static MultiHeadAttention fromPyTorch(int numHeads, Tensor qProjWeight, Tensor kProjWeight,
+            Tensor vProjWeight,
+            Tensor inProjBias, Tensor outProjWeight, Tensor outProjBias) {
         int e = Weights.dim("q_proj_weight", qProjWeight, 2, 0);
         Tensor bq = null, bk = null, bv = null;
         if (inProjBias != null) {
@@ -133,7 +134,7 @@ public final class MultiHeadAttention implements AutoCloseable {
      * @param wo {@code (E, E)}; {@code bo (E)} or null
      */
     public static MultiHeadAttention grouped(int numHeads, int numKvHeads, Tensor wq, Tensor wk, Tensor wv,
-                                             Tensor bq, Tensor bk, Tensor bv, Tensor wo, Tensor bo) {
+            Tensor bq, Tensor bk, Tensor bv, Tensor wo, Tensor bo) {
         return new MultiHeadAttention(numHeads, numKvHeads, wq, wk, wv, bq, bk, bv, wo, bo);
     }
 
@@ -163,7 +164,7 @@ public final class MultiHeadAttention implements AutoCloseable {
      * @throws IllegalArgumentException on shapes that do not fit, before writing anything
      */
     public void forward(Tensor query, Tensor key, Tensor value, AttentionMask mask, AttentionWorkspace workspace,
-                        Executor executor, Tensor output, Tensor weights) {
+            Executor executor, Tensor output, Tensor weights) {
         if (!arena.scope().isAlive()) {
             throw new IllegalStateException("this MultiHeadAttention is closed");
         }
@@ -188,9 +189,11 @@ public final class MultiHeadAttention implements AutoCloseable {
         if (weights != null) {
             boolean fits = averaged ? Shapes.is(weights, batch, tq, tk) : Shapes.is(weights, batch, numHeads, tq, tk);
             if (weights.dtype() != DType.F32 || !fits || weights.stride(-1) != 1 && tk > 1) {
-                throw new IllegalArgumentException("weights must be F32 (B, Tq, Tk) or (B, H, Tq, Tk) with a contiguous "
-                        + "last dimension, expected " + (averaged ? Shapes.of(batch, tq, tk) : Shapes.of(batch, numHeads, tq, tk))
-                        + ", got " + weights.dtype() + Arrays.toString(weights.shape()));
+                throw new IllegalArgumentException(
+                        "weights must be F32 (B, Tq, Tk) or (B, H, Tq, Tk) with a contiguous "
+                                + "last dimension, expected "
+                                + (averaged ? Shapes.of(batch, tq, tk) : Shapes.of(batch, numHeads, tq, tk))
+                                + ", got " + weights.dtype() + Arrays.toString(weights.shape()));
             }
         }
         AttentionMask m = mask == null ? AttentionMask.none() : mask;
@@ -243,7 +246,7 @@ public final class MultiHeadAttention implements AutoCloseable {
 
     /** {@code out [B, T, outDim]} (contiguous, at {@code off} in {@code s}) {@code = x W^T + b}. */
     private static void project(Kernels kernels, Executor executor, Tensor x, Tensor w, Tensor bias, int outDim,
-                                MemorySegment s, long off) {
+            MemorySegment s, long off) {
         int t = (int) x.dim(1), in = (int) x.dim(2);
         for (int b = 0; b < x.dim(0); b++) {
             Linear.apply(kernels, executor, t, in, outDim, x.segment(), x.offset() + b * x.stride(0), x.stride(1),
@@ -252,7 +255,8 @@ public final class MultiHeadAttention implements AutoCloseable {
     }
 
     /** {@code weights[b, i, :] = (sum_h perHead[b, h, i, :]) / H}, summed in head order. */
-    private void averageHeads(Kernels kernels, int batch, int tq, int tk, MemorySegment s, long perHeadOff, Tensor weights) {
+    private void averageHeads(Kernels kernels, int batch, int tq, int tk, MemorySegment s, long perHeadOff,
+            Tensor weights) {
         MemorySegment w = weights.segment();
         for (int b = 0; b < batch; b++) {
             for (int i = 0; i < tq; i++) {

@@ -50,7 +50,7 @@ final class OnlineSoftmax {
      * T = 100), and come out as the zeros the P V step skips.
      */
     static void update(MemorySegment s, long off, int lim, int n, float[] max, float[] sum, float[] alpha, int r,
-                       float[] lanes) {
+            float[] lanes) {
         long base = off * Float.BYTES;
         int padded = (lim + Simd.LANES - 1) / Simd.LANES * Simd.LANES;
         fill(s, base, lim, padded, Float.NEGATIVE_INFINITY);

@@ -67,7 +67,7 @@ final class Operands {
      * @throws IllegalStateException if a tensor's memory is closed
      */
     void set(ScoreFunction score, Tensor query, Tensor key, Tensor value, Tensor context, Tensor weights,
-             AttentionMask attentionMask) {
+            AttentionMask attentionMask) {
         take(score, query, key, value, context, false, weights, attentionMask);
         queryCounts = null;
     }
@@ -78,10 +78,11 @@ final class Operands {
      * ({@code (B)} I32 or I64 in {@code [0, Tq]}, read now; null for all). Nothing is written.
      */
     void setMean(ScoreFunction score, Tensor query, Tensor key, Tensor value, Tensor means, Tensor counts,
-                 AttentionMask attentionMask) {
+            AttentionMask attentionMask) {
         take(score, query, key, value, means, true, null, attentionMask);
         if (counts != null) {
-            if ((counts.dtype() != DType.I32 && counts.dtype() != DType.I64) || counts.rank() != 1 || counts.dim(0) != batch) {
+            if ((counts.dtype() != DType.I32 && counts.dtype() != DType.I64) || counts.rank() != 1
+                    || counts.dim(0) != batch) {
                 throw new IllegalArgumentException("queryCounts must be an I32 or I64 vector of " + batch
                         + " (the batch), got " + counts.dtype() + shape(counts));
             }
@@ -112,7 +113,7 @@ final class Operands {
 
     /** {@link #set} and {@link #setMean}: {@code out} is the context, or with {@code mean} the means. */
     private void take(ScoreFunction score, Tensor query, Tensor key, Tensor value, Tensor context, boolean mean,
-                      Tensor weights, AttentionMask attentionMask) {
+            Tensor weights, AttentionMask attentionMask) {
         checkTensor("query", query);
         int rank = query.rank();
         checkTensor("key", key);
@@ -120,9 +121,13 @@ final class Operands {
         String outName = mean ? "means" : "context";
         checkOutput(outName, context, mean ? rank - 1 : rank);
         if (key.rank() != rank || value.rank() != rank || context.rank() != (mean ? rank - 1 : rank)) {
-            throw new IllegalArgumentException("query, key, value" + (mean ? " must have the same rank and means one less"
-                    : " and context must have the same rank") + " (3: (B, T, d), 4: (B, H, T, d)), got query "
-                    + shape(query) + ", key " + shape(key) + ", value " + shape(value) + ", " + outName + " " + shape(context));
+            throw new IllegalArgumentException("query, key, value"
+                    + (mean
+                            ? " must have the same rank and means one less"
+                            : " and context must have the same rank")
+                    + " (3: (B, T, d), 4: (B, H, T, d)), got query "
+                    + shape(query) + ", key " + shape(key) + ", value " + shape(value) + ", " + outName + " "
+                    + shape(context));
         }
         batch = (int) query.dim(0);
         if (key.dim(0) != batch || value.dim(0) != batch) {
@@ -132,8 +137,9 @@ final class Operands {
         heads = rank == 4 ? (int) query.dim(1) : 1;
         kvHeads = rank == 4 ? (int) key.dim(1) : 1;
         if (rank == 4 && (value.dim(1) != kvHeads || kvHeads == 0 || heads % kvHeads != 0)) {
-            throw new IllegalArgumentException("key and value heads must be equal and divide the query heads, got query "
-                    + shape(query) + ", key " + shape(key) + ", value " + shape(value));
+            throw new IllegalArgumentException(
+                    "key and value heads must be equal and divide the query heads, got query "
+                            + shape(query) + ", key " + shape(key) + ", value " + shape(value));
         }
         tq = (int) query.dim(-2);
         tk = (int) key.dim(-2);
@@ -145,10 +151,12 @@ final class Operands {
                     + shape(key) + " and value " + shape(value));
         }
         score.checkDims(dq, dk, query, key);
-        if (mean ? (rank == 4 ? !Shapes.is(context, batch, heads, dv) : !Shapes.is(context, batch, dv))
+        if (mean
+                ? (rank == 4 ? !Shapes.is(context, batch, heads, dv) : !Shapes.is(context, batch, dv))
                 : (rank == 4 ? !Shapes.is(context, batch, heads, tq, dv) : !Shapes.is(context, batch, tq, dv))) {
             throw new IllegalArgumentException(outName + " has shape " + shape(context) + ", expected "
-                    + (mean ? (rank == 4 ? Shapes.of(batch, heads, dv) : Shapes.of(batch, dv))
+                    + (mean
+                            ? (rank == 4 ? Shapes.of(batch, heads, dv) : Shapes.of(batch, dv))
                             : (rank == 4 ? Shapes.of(batch, heads, tq, dv) : Shapes.of(batch, tq, dv)))
                     + " for query " + shape(query) + " and value " + shape(value));
         }
@@ -247,7 +255,7 @@ final class Operands {
      * the caller's own and the mask is checked by the caller.
      */
     void setHeads(int batch, int heads, int kvHeads, int tq, int tk, int d, MemorySegment s,
-                  long qAt, long kAt, long vAt, long contextAt, AttentionMask attentionMask) {
+            long qAt, long kAt, long vAt, long contextAt, AttentionMask attentionMask) {
         long e = (long) heads * d, kv = (long) kvHeads * d;
         this.batch = batch;
         this.heads = heads;
@@ -289,15 +297,17 @@ final class Operands {
      * @throws IllegalArgumentException naming the argument and the shapes
      */
     void setCached(Tensor query, Tensor context, int cacheBatch, int cacheHeads, int length, int capacity, int keyDim,
-                   int valueDim, MemorySegment keys, MemorySegment values, AttentionMask causal) {
+            int valueDim, MemorySegment keys, MemorySegment values, AttentionMask causal) {
         checkTensor("query", query);
         checkTensor("context", context);
         int nq = (int) query.dim(-2);
         if (query.rank() != 4 || query.dim(0) != cacheBatch || query.dim(1) % cacheHeads != 0 || query.dim(3) != keyDim
                 || nq > length) {
-            throw new IllegalArgumentException("query must be (" + cacheBatch + ", H, nq, " + keyDim + ") with H a multiple of "
+            throw new IllegalArgumentException("query must be (" + cacheBatch + ", H, nq, " + keyDim
+                    + ") with H a multiple of "
                     + cacheHeads + " and nq <= " + length + ", got " + shape(query) + " for a cache of " + length
-                    + " positions, batch " + cacheBatch + ", " + cacheHeads + " kv heads, dk " + keyDim + ", dv " + valueDim);
+                    + " positions, batch " + cacheBatch + ", " + cacheHeads + " kv heads, dk " + keyDim + ", dv "
+                    + valueDim);
         }
         if (!Shapes.is(context, cacheBatch, query.dim(1), nq, valueDim)) {
             throw new IllegalArgumentException("context has shape " + shape(context) + ", expected "
@@ -371,8 +381,9 @@ final class Operands {
                 throw new IllegalArgumentException(name + " must be F32, got " + t.dtype() + shape(t));
             }
             if (t.dim(-1) > 1 && t.stride(-1) != 1) {
-                throw new IllegalArgumentException(name + ": the last dimension must be contiguous, got shape " + shape(t)
-                        + " with strides " + Arrays.toString(t.strides()));
+                throw new IllegalArgumentException(
+                        name + ": the last dimension must be contiguous, got shape " + shape(t)
+                                + " with strides " + Arrays.toString(t.strides()));
             }
             if (!t.isAlive()) {
                 throw new IllegalStateException(name + ": the arena that owns this tensor is closed");

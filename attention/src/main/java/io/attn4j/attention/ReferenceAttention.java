@@ -108,7 +108,7 @@ final class ReferenceAttention implements Workers.Body {
         // means = V [seen, dv]^T w, over runs of keys that some counted row sees (others may hold NaN)
         boolean elementwise = t.mask.excludes() && t.mask.isElementwise();
         boolean first = true;
-        for (int j = 0; j < seen; ) {
+        for (int j = 0; j < seen;) {
             if (elementwise && mem.get(ValueLayout.JAVA_BYTE, liveByte + j) == 0) {
                 j++;
                 continue;
@@ -144,7 +144,7 @@ final class ReferenceAttention implements Workers.Body {
             return;
         }
         boolean first = true;
-        for (int j = 0; j < seen; ) {
+        for (int j = 0; j < seen;) {
             if (mem.get(ValueLayout.JAVA_BYTE, liveByte + j) == 0) {
                 j++;
                 continue;
@@ -192,7 +192,7 @@ final class ReferenceAttention implements Workers.Body {
         int seen = 0;
         if (!elementwise) {
             // rows with the same limit (all of them, with key lengths alone) in one softmax call
-            for (int i = 0; i < t.tq; ) {
+            for (int i = 0; i < t.tq;) {
                 int limit = m.rowLimit(i), end = i + 1;
                 while (end < t.tq && m.rowLimit(end) == limit) {
                     end++;

@@ -121,7 +121,7 @@ public abstract sealed class ScoreFunction implements AutoCloseable
      * Reads {@code t.q}, {@code t.k}; writes only {@code s} and the scratch.
      */
     abstract void scores(Kernels kernels, HeadTask t, MemorySegment s, long sOff, long lds,
-                         MemorySegment scratch, long scratchOff);
+            MemorySegment scratch, long scratchOff);
 
     /** The rows of {@code scratch} start on cache lines: {@code floats} rounded up to 16. */
     static long alignFloats(long floats) {

@@ -24,8 +24,8 @@ final class TanhSum {
      * @param tmp {@code n} floats of scratch
      */
     static void scores(Kernels kernels, int rows, int cols, int n, MemorySegment a, long aOff, long lda,
-                       MemorySegment b, long bOff, long ldb, float inner, MemorySegment w, long wOff, float outer,
-                       MemorySegment s, long sOff, long lds, MemorySegment tmp, long tmpOff) {
+            MemorySegment b, long bOff, long ldb, float inner, MemorySegment w, long wOff, float outer,
+            MemorySegment s, long sOff, long lds, MemorySegment tmp, long tmpOff) {
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < cols; j++) {
                 // tmp [n] = tanh(inner * (a_i + b_j))

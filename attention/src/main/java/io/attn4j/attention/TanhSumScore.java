@@ -49,7 +49,8 @@ final class TanhSumScore extends ScoreFunction {
     void checkDims(int dq, int dk, Tensor query, Tensor key) {
         if (dq != dk || (dim >= 0 && dq != dim)) {
             throw new IllegalArgumentException(name() + " scores need query and key feature sizes equal"
-                    + (dim >= 0 ? " to the scale's " + dim : "") + ", got query " + Shapes.of(query) + " and key " + Shapes.of(key));
+                    + (dim >= 0 ? " to the scale's " + dim : "") + ", got query " + Shapes.of(query) + " and key "
+                    + Shapes.of(key));
         }
     }
 
@@ -59,7 +60,8 @@ final class TanhSumScore extends ScoreFunction {
     }
 
     @Override
-    void scores(Kernels kernels, HeadTask t, MemorySegment s, long sOff, long lds, MemorySegment scratch, long scratchOff) {
+    void scores(Kernels kernels, HeadTask t, MemorySegment s, long sOff, long lds, MemorySegment scratch,
+            long scratchOff) {
         TanhSum.scores(kernels, t.tq, t.tk, t.dq, t.q, t.qOff, t.ldq, t.k, t.kOff, t.ldk, inner,
                 w == null ? null : w.segment(), 0, outer, s, sOff, lds, scratch, scratchOff);
     }

@@ -47,7 +47,7 @@ final class ValueAccumulation {
      * @param o {@code [rows, dv]} at {@code oOff}, row stride {@code ldo}; updated
      */
     static void accumulate(int rows, int n, int dv, float[] alpha, int alphaFrom, MemorySegment p, long pOff, long ldp,
-                           MemorySegment v, long vOff, long ldv, MemorySegment o, long oOff, long ldo) {
+            MemorySegment v, long vOff, long ldv, MemorySegment o, long oOff, long ldo) {
         int r = 0;
         for (; r + 4 <= rows; r += 4) {
             fourRows(n, dv, alpha, alphaFrom + r, p, pOff + r * ldp, ldp, v, vOff, ldv, o, oOff + r * ldo, ldo);
@@ -58,7 +58,7 @@ final class ValueAccumulation {
     }
 
     private static void fourRows(int n, int dv, float[] alpha, int a, MemorySegment p, long pOff, long ldp,
-                                 MemorySegment v, long vOff, long ldv, MemorySegment o, long oOff, long ldo) {
+            MemorySegment v, long vOff, long ldv, MemorySegment o, long oOff, long ldo) {
         float a0 = alpha[a], a1 = alpha[a + 1], a2 = alpha[a + 2], a3 = alpha[a + 3];
         long p0 = pOff, p1 = pOff + ldp, p2 = pOff + 2 * ldp, p3 = pOff + 3 * ldp;
         long o0 = oOff * 4, o1 = (oOff + ldo) * 4, o2 = (oOff + 2 * ldo) * 4, o3 = (oOff + 3 * ldo) * 4;
@@ -132,7 +132,7 @@ final class ValueAccumulation {
     }
 
     private static void oneRow(int n, int dv, float a, MemorySegment p, long pOff, MemorySegment v, long vOff, long ldv,
-                               MemorySegment o, long oOff) {
+            MemorySegment o, long oOff) {
         long ob = oOff * 4;
         int col = 0;
         // eight vectors of columns (a whole head of 128 at 512 bits): each value row read in one pass
@@ -204,7 +204,7 @@ final class ValueAccumulation {
 
     /** Columns {@code [from, dv)} of one row, in the same operation order as the vector lanes. */
     private static void scalarColumns(int n, int from, int dv, float a, MemorySegment p, long pOff,
-                                      MemorySegment v, long vOff, long ldv, MemorySegment o, long oOff) {
+            MemorySegment v, long vOff, long ldv, MemorySegment o, long oOff) {
         for (int col = from; col < dv; col++) {
             float x = o.getAtIndex(F, oOff + col) * a;
             for (int c = 0; c < n; c++) {

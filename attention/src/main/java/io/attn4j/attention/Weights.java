@@ -41,7 +41,8 @@ final class Weights {
             throw new IllegalArgumentException(name + " is null");
         }
         if (t.rank() != rank) {
-            throw new IllegalArgumentException(name + " must have rank " + rank + ", got shape " + Arrays.toString(t.shape()));
+            throw new IllegalArgumentException(
+                    name + " must have rank " + rank + ", got shape " + Arrays.toString(t.shape()));
         }
         if (t.dim(axis) > Integer.MAX_VALUE || t.dim(axis) < 1) {
             throw new IllegalArgumentException(name + " has an unusable dimension: " + Arrays.toString(t.shape()));

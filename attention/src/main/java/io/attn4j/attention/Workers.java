@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class Workers {
     /** A thread that owns no arena, to ask whether memory is confined to its owner thread. */
-    private static final Thread NON_OWNER = Thread.ofVirtual().unstarted(() -> { });
+    private static final Thread NON_OWNER = Thread.ofVirtual().unstarted(() -> {
+    });
 
     /** One kind of work item. */
     interface Body {
@@ -58,7 +59,7 @@ final class Workers {
         AtomicInteger next = new AtomicInteger();
         Parallel.forEach(executor, workers, w -> {
             Slot slot = workspace.slot(w);
-            for (int i; (i = next.getAndIncrement()) < items; ) {
+            for (int i; (i = next.getAndIncrement()) < items;) {
                 body.run(i, slot);
             }
         });

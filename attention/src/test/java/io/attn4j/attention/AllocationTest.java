@@ -3,7 +3,6 @@ package io.attn4j.attention;
 import io.attn4j.engine.tensor.Tensor;
 import io.attn4j.engine.testing.Allocations;
 import java.lang.foreign.Arena;
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -20,11 +19,13 @@ class AllocationTest {
     @Test
     void fusedReferenceAndMultiHeadCallsAllocateNothing() {
         SplittableRandom rnd = new SplittableRandom(9);
-        try (Arena arena = Arena.ofShared(); AttentionWorkspace ws = new AttentionWorkspace();
-             Attention dot = Attention.scaledDot();
-             Attention general = Attention.of(ScoreFunction.general(Inputs.uniform(arena, rnd, 1f, 16, 16)));
-             MultiHeadAttention mha = MultiHeadAttention.fromPyTorch(4, Inputs.uniform(arena, rnd, 1f, 96, 32),
-                     Inputs.uniform(arena, rnd, 1f, 96), Inputs.uniform(arena, rnd, 1f, 32, 32), Inputs.uniform(arena, rnd, 1f, 32))) {
+        try (Arena arena = Arena.ofShared();
+                AttentionWorkspace ws = new AttentionWorkspace();
+                Attention dot = Attention.scaledDot();
+                Attention general = Attention.of(ScoreFunction.general(Inputs.uniform(arena, rnd, 1f, 16, 16)));
+                MultiHeadAttention mha = MultiHeadAttention.fromPyTorch(4, Inputs.uniform(arena, rnd, 1f, 96, 32),
+                        Inputs.uniform(arena, rnd, 1f, 96), Inputs.uniform(arena, rnd, 1f, 32, 32),
+                        Inputs.uniform(arena, rnd, 1f, 32))) {
             Tensor q = Inputs.uniform(arena, rnd, 1f, 2, 100, 16), k = Inputs.uniform(arena, rnd, 1f, 2, 130, 16);
             Tensor v = Inputs.uniform(arena, rnd, 1f, 2, 130, 16), out = Checks.nans(arena, 2, 100, 16);
             Tensor w = Checks.nans(arena, 2, 100, 130);
@@ -57,8 +58,9 @@ class AllocationTest {
     void stepsAllocateNothing() {
         int t = 1100; // past the split point
         SplittableRandom rnd = new SplittableRandom(5);
-        try (Arena arena = Arena.ofShared(); AttentionWorkspace ws = new AttentionWorkspace();
-             KvCache cache = new KvCache(1, 1, t, 64, 64)) {
+        try (Arena arena = Arena.ofShared();
+                AttentionWorkspace ws = new AttentionWorkspace();
+                KvCache cache = new KvCache(1, 1, t, 64, 64)) {
             Tensor k = Inputs.uniform(arena, rnd, 1f, 1, 1, 1, 64), v = Inputs.uniform(arena, rnd, 1f, 1, 1, 1, 64);
             Tensor q = Inputs.uniform(arena, rnd, 1f, 1, 1, 1, 64), out = Checks.nans(arena, 1, 1, 1, 64);
             Allocations.assertSteadyStateFree("a decoding sequence of " + t + " steps", () -> {

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.attn4j.engine.testing.RandomTrials;
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
+import io.attn4j.engine.testing.RandomTrials;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -22,10 +22,12 @@ class AttendMeanTest {
     @Test
     void equalsTheMeanOfTheDoubleContextWithinTheBound() {
         RandomTrials.run(40, rnd -> {
-            try (Arena arena = Arena.ofShared(); AttentionWorkspace ws = new AttentionWorkspace();
-                 Attention attention = Attention.scaledDot()) {
+            try (Arena arena = Arena.ofShared();
+                    AttentionWorkspace ws = new AttentionWorkspace();
+                    Attention attention = Attention.scaledDot()) {
                 int batch = 1 + rnd.nextInt(3), kvHeads = 1 + rnd.nextInt(2), heads = kvHeads * (1 + rnd.nextInt(2));
-                int tq = 1 + rnd.nextInt(rnd.nextBoolean() ? 8 : 150), tk = 1 + rnd.nextInt(rnd.nextBoolean() ? 8 : 150);
+                int tq = 1 + rnd.nextInt(rnd.nextBoolean() ? 8 : 150),
+                        tk = 1 + rnd.nextInt(rnd.nextBoolean() ? 8 : 150);
                 int d = 1 + rnd.nextInt(80), dv = rnd.nextBoolean() ? d : 1 + rnd.nextInt(80);
                 float scale = (float) (1 / Math.sqrt(d));
                 Tensor q = Inputs.uniform(arena, rnd, 2f, batch, heads, tq, d);
@@ -34,14 +36,16 @@ class AttendMeanTest {
                 RandomMask mask = RandomMask.random(arena, rnd, batch, heads, tq, tk);
                 int[] counts = counts(rnd, batch, tq);
                 Tensor countsTensor = counts == null ? null : ints(counts);
-                String what = "B=" + batch + " H=" + heads + "/" + kvHeads + " Tq=" + tq + " Tk=" + tk + " d=" + d + " dv=" + dv
+                String what = "B=" + batch + " H=" + heads + "/" + kvHeads + " Tq=" + tq + " Tk=" + tk + " d=" + d
+                        + " dv=" + dv
                         + " counts " + java.util.Arrays.toString(counts);
 
                 Tensor means = Checks.nans(arena, batch, heads, dv);
                 attention.attendMean(q, k, v, mask.mask, ws, null, countsTensor, means);
                 float[] got = means.toFloatArray();
 
-                DoubleReference ref = DoubleReference.compute(q.toFloatArray(), k.toFloatArray(), v.toFloatArray(), batch,
+                DoubleReference ref = DoubleReference.compute(q.toFloatArray(), k.toFloatArray(), v.toFloatArray(),
+                        batch,
                         heads, kvHeads, tq, tk, d, dv, scale, mask);
                 for (int b = 0; b < batch; b++) {
                     int n = counts == null ? tq : counts[b];
@@ -89,8 +93,9 @@ class AttendMeanTest {
 
     @Test
     void theMeanOfRank3InputsIsOneRowPerBatchEntry() {
-        try (Arena arena = Arena.ofConfined(); AttentionWorkspace ws = new AttentionWorkspace();
-             Attention attention = Attention.scaledDot()) {
+        try (Arena arena = Arena.ofConfined();
+                AttentionWorkspace ws = new AttentionWorkspace();
+                Attention attention = Attention.scaledDot()) {
             SplittableRandom rnd = new SplittableRandom(7);
             Tensor x = Inputs.uniform(arena, rnd, 1f, 2, 9, 5);
             Tensor context = Tensor.allocate(arena, DType.F32, 2, 9, 5);
@@ -115,8 +120,9 @@ class AttendMeanTest {
 
     @Test
     void keysNoCountedRowSeesAreNeverRead() {
-        try (Arena arena = Arena.ofConfined(); AttentionWorkspace ws = new AttentionWorkspace();
-             Attention attention = Attention.scaledDot()) {
+        try (Arena arena = Arena.ofConfined();
+                AttentionWorkspace ws = new AttentionWorkspace();
+                Attention attention = Attention.scaledDot()) {
             SplittableRandom rnd = new SplittableRandom(11);
             int tq = 12, tk = 12, d = 8;
             Tensor q = Inputs.uniform(arena, rnd, 1f, 1, tq, d);
@@ -140,8 +146,9 @@ class AttendMeanTest {
 
     @Test
     void badInputIsRejectedAndNothingIsWritten() {
-        try (Arena arena = Arena.ofConfined(); AttentionWorkspace ws = new AttentionWorkspace();
-             Attention attention = Attention.scaledDot()) {
+        try (Arena arena = Arena.ofConfined();
+                AttentionWorkspace ws = new AttentionWorkspace();
+                Attention attention = Attention.scaledDot()) {
             Tensor x = Inputs.uniform(arena, new SplittableRandom(3), 1f, 2, 6, 4);
             Tensor means = Checks.nans(arena, 2, 4);
             MemorySegment before = Arena.ofAuto().allocate(means.segment().byteSize()).copyFrom(means.segment());
@@ -149,10 +156,12 @@ class AttendMeanTest {
                     Tensor.allocate(arena, DType.F32, 2, 5)));
             assertRejected("means", () -> attention.attendMean(x, x, x, null, ws, null, null,
                     Tensor.allocate(arena, DType.F32, 2, 6, 4)));
-            assertRejected("queryCounts must be an I32 or I64 vector of 2", () -> attention.attendMean(x, x, x, null, ws,
-                    null, ints(1, 2, 3), means));
-            assertRejected("queryCounts must be an I32 or I64 vector of 2", () -> attention.attendMean(x, x, x, null, ws,
-                    null, Tensor.of(arena, new float[] {1, 2}, 2), means));
+            assertRejected("queryCounts must be an I32 or I64 vector of 2",
+                    () -> attention.attendMean(x, x, x, null, ws,
+                            null, ints(1, 2, 3), means));
+            assertRejected("queryCounts must be an I32 or I64 vector of 2",
+                    () -> attention.attendMean(x, x, x, null, ws,
+                            null, Tensor.of(arena, new float[]{1, 2}, 2), means));
             assertRejected("queryCounts[1] = 7 is outside [0, 6]", () -> attention.attendMean(x, x, x, null, ws, null,
                     ints(6, 7), means));
             assertRejected("queryCounts[0] = -1 is outside [0, 6]", () -> attention.attendMean(x, x, x, null, ws, null,
@@ -171,6 +180,7 @@ class AttendMeanTest {
 
     private static void assertRejected(String message, Runnable call) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call::run);
-        assertTrue(e.getMessage().contains(message), "message: " + e.getMessage() + ", expected it to contain: " + message);
+        assertTrue(e.getMessage().contains(message),
+                "message: " + e.getMessage() + ", expected it to contain: " + message);
     }
 }

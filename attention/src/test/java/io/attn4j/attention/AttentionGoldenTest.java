@@ -67,8 +67,9 @@ class AttentionGoldenTest {
     @MethodSource("cases")
     void matchesPyTorch(Path file) throws IOException {
         GoldenCase c = GoldenCase.read(file);
-        try (Arena arena = Arena.ofConfined(); AttentionWorkspace ws = new AttentionWorkspace();
-             Attention attention = Attention.of(score(c, arena))) {
+        try (Arena arena = Arena.ofConfined();
+                AttentionWorkspace ws = new AttentionWorkspace();
+                Attention attention = Attention.of(score(c, arena))) {
             Tensor q = c.f32(arena, "input.query"), k = c.f32(arena, "input.key"), v = c.f32(arena, "input.value");
             Tensor scores = Checks.nans(arena, c.shape("expected.scores"));
             attention.score().scores(q, k, scores, ws);
@@ -81,7 +82,8 @@ class AttentionGoldenTest {
                 Checks.assertGolden(c.name() + " context, " + mask, c.f32("expected.context"), context.toFloatArray());
                 Tensor auto = Checks.nans(arena, c.shape("expected.context"));
                 attention.attend(q, k, v, mask, ws, null, auto, null);
-                Checks.assertGolden(c.name() + " context (attend), " + mask, c.f32("expected.context"), auto.toFloatArray());
+                Checks.assertGolden(c.name() + " context (attend), " + mask, c.f32("expected.context"),
+                        auto.toFloatArray());
             }
         }
     }

@@ -24,7 +24,7 @@ class AttentionInvariantsTest {
 
     /** A random problem: sizes, inputs, score function and mask. */
     private record Problem(int batch, int tq, int tk, int d, int dv, Tensor q, Tensor k, Tensor v, Attention attention,
-                           RandomMask mask) {
+            RandomMask mask) {
     }
 
     private static Problem problem(Arena arena, SplittableRandom rnd, boolean dotOnly) {
@@ -38,7 +38,8 @@ class AttentionInvariantsTest {
             case 2 -> ScoreFunction.general(Inputs.uniform(arena, rnd, 1f, d, dk));
             case 3 -> {
                 int hidden = 1 + rnd.nextInt(8);
-                yield ScoreFunction.additive(Inputs.uniform(arena, rnd, 1f, hidden, d), Inputs.uniform(arena, rnd, 1f, hidden, dk),
+                yield ScoreFunction.additive(Inputs.uniform(arena, rnd, 1f, hidden, d),
+                        Inputs.uniform(arena, rnd, 1f, hidden, dk),
                         Inputs.uniform(arena, rnd, 1f, hidden), Inputs.uniform(arena, rnd, 1f, 1, hidden));
             }
             default -> ScoreFunction.cosine(0.5f + rnd.nextFloat());
@@ -64,7 +65,8 @@ class AttentionInvariantsTest {
                             float x = weights[(b * p.tq + i) * p.tk + j];
                             boolean excluded = p.mask.excluded(b, 0, i, j);
                             any |= !excluded;
-                            assertTrue(excluded ? x == 0 : x >= 0, "weight " + x + " at " + b + "," + i + "," + j + " " + p.mask);
+                            assertTrue(excluded ? x == 0 : x >= 0,
+                                    "weight " + x + " at " + b + "," + i + "," + j + " " + p.mask);
                             sum += x;
                         }
                         // softmax bound: each weight within (tk + 4) eps relative, doubled
@@ -97,8 +99,10 @@ class AttentionInvariantsTest {
                         shift.segment().setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, (long) r * p.tk + j, c[r]);
                     }
                 }
-                Tensor w0 = Tensor.allocate(arena, DType.F32, p.batch, p.tq, p.tk), w1 = Tensor.allocate(arena, DType.F32, p.batch, p.tq, p.tk);
-                Tensor c0 = Tensor.allocate(arena, DType.F32, p.batch, p.tq, p.dv), c1 = Tensor.allocate(arena, DType.F32, p.batch, p.tq, p.dv);
+                Tensor w0 = Tensor.allocate(arena, DType.F32, p.batch, p.tq, p.tk),
+                        w1 = Tensor.allocate(arena, DType.F32, p.batch, p.tq, p.tk);
+                Tensor c0 = Tensor.allocate(arena, DType.F32, p.batch, p.tq, p.dv),
+                        c1 = Tensor.allocate(arena, DType.F32, p.batch, p.tq, p.dv);
                 p.attention.attendReference(p.q, p.k, p.v, null, ws, null, c0, w0);
                 p.attention.attendReference(p.q, p.k, p.v, AttentionMask.none().withAdditive(shift), ws, null, c1, w1);
                 float[] a = w0.toFloatArray(), b = w1.toFloatArray(), s = scores.toFloatArray(), v = p.v.toFloatArray();
@@ -119,7 +123,8 @@ class AttentionInvariantsTest {
                             sumAbs += w * Math.abs(v[(bIndex * p.tk + j) * p.dv + col]);
                         }
                         // both contexts carry the GEMM bound tk eps sum |w v| besides the weight changes
-                        assertEquals(x0[r * p.dv + col], x1[r * p.dv + col], 2 * (rel + 2 * p.tk * EPS) * sumAbs + Float.MIN_VALUE,
+                        assertEquals(x0[r * p.dv + col], x1[r * p.dv + col],
+                                2 * (rel + 2 * p.tk * EPS) * sumAbs + Float.MIN_VALUE,
                                 "context " + r + "," + col);
                     }
                 }
@@ -130,14 +135,15 @@ class AttentionInvariantsTest {
 
     @Test
     void permutingKeysAndValuesTogetherChangesNothing() {
-        for (boolean reference : new boolean[] {true, false}) {
+        for (boolean reference : new boolean[]{true, false}) {
             RandomTrials.run(80, rnd -> {
                 try (Arena arena = Arena.ofConfined(); AttentionWorkspace ws = new AttentionWorkspace()) {
                     Problem p = problem(arena, rnd, !reference);
                     int[] perm = permutation(rnd, p.tk);
                     Tensor k2 = permuteRows(arena, p.k, perm), v2 = permuteRows(arena, p.v, perm);
                     Tensor pad = Inputs.bits(arena, rnd, 0.3, p.batch, p.tk), pad2 = permuteRows(arena, pad, perm);
-                    Tensor c0 = Tensor.allocate(arena, DType.F32, p.batch, p.tq, p.dv), c1 = Tensor.allocate(arena, DType.F32, p.batch, p.tq, p.dv);
+                    Tensor c0 = Tensor.allocate(arena, DType.F32, p.batch, p.tq, p.dv),
+                            c1 = Tensor.allocate(arena, DType.F32, p.batch, p.tq, p.dv);
                     Tensor w0 = reference ? Tensor.allocate(arena, DType.F32, p.batch, p.tq, p.tk) : null;
                     Tensor w1 = reference ? Tensor.allocate(arena, DType.F32, p.batch, p.tq, p.tk) : null;
                     run(p.attention, reference, p.q, p.k, p.v, AttentionMask.none().withKeyPadding(pad), ws, c0, w0);
@@ -160,7 +166,8 @@ class AttentionInvariantsTest {
                         for (int r = 0; r < p.batch * p.tq; r++) {
                             for (int j = 0; j < p.tk; j++) {
                                 float x = a[r * p.tk + perm[j]];
-                                assertEquals(x, b[r * p.tk + j], 2 * 2 * (p.tk + 4) * EPS * x + Float.MIN_VALUE, "weight");
+                                assertEquals(x, b[r * p.tk + j], 2 * 2 * (p.tk + 4) * EPS * x + Float.MIN_VALUE,
+                                        "weight");
                             }
                         }
                     }
@@ -172,7 +179,7 @@ class AttentionInvariantsTest {
 
     @Test
     void keysMaskedForEveryQueryAreNeverRead() {
-        for (boolean reference : new boolean[] {true, false}) {
+        for (boolean reference : new boolean[]{true, false}) {
             RandomTrials.run(100, rnd -> {
                 try (Arena arena = Arena.ofConfined(); AttentionWorkspace ws = new AttentionWorkspace()) {
                     Problem p = problem(arena, rnd, !reference);
@@ -187,7 +194,8 @@ class AttentionInvariantsTest {
                             }
                         }
                     }
-                    Tensor c1 = Tensor.allocate(arena, DType.F32, p.batch, p.tq, p.dv), c2 = Tensor.allocate(arena, DType.F32, p.batch, p.tq, p.dv);
+                    Tensor c1 = Tensor.allocate(arena, DType.F32, p.batch, p.tq, p.dv),
+                            c2 = Tensor.allocate(arena, DType.F32, p.batch, p.tq, p.dv);
                     run(p.attention, reference, p.q, k1, v1, p.mask.mask, ws, c1, null);
                     run(p.attention, reference, p.q, k2, v2, p.mask.mask, ws, c2, null);
                     float[] a = c1.toFloatArray();
@@ -202,7 +210,7 @@ class AttentionInvariantsTest {
     }
 
     private static void run(Attention a, boolean reference, Tensor q, Tensor k, Tensor v, AttentionMask mask,
-                            AttentionWorkspace ws, Tensor context, Tensor weights) {
+            AttentionWorkspace ws, Tensor context, Tensor weights) {
         if (reference) {
             a.attendReference(q, k, v, mask, ws, null, context, weights);
         } else {
@@ -231,7 +239,8 @@ class AttentionInvariantsTest {
         for (long b = 0; b < t.dim(0); b++) {
             for (int j = 0; j < perm.length; j++) {
                 long bOff = b * t.dim(1) * row;
-                java.lang.foreign.MemorySegment.copy(t.segment(), bOff + perm[j] * row, out.segment(), bOff + j * row, row);
+                java.lang.foreign.MemorySegment.copy(t.segment(), bOff + perm[j] * row, out.segment(), bOff + j * row,
+                        row);
             }
         }
         return out;

@@ -31,7 +31,7 @@ final class Checks {
         for (int i = 0; i < expected.length; i++) {
             double want = Float.isNaN(expected[i]) ? 0 : expected[i];
             double err = Math.abs(got[i] - want);
-            if (!(err <= worst) ) {
+            if (!(err <= worst)) {
                 worst = Double.isNaN(err) ? Double.POSITIVE_INFINITY : err;
                 at = i;
             }

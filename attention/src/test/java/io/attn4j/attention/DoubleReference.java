@@ -33,7 +33,7 @@ final class DoubleReference {
     }
 
     static DoubleReference compute(float[] q, float[] k, float[] v, int batch, int heads, int kvHeads, int tq, int tk,
-                                   int d, int dv, float scale, RandomMask mask) {
+            int d, int dv, float scale, RandomMask mask) {
         DoubleReference r = new DoubleReference(batch * heads * tq * dv, batch * heads * tq * tk);
         double[] s = new double[tk];
         boolean[] live = new boolean[tk];

@@ -32,8 +32,9 @@ class FusedAttentionPropertiesTest {
         return Math.clamp(n, 1, max);
     }
 
-    private record Case(int batch, int heads, int kvHeads, int tq, int tk, int d, int dv, float scale, float[] q, float[] k,
-                        float[] v, Tensor qt, Tensor kt, Tensor vt, RandomMask mask) {
+    private record Case(int batch, int heads, int kvHeads, int tq, int tk, int d, int dv, float scale, float[] q,
+            float[] k,
+            float[] v, Tensor qt, Tensor kt, Tensor vt, RandomMask mask) {
         String describe() {
             return "B=" + batch + " H=" + heads + "/" + kvHeads + " Tq=" + tq + " Tk=" + tk + " d=" + d + " dv=" + dv
                     + " scale=" + scale + " " + mask;
@@ -46,7 +47,7 @@ class FusedAttentionPropertiesTest {
         boolean small = (long) tq * tk <= 40_000;
         int batch = small ? 1 + rnd.nextInt(2) : 1;
         int kvHeads = 1 + rnd.nextInt(2), heads = kvHeads * (small ? 1 + rnd.nextInt(2) : 1);
-        int d = rnd.nextInt(4) == 0 ? 1 + rnd.nextInt(160) : new int[] {16, 32, 64, 128}[rnd.nextInt(4)];
+        int d = rnd.nextInt(4) == 0 ? 1 + rnd.nextInt(160) : new int[]{16, 32, 64, 128}[rnd.nextInt(4)];
         int dv = rnd.nextBoolean() ? d : 1 + rnd.nextInt(160);
         float scale = rnd.nextBoolean() ? (float) (1 / Math.sqrt(d)) : (float) (0.01 + 2 * rnd.nextDouble());
         // typical |score| of magnitude 10^e, e in [-1, 4]
@@ -56,7 +57,8 @@ class FusedAttentionPropertiesTest {
         Tensor kt = Inputs.uniform(arena, rnd, amp, batch, kvHeads, tk, d);
         Tensor vt = Inputs.uniform(arena, rnd, 2f, batch, kvHeads, tk, dv);
         RandomMask mask = RandomMask.random(arena, rnd, batch, heads, tq, tk);
-        return new Case(batch, heads, kvHeads, tq, tk, d, dv, scale, qt.toFloatArray(), kt.toFloatArray(), vt.toFloatArray(),
+        return new Case(batch, heads, kvHeads, tq, tk, d, dv, scale, qt.toFloatArray(), kt.toFloatArray(),
+                vt.toFloatArray(),
                 qt, kt, vt, mask);
     }
 
@@ -73,11 +75,14 @@ class FusedAttentionPropertiesTest {
             try (Arena arena = Arena.ofShared(); AttentionWorkspace ws = new AttentionWorkspace()) {
                 Case c = generate(arena, rnd, tqMax, tkMin, tkMax);
                 float[] got = fused(c, arena, ws, null);
-                DoubleReference ref = DoubleReference.compute(c.q, c.k, c.v, c.batch, c.heads, c.kvHeads, c.tq, c.tk, c.d,
+                DoubleReference ref = DoubleReference.compute(c.q, c.k, c.v, c.batch, c.heads, c.kvHeads, c.tq, c.tk,
+                        c.d,
                         c.dv, c.scale, c.mask);
                 ref.assertContext(c.describe(), got);
-                assertArrayEquals(got, fused(c, arena, ws, Parallel.sharedExecutor()), "shared pool vs calling thread, " + c.describe());
-                assertArrayEquals(got, fused(c, arena, ws, ThreeThreads.POOL), "three threads vs calling thread, " + c.describe());
+                assertArrayEquals(got, fused(c, arena, ws, Parallel.sharedExecutor()),
+                        "shared pool vs calling thread, " + c.describe());
+                assertArrayEquals(got, fused(c, arena, ws, ThreeThreads.POOL),
+                        "three threads vs calling thread, " + c.describe());
             }
         });
     }
@@ -103,7 +108,8 @@ class FusedAttentionPropertiesTest {
                 try (Attention a = Attention.scaledDot(c.scale)) {
                     a.attendReference(c.qt, c.kt, c.vt, c.mask.mask, ws, null, out, w);
                 }
-                DoubleReference.compute(c.q, c.k, c.v, c.batch, c.heads, c.kvHeads, c.tq, c.tk, c.d, c.dv, c.scale, c.mask)
+                DoubleReference
+                        .compute(c.q, c.k, c.v, c.batch, c.heads, c.kvHeads, c.tq, c.tk, c.d, c.dv, c.scale, c.mask)
                         .assertContext(c.describe(), out.toFloatArray());
             }
         });

@@ -45,19 +45,23 @@ class KerasAttentionGoldenTest {
     void matchesKeras(Path file) throws IOException {
         GoldenCase c = GoldenCase.read(file);
         var has = c.entries();
-        try (Arena arena = Arena.ofConfined(); AttentionWorkspace ws = new AttentionWorkspace();
-             KerasAttention layer = layer(c, arena)) {
+        try (Arena arena = Arena.ofConfined();
+                AttentionWorkspace ws = new AttentionWorkspace();
+                KerasAttention layer = layer(c, arena)) {
             Tensor q = c.f32(arena, "input.query"), v = c.f32(arena, "input.value");
             Tensor k = has.containsKey("input.key") ? c.f32(arena, "input.key") : null;
             Tensor qMask = has.containsKey("input.query_mask")
-                    ? Checks.bytes(arena, c.bool("input.query_mask"), c.shape("input.query_mask")) : null;
+                    ? Checks.bytes(arena, c.bool("input.query_mask"), c.shape("input.query_mask"))
+                    : null;
             Tensor vMask = has.containsKey("input.value_mask")
-                    ? Checks.bytes(arena, c.bool("input.value_mask"), c.shape("input.value_mask")) : null;
+                    ? Checks.bytes(arena, c.bool("input.value_mask"), c.shape("input.value_mask"))
+                    : null;
             boolean causal = c.metadata().get("call").contains("use_causal_mask=True");
             Tensor out = Checks.nans(arena, c.shape("expected.output"));
             Tensor scores = Checks.nans(arena, c.shape("expected.attention_scores"));
             layer.call(q, v, k, qMask, vMask, causal, ws, null, out, scores);
-            Checks.assertGolden(c.name() + " attention_scores", c.f32("expected.attention_scores"), scores.toFloatArray());
+            Checks.assertGolden(c.name() + " attention_scores", c.f32("expected.attention_scores"),
+                    scores.toFloatArray());
             Checks.assertGolden(c.name() + " output", c.f32("expected.output"), out.toFloatArray());
             Tensor alone = Checks.nans(arena, c.shape("expected.output"));
             layer.call(q, v, k, qMask, vMask, causal, ws, null, alone, null);

@@ -26,17 +26,19 @@ class KeyLengthsTensorTest {
             Tensor lengths = Tensor.allocate(arena, DType.I32, batch);
             AttentionMask byTensor = AttentionMask.none().withKeyLengths(lengths);
             Attention attention = Attention.scaledDot();
-            for (int[] values : new int[][] {{9, 4, 1}, {2, 9, 7}, {0, 3, 9}}) {
+            for (int[] values : new int[][]{{9, 4, 1}, {2, 9, 7}, {0, 3, 9}}) {
                 for (int b = 0; b < batch; b++) {
                     lengths.segment().setAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, b, values[b]);
                 }
-                Tensor got = Tensor.allocate(arena, DType.F32, batch, tq, d), want = Tensor.allocate(arena, DType.F32, batch, tq, d);
+                Tensor got = Tensor.allocate(arena, DType.F32, batch, tq, d),
+                        want = Tensor.allocate(arena, DType.F32, batch, tq, d);
                 attention.attend(q, k, v, byTensor, ws, null, got, null);
                 attention.attend(q, k, v, AttentionMask.none().withKeyLengths(values), ws, null, want, null);
                 float[] g = got.toFloatArray(), w = want.toFloatArray();
                 for (int i = 0; i < g.length; i++) {
-                    assertEquals(Float.floatToRawIntBits(w[i]), Float.floatToRawIntBits(g[i]), "element " + i + " for lengths "
-                            + java.util.Arrays.toString(values));
+                    assertEquals(Float.floatToRawIntBits(w[i]), Float.floatToRawIntBits(g[i]),
+                            "element " + i + " for lengths "
+                                    + java.util.Arrays.toString(values));
                 }
             }
         }
@@ -45,10 +47,12 @@ class KeyLengthsTensorTest {
     @Test
     void badTensorsAreRefusedByName() {
         try (Arena arena = Arena.ofConfined(); AttentionWorkspace ws = new AttentionWorkspace()) {
-            assertThrows(IllegalArgumentException.class, () -> AttentionMask.none().withKeyLengths(Tensor.allocate(arena, DType.F32, 2)));
-            assertThrows(IllegalArgumentException.class, () -> AttentionMask.none().withKeyLengths(Tensor.allocate(arena, DType.I32, 2, 1)));
+            assertThrows(IllegalArgumentException.class,
+                    () -> AttentionMask.none().withKeyLengths(Tensor.allocate(arena, DType.F32, 2)));
+            assertThrows(IllegalArgumentException.class,
+                    () -> AttentionMask.none().withKeyLengths(Tensor.allocate(arena, DType.I32, 2, 1)));
             Tensor lengths = Tensor.allocate(arena, DType.I64, 2);
-            lengths.copyFrom(new long[] {3, 5});
+            lengths.copyFrom(new long[]{3, 5});
             SplittableRandom rnd = new SplittableRandom(2);
             Tensor q = Inputs.uniform(arena, rnd, 1f, 2, 2, 4), kv = Inputs.uniform(arena, rnd, 1f, 2, 4, 4);
             Tensor out = Tensor.allocate(arena, DType.F32, 2, 2, 4);

@@ -24,13 +24,15 @@ class KvCacheTest {
     void decodingEqualsCausalAttentionOverTheSequence() {
         int t = 1300; // past TileBlocking.splitKeys: the later steps split their keys
         SplittableRandom rnd = new SplittableRandom(1300);
-        try (Arena arena = Arena.ofShared(); AttentionWorkspace ws = new AttentionWorkspace();
-             KvCache cache = new KvCache(B, HKV, t, D, DV)) {
+        try (Arena arena = Arena.ofShared();
+                AttentionWorkspace ws = new AttentionWorkspace();
+                KvCache cache = new KvCache(B, HKV, t, D, DV)) {
             Tensor q = Inputs.uniform(arena, rnd, 2f, B, H, t, D);
             Tensor k = Inputs.uniform(arena, rnd, 2f, B, HKV, t, D);
             Tensor v = Inputs.uniform(arena, rnd, 1f, B, HKV, t, DV);
             float scale = (float) (1 / Math.sqrt(D));
-            DoubleReference ref = DoubleReference.compute(q.toFloatArray(), k.toFloatArray(), v.toFloatArray(), B, H, HKV, t, t,
+            DoubleReference ref = DoubleReference.compute(q.toFloatArray(), k.toFloatArray(), v.toFloatArray(), B, H,
+                    HKV, t, t,
                     D, DV, scale, RandomMask.causal(B, H, t, t));
             int pos = 0;
             while (pos < t) {
@@ -45,8 +47,9 @@ class KvCacheTest {
                             for (int c = 0; c < DV; c++) {
                                 int at = ((b * H + h) * t + pos + i) * DV + c;
                                 double err = Math.abs(got[((b * H + h) * n + i) * DV + c] - ref.context[at]);
-                                assertTrue(err <= ref.bound[at], "position " + (pos + i) + " head " + h + ": error " + err
-                                        + " > bound " + ref.bound[at]);
+                                assertTrue(err <= ref.bound[at],
+                                        "position " + (pos + i) + " head " + h + ": error " + err
+                                                + " > bound " + ref.bound[at]);
                             }
                         }
                     }
@@ -61,8 +64,10 @@ class KvCacheTest {
     void splitKeysGiveTheSameBitsForAnyThreadCount() {
         int t = 3000;
         SplittableRandom rnd = new SplittableRandom(3000);
-        try (Arena arena = Arena.ofShared(); AttentionWorkspace ws = new AttentionWorkspace();
-             KvCache cache = new KvCache(B, HKV, t + 10, D, DV); Attention attention = Attention.scaledDot()) {
+        try (Arena arena = Arena.ofShared();
+                AttentionWorkspace ws = new AttentionWorkspace();
+                KvCache cache = new KvCache(B, HKV, t + 10, D, DV);
+                Attention attention = Attention.scaledDot()) {
             cache.append(Inputs.uniform(arena, rnd, 2f, B, HKV, t, D), Inputs.uniform(arena, rnd, 1f, B, HKV, t, DV));
             Tensor q = Inputs.uniform(arena, rnd, 2f, B, H, 2, D);
             float[][] runs = new float[4][];
@@ -72,7 +77,8 @@ class KvCacheTest {
                 if (r < 3) {
                     cache.attend(q, Float.NaN, ws, executors[r], out);
                 } else {
-                    attention.attend(q, cache.keys(), cache.values(), AttentionMask.none().withCausal(), ws, null, out, null);
+                    attention.attend(q, cache.keys(), cache.values(), AttentionMask.none().withCausal(), ws, null, out,
+                            null);
                 }
                 runs[r] = out.toFloatArray();
             }
@@ -84,16 +90,20 @@ class KvCacheTest {
 
     @Test
     void badCallsAreRejectedBeforeAnythingChanges() {
-        try (Arena arena = Arena.ofConfined(); AttentionWorkspace ws = new AttentionWorkspace();
-             KvCache cache = new KvCache(1, 2, 4, 8, 6)) {
+        try (Arena arena = Arena.ofConfined();
+                AttentionWorkspace ws = new AttentionWorkspace();
+                KvCache cache = new KvCache(1, 2, 4, 8, 6)) {
             SplittableRandom rnd = new SplittableRandom(2);
             cache.append(Inputs.uniform(arena, rnd, 1f, 1, 2, 3, 8), Inputs.uniform(arena, rnd, 1f, 1, 2, 3, 6));
             IllegalArgumentException full = assertThrows(IllegalArgumentException.class,
-                    () -> cache.append(Inputs.uniform(arena, rnd, 1f, 1, 2, 2, 8), Inputs.uniform(arena, rnd, 1f, 1, 2, 2, 6)));
+                    () -> cache.append(Inputs.uniform(arena, rnd, 1f, 1, 2, 2, 8),
+                            Inputs.uniform(arena, rnd, 1f, 1, 2, 2, 6)));
             assertTrue(full.getMessage().contains("capacity 4"), full.getMessage());
             IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
-                    () -> cache.append(Inputs.uniform(arena, rnd, 1f, 1, 2, 1, 8), Inputs.uniform(arena, rnd, 1f, 1, 2, 2, 6)));
-            assertTrue(shape.getMessage().contains("newValues") && shape.getMessage().contains("[1, 2, 2, 6]"), shape.getMessage());
+                    () -> cache.append(Inputs.uniform(arena, rnd, 1f, 1, 2, 1, 8),
+                            Inputs.uniform(arena, rnd, 1f, 1, 2, 2, 6)));
+            assertTrue(shape.getMessage().contains("newValues") && shape.getMessage().contains("[1, 2, 2, 6]"),
+                    shape.getMessage());
             assertEquals(3, cache.length());
             Tensor out = Checks.nans(arena, 1, 4, 4, 6);
             IllegalArgumentException tooMany = assertThrows(IllegalArgumentException.class,

@@ -22,7 +22,9 @@ class LongSequenceTest {
     @Test
     void thirtyTwoThousandKeysInAFewMegabytes() {
         SplittableRandom rnd = new SplittableRandom(32768);
-        try (Arena arena = Arena.ofShared(); AttentionWorkspace ws = new AttentionWorkspace(); Attention a = Attention.scaledDot()) {
+        try (Arena arena = Arena.ofShared();
+                AttentionWorkspace ws = new AttentionWorkspace();
+                Attention a = Attention.scaledDot()) {
             Tensor q = Inputs.uniform(arena, rnd, 2f, 1, TQ, D);
             Tensor k = Inputs.uniform(arena, rnd, 2f, 1, TK, D);
             Tensor v = Inputs.uniform(arena, rnd, 1f, 1, TK, D);
@@ -33,7 +35,7 @@ class LongSequenceTest {
 
             float[] qa = q.toFloatArray(), ka = k.toFloatArray(), va = v.toFloatArray(), got = out.toFloatArray();
             float scale = (float) (1 / Math.sqrt(D));
-            for (int i : new int[] {0, 1, 95, 96, 97, 1000, TQ - 1}) {
+            for (int i : new int[]{0, 1, 95, 96, 97, 1000, TQ - 1}) {
                 // query i is a one-row problem over its first i + TK - TQ + 1 keys
                 RandomMask visible = RandomMask.lengths(1, 1, 1, TK, i + TK - TQ + 1);
                 DoubleReference ref = DoubleReference.compute(Arrays.copyOfRange(qa, i * D, (i + 1) * D), ka, va,

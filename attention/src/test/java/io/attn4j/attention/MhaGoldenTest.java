@@ -47,7 +47,9 @@ class MhaGoldenTest {
         if (!c.entries().containsKey("input.key_padding_mask")) {
             return List.of(base);
         }
-        return List.of(base.withKeyPadding(Checks.bytes(arena, c.bool("input.key_padding_mask"), c.shape("input.key_padding_mask"))),
+        return List.of(
+                base.withKeyPadding(
+                        Checks.bytes(arena, c.bool("input.key_padding_mask"), c.shape("input.key_padding_mask"))),
                 base.withKeyLengths(c.i64("input.key_lengths")));
     }
 
@@ -55,19 +57,23 @@ class MhaGoldenTest {
     @MethodSource("cases")
     void matchesPyTorch(Path file) throws IOException {
         GoldenCase c = GoldenCase.read(file);
-        try (Arena arena = Arena.ofShared(); AttentionWorkspace ws = new AttentionWorkspace();
-             MultiHeadAttention mha = module(c, arena)) {
+        try (Arena arena = Arena.ofShared();
+                AttentionWorkspace ws = new AttentionWorkspace();
+                MultiHeadAttention mha = module(c, arena)) {
             Tensor q = c.f32(arena, "input.query"), k = c.f32(arena, "input.key"), v = c.f32(arena, "input.value");
             for (AttentionMask mask : masks(c, arena)) {
                 Tensor out = Checks.nans(arena, c.shape("expected.attn_output"));
                 Tensor weights = Checks.nans(arena, c.shape("expected.attn_weights"));
                 mha.forward(q, k, v, mask, ws, null, out, weights);
-                Checks.assertGolden(c.name() + " attn_weights, " + mask, c.f32("expected.attn_weights"), weights.toFloatArray());
-                Checks.assertGolden(c.name() + " attn_output, " + mask, c.f32("expected.attn_output"), out.toFloatArray());
-                for (Executor executor : new Executor[] {null, io.attn4j.engine.parallel.Parallel.sharedExecutor()}) {
+                Checks.assertGolden(c.name() + " attn_weights, " + mask, c.f32("expected.attn_weights"),
+                        weights.toFloatArray());
+                Checks.assertGolden(c.name() + " attn_output, " + mask, c.f32("expected.attn_output"),
+                        out.toFloatArray());
+                for (Executor executor : new Executor[]{null, io.attn4j.engine.parallel.Parallel.sharedExecutor()}) {
                     Tensor alone = Checks.nans(arena, c.shape("expected.attn_output"));
                     mha.forward(q, k, v, mask, ws, executor, alone, null);
-                    Checks.assertGolden(c.name() + " attn_output without weights, " + mask, c.f32("expected.attn_output"),
+                    Checks.assertGolden(c.name() + " attn_output without weights, " + mask,
+                            c.f32("expected.attn_output"),
                             alone.toFloatArray());
                 }
             }

@@ -22,28 +22,36 @@ class MultiHeadAttentionTest {
     void groupedHeadsEqualRepeatedKeyValueHeads() {
         RandomTrials.run(12, rnd -> {
             try (Arena arena = Arena.ofShared(); AttentionWorkspace ws = new AttentionWorkspace()) {
-                int heads = new int[] {2, 4, 8}[rnd.nextInt(3)], kvHeads = rnd.nextBoolean() ? 1 : heads / 2;
+                int heads = new int[]{2, 4, 8}[rnd.nextInt(3)], kvHeads = rnd.nextBoolean() ? 1 : heads / 2;
                 int dh = 1 + rnd.nextInt(12), e = heads * dh, kdim = 1 + rnd.nextInt(20), vdim = 1 + rnd.nextInt(20);
                 int batch = 1 + rnd.nextInt(2), tq = 1 + rnd.nextInt(30), tk = 1 + rnd.nextInt(30);
                 int group = heads / kvHeads;
                 Tensor wq = Inputs.uniform(arena, rnd, 0.5f, e, e), wo = Inputs.uniform(arena, rnd, 0.5f, e, e);
-                Tensor wk = Inputs.uniform(arena, rnd, 0.5f, kvHeads * dh, kdim), wv = Inputs.uniform(arena, rnd, 0.5f, kvHeads * dh, vdim);
+                Tensor wk = Inputs.uniform(arena, rnd, 0.5f, kvHeads * dh, kdim),
+                        wv = Inputs.uniform(arena, rnd, 0.5f, kvHeads * dh, vdim);
                 Tensor bq = Inputs.uniform(arena, rnd, 0.5f, e), bo = Inputs.uniform(arena, rnd, 0.5f, e);
-                Tensor bk = Inputs.uniform(arena, rnd, 0.5f, kvHeads * dh), bv = Inputs.uniform(arena, rnd, 0.5f, kvHeads * dh);
+                Tensor bk = Inputs.uniform(arena, rnd, 0.5f, kvHeads * dh),
+                        bv = Inputs.uniform(arena, rnd, 0.5f, kvHeads * dh);
                 Tensor query = Inputs.uniform(arena, rnd, 1f, batch, tq, e);
-                Tensor key = Inputs.uniform(arena, rnd, 1f, batch, tk, kdim), value = Inputs.uniform(arena, rnd, 1f, batch, tk, vdim);
-                AttentionMask mask = rnd.nextBoolean() ? AttentionMask.none()
+                Tensor key = Inputs.uniform(arena, rnd, 1f, batch, tk, kdim),
+                        value = Inputs.uniform(arena, rnd, 1f, batch, tk, vdim);
+                AttentionMask mask = rnd.nextBoolean()
+                        ? AttentionMask.none()
                         : AttentionMask.none().withKeyLengths(Inputs.lengths(rnd, batch, tk)).withCausal();
-                try (MultiHeadAttention grouped = MultiHeadAttention.grouped(heads, kvHeads, wq, wk, wv, bq, bk, bv, wo, bo);
-                     MultiHeadAttention expanded = MultiHeadAttention.grouped(heads, heads, wq, repeat(arena, wk, dh, group),
-                             repeat(arena, wv, dh, group), bq, repeat(arena, bk, dh, group), repeat(arena, bv, dh, group), wo, bo)) {
-                    for (boolean withWeights : new boolean[] {false, true}) {
+                try (MultiHeadAttention grouped = MultiHeadAttention.grouped(heads, kvHeads, wq, wk, wv, bq, bk, bv, wo,
+                        bo);
+                        MultiHeadAttention expanded = MultiHeadAttention.grouped(heads, heads, wq,
+                                repeat(arena, wk, dh, group),
+                                repeat(arena, wv, dh, group), bq, repeat(arena, bk, dh, group),
+                                repeat(arena, bv, dh, group), wo, bo)) {
+                    for (boolean withWeights : new boolean[]{false, true}) {
                         Tensor o1 = Checks.nans(arena, batch, tq, e), o2 = Checks.nans(arena, batch, tq, e);
                         Tensor w1 = withWeights ? Checks.nans(arena, batch, heads, tq, tk) : null;
                         Tensor w2 = withWeights ? Checks.nans(arena, batch, heads, tq, tk) : null;
                         grouped.forward(query, key, value, mask, ws, null, o1, w1);
                         expanded.forward(query, key, value, mask, ws, Parallel.sharedExecutor(), o2, w2);
-                        assertArrayEquals(o2.toFloatArray(), o1.toFloatArray(), "output, weights asked: " + withWeights);
+                        assertArrayEquals(o2.toFloatArray(), o1.toFloatArray(),
+                                "output, weights asked: " + withWeights);
                         if (withWeights) {
                             assertArrayEquals(w2.toFloatArray(), w1.toFloatArray(), "weights");
                         }
@@ -75,14 +83,16 @@ class MultiHeadAttentionTest {
             Tensor wq = Inputs.uniform(arena, rnd, 0.3f, e, e), wk = Inputs.uniform(arena, rnd, 0.3f, e, kdim);
             Tensor wv = Inputs.uniform(arena, rnd, 0.3f, e, vdim), bias = Inputs.uniform(arena, rnd, 0.3f, 3 * e);
             Tensor wo = Inputs.uniform(arena, rnd, 0.3f, e, e), bo = Inputs.uniform(arena, rnd, 0.3f, e);
-            Tensor query = Inputs.uniform(arena, rnd, 1f, batch, tq, e), key = Inputs.uniform(arena, rnd, 1f, batch, tk, kdim);
+            Tensor query = Inputs.uniform(arena, rnd, 1f, batch, tq, e),
+                    key = Inputs.uniform(arena, rnd, 1f, batch, tk, kdim);
             Tensor value = Inputs.uniform(arena, rnd, 1f, batch, tk, vdim);
             int[] lengths = {9, 5, 1};
             try (MultiHeadAttention mha = MultiHeadAttention.fromPyTorch(heads, wq, wk, wv, bias, wo, bo)) {
                 Tensor out = Checks.nans(arena, batch, tq, e), avg = Checks.nans(arena, batch, tq, tk);
                 Tensor perHead = Checks.nans(arena, batch, heads, tq, tk);
                 mha.forward(query, key, value, AttentionMask.none().withKeyLengths(lengths), ws, null, out, avg);
-                double[][] expected = doubleMha(query.toFloatArray(), key.toFloatArray(), value.toFloatArray(), wq.toFloatArray(),
+                double[][] expected = doubleMha(query.toFloatArray(), key.toFloatArray(), value.toFloatArray(),
+                        wq.toFloatArray(),
                         wk.toFloatArray(), wv.toFloatArray(), bias.toFloatArray(), wo.toFloatArray(), bo.toFloatArray(),
                         batch, tq, tk, e, heads, kdim, vdim, lengths);
                 // the golden rule; the bound derived from the sizes, (2E + kdim + Tk) eps times the sums of magnitudes, is ~1e-6 here
@@ -113,8 +123,8 @@ class MultiHeadAttentionTest {
 
     /** nn.MultiheadAttention in double: {output (B, Tq, E), averaged weights (B, Tq, Tk)}. */
     private static double[][] doubleMha(float[] query, float[] key, float[] value, float[] wq, float[] wk, float[] wv,
-                                        float[] bias, float[] wo, float[] bo, int batch, int tq, int tk, int e, int heads,
-                                        int kdim, int vdim, int[] lengths) {
+            float[] bias, float[] wo, float[] bo, int batch, int tq, int tk, int e, int heads,
+            int kdim, int vdim, int[] lengths) {
         int dh = e / heads;
         double[] out = new double[batch * tq * e], avg = new double[batch * tq * tk];
         for (int b = 0; b < batch; b++) {
@@ -155,10 +165,11 @@ class MultiHeadAttentionTest {
                 }
             }
         }
-        return new double[][] {out, avg};
+        return new double[][]{out, avg};
     }
 
-    private static double[] project(float[] x, int off, int rows, int in, float[] w, float[] bias, int biasOff, int outDim) {
+    private static double[] project(float[] x, int off, int rows, int in, float[] w, float[] bias, int biasOff,
+            int outDim) {
         double[] y = new double[rows * outDim];
         for (int r = 0; r < rows; r++) {
             for (int o = 0; o < outDim; o++) {

@@ -89,8 +89,9 @@ final class RandomMask {
         int shape = heads > 1 ? rnd.nextInt(3) : rnd.nextInt(2);
         int nb = shape == 0 ? 1 : batch, nh = shape == 2 ? heads : 1;
         bool = new boolean[nb][nh][tq * tk];
-        Tensor t = Tensor.allocate(arena, DType.I8, shape == 0 ? new long[] {tq, tk}
-                : shape == 1 ? new long[] {batch, tq, tk} : new long[] {batch, heads, tq, tk});
+        Tensor t = Tensor.allocate(arena, DType.I8, shape == 0
+                ? new long[]{tq, tk}
+                : shape == 1 ? new long[]{batch, tq, tk} : new long[]{batch, heads, tq, tk});
         double p = rnd.nextDouble();
         long at = 0;
         for (int b = 0; b < nb; b++) {

@@ -31,7 +31,8 @@ final class Agreement {
      * reference, named {@code reference} in the message (e.g. where a benchmark's JVM cannot run
      * the scalar kernels beside the vector ones).
      */
-    static void require(String what, String reference, float[] expected, MemorySegment actual, IntToDoubleFunction bound) {
+    static void require(String what, String reference, float[] expected, MemorySegment actual,
+            IntToDoubleFunction bound) {
         for (int i = 0; i < expected.length; i++) {
             float got = actual.getAtIndex(ValueLayout.JAVA_FLOAT, i);
             double tol = bound.applyAsDouble(i);

@@ -218,7 +218,8 @@ public class AttentionBench extends BenchSettings {
 
     @Benchmark
     public MemorySegment attn_reference(Inputs in) {
-        in.attention.attendReference(in.qt, in.kt, in.vt, in.attnMask, in.workspace, in.callThreads.executor(), in.yt, null);
+        in.attention.attendReference(in.qt, in.kt, in.vt, in.attnMask, in.workspace, in.callThreads.executor(), in.yt,
+                null);
         return in.y;
     }
 

@@ -23,8 +23,10 @@ final class CallThreads implements AutoCloseable {
         if (threads < 1 || threads > cores()) {
             throw new IllegalArgumentException("threads must be in 1.." + cores() + " (the cores), got " + threads);
         }
-        pool = threads == 1 ? null
-                : Executors.newFixedThreadPool(threads - 1, Thread.ofPlatform().daemon().name("bench-call-", 0).factory());
+        pool = threads == 1
+                ? null
+                : Executors.newFixedThreadPool(threads - 1,
+                        Thread.ofPlatform().daemon().name("bench-call-", 0).factory());
     }
 
     /** The cores available to this JVM: the thread count of the all-core benchmarks. */

@@ -1,10 +1,10 @@
 package io.attn4j.bench;
 
 import ai.onnxruntime.OrtException;
-import io.attn4j.model.SequenceModel;
-import io.attn4j.model.Session;
 import io.attn4j.engine.kernel.KernelProvider;
 import io.attn4j.engine.tensor.Tensor;
+import io.attn4j.model.SequenceModel;
+import io.attn4j.model.Session;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

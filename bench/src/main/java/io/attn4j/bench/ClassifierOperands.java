@@ -1,9 +1,9 @@
 package io.attn4j.bench;
 
 import ai.onnxruntime.OrtException;
+import io.attn4j.engine.tensor.Tensor;
 import io.attn4j.model.SequenceModel;
 import io.attn4j.model.Session;
-import io.attn4j.engine.tensor.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;

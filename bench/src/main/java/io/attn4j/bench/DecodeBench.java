@@ -97,7 +97,8 @@ public class DecodeBench extends BenchSettings {
             // the attention bound with |q|, |k|, |v| <= 1 (see AttentionBench), for each of two results
             double delta = (D + 2) * Agreement.EPS * scale * D;
             tolerance = 2 * (Math.expm1(2 * delta) + (3.0 * cached + 16) * Agreement.EPS);
-            requireAgrees("attn4j KV-cache decoding", () -> cache.attend(qt, scale, workspace, callThreads.executor(), yt));
+            requireAgrees("attn4j KV-cache decoding",
+                    () -> cache.attend(qt, scale, workspace, callThreads.executor(), yt));
             readParts = new MemorySegment[2 * threads];
             for (int i = 0; i < 2 * threads; i++) {
                 MemorySegment whole = i < threads ? keys.segment() : values.segment();

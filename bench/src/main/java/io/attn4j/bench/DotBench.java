@@ -48,7 +48,8 @@ public class DotBench extends BenchSettings {
             attn4j = Attn4j.vectorKernels();
             scalar = KernelProvider.scalar();
             for (int i = 0; i < n; i++) {
-                magnitude += Math.abs((double) x.getAtIndex(ValueLayout.JAVA_FLOAT, i) * y.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+                magnitude += Math.abs(
+                        (double) x.getAtIndex(ValueLayout.JAVA_FLOAT, i) * y.getAtIndex(ValueLayout.JAVA_FLOAT, i));
             }
             reference = scalar.dot(n, x, 0, y, 0);
             requireAgrees("attn4j " + attn4j.name(), attn4j.dot(n, x, 0, y, 0));

@@ -135,7 +135,8 @@ public class ExpChoiceBenchmark {
         for (int i = 0; i < expected.length; i++) {
             boolean flushed = expected[i] < 0x1p-126f && actual[i] == 0f;
             if (!flushed && Math.abs(actual[i] - expected[i]) > Math.ulp(expected[i])) {
-                throw new IllegalStateException(name + " disagrees with Math.exp at " + i + ": " + actual[i] + " vs " + expected[i]);
+                throw new IllegalStateException(
+                        name + " disagrees with Math.exp at " + i + ": " + actual[i] + " vs " + expected[i]);
             }
         }
     }

@@ -130,7 +130,8 @@ public class GemmBench extends BenchSettings {
 
     @Benchmark
     public MemorySegment gemm_attn4j(Inputs in) {
-        in.attn4j.gemm(Transpose.NO, Transpose.NO, in.m, in.n, in.k, 1f, in.a, 0, in.k, in.b, 0, in.n, 0f, in.c, 0, in.n);
+        in.attn4j.gemm(Transpose.NO, Transpose.NO, in.m, in.n, in.k, 1f, in.a, 0, in.k, in.b, 0, in.n, 0f, in.c, 0,
+                in.n);
         return in.c;
     }
 
@@ -142,13 +143,15 @@ public class GemmBench extends BenchSettings {
     @Warmup(iterations = 1, time = 1)
     @Measurement(iterations = 3, time = 1)
     public MemorySegment gemm_scalar(Inputs in) {
-        in.scalar.gemm(Transpose.NO, Transpose.NO, in.m, in.n, in.k, 1f, in.a, 0, in.k, in.b, 0, in.n, 0f, in.c, 0, in.n);
+        in.scalar.gemm(Transpose.NO, Transpose.NO, in.m, in.n, in.k, 1f, in.a, 0, in.k, in.b, 0, in.n, 0f, in.c, 0,
+                in.n);
         return in.c;
     }
 
     @Benchmark
     public FloatPointer gemm_openblas(Inputs in, Blas blas) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, in.m, in.n, in.k, 1f, blas.a, in.k, blas.b, in.n, 0f, blas.c, in.n);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, in.m, in.n, in.k, 1f, blas.a, in.k, blas.b, in.n, 0f,
+                blas.c, in.n);
         return blas.c;
     }
 

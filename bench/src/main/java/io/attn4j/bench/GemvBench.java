@@ -63,7 +63,8 @@ public class GemvBench extends BenchSettings {
             xNorm = Agreement.rowNorms(x, 1, n)[0];
             scalar.gemv(Transpose.NO, m, n, 1f, a, 0, n, x, 0, 0f, y, 0);
             reference = y.toArray(ValueLayout.JAVA_FLOAT);
-            requireAgrees("attn4j " + attn4j.name(), () -> attn4j.gemv(Transpose.NO, m, n, 1f, a, 0, n, x, 0, 0f, y, 0));
+            requireAgrees("attn4j " + attn4j.name(),
+                    () -> attn4j.gemv(Transpose.NO, m, n, 1f, a, 0, n, x, 0, 0f, y, 0));
         }
 
         /**

@@ -123,8 +123,10 @@ public class MachineLimitsBench extends BenchSettings {
         for (; i + 4 * step <= n; i += 4 * step) {
             a0 = a0.add(FloatVector.fromMemorySegment(Simd.F, s, i * Float.BYTES, ByteOrder.nativeOrder()));
             a1 = a1.add(FloatVector.fromMemorySegment(Simd.F, s, (i + step) * Float.BYTES, ByteOrder.nativeOrder()));
-            a2 = a2.add(FloatVector.fromMemorySegment(Simd.F, s, (i + 2 * step) * Float.BYTES, ByteOrder.nativeOrder()));
-            a3 = a3.add(FloatVector.fromMemorySegment(Simd.F, s, (i + 3 * step) * Float.BYTES, ByteOrder.nativeOrder()));
+            a2 = a2.add(
+                    FloatVector.fromMemorySegment(Simd.F, s, (i + 2 * step) * Float.BYTES, ByteOrder.nativeOrder()));
+            a3 = a3.add(
+                    FloatVector.fromMemorySegment(Simd.F, s, (i + 3 * step) * Float.BYTES, ByteOrder.nativeOrder()));
         }
         float total = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {

@@ -83,7 +83,8 @@ public class MhaBench extends BenchSettings {
             xt = Tensor.wrap(x, DType.F32, 1, seq, E);
             yt = Tensor.wrap(y, DType.F32, 1, seq, E);
             perHead = Tensor.wrap(operands.allocate((long) H * seq * seq), DType.F32, 1, H, seq, seq);
-            mha = MultiHeadAttention.fromPyTorch(H, Tensor.wrap(inW, DType.F32, 3L * E, E), Tensor.wrap(inB, DType.F32, 3L * E),
+            mha = MultiHeadAttention.fromPyTorch(H, Tensor.wrap(inW, DType.F32, 3L * E, E),
+                    Tensor.wrap(inB, DType.F32, 3L * E),
                     Tensor.wrap(outW, DType.F32, E, E), Tensor.wrap(outB, DType.F32, E));
             workspace = new AttentionWorkspace();
             mha.forward(xt, xt, xt, null, workspace, null, yt, null);
@@ -184,9 +185,11 @@ public class MhaBench extends BenchSettings {
                 kernels.add(3 * E, qkvSeg, (long) r * 3 * E, inB, 0, qkvSeg, (long) r * 3 * E);
             }
             for (int h = 0; h < H; h++) {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t, t, DH, scale, qHead[h], 3 * E, kHead[h], 3 * E, 0f, s, t);
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t, t, DH, scale, qHead[h], 3 * E, kHead[h], 3 * E,
+                        0f, s, t);
                 Parallel.softmaxRows(kernels, in.callThreads.executor(), t, t, 1f, scores, 0, t, null, scores, 0, t);
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, DH, t, 1f, s, t, vHead[h], 3 * E, 0f, oHead[h], E);
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, DH, t, 1f, s, t, vHead[h], 3 * E, 0f,
+                        oHead[h], E);
             }
             // y [T, E] = concat Wo^T + bo
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t, E, E, 1f, concat, E, outW, E, 0f, y, E);

@@ -62,8 +62,9 @@ final class OnnxModel implements AutoCloseable {
 
     /** Binds input {@code name} to {@code segment}, read as an int64 tensor of {@code shape} (e.g. lengths). */
     OnnxModel longInput(String name, MemorySegment segment, long... shape) throws OrtException {
-        inputs.put(name, OnnxTensor.createTensor(env, segment.asByteBuffer().order(ByteOrder.nativeOrder()).asLongBuffer(),
-                shape));
+        inputs.put(name,
+                OnnxTensor.createTensor(env, segment.asByteBuffer().order(ByteOrder.nativeOrder()).asLongBuffer(),
+                        shape));
         return this;
     }
 
@@ -110,7 +111,8 @@ final class OnnxModel implements AutoCloseable {
 
     private OnnxTensor tensor(MemorySegment segment, long... shape) throws OrtException {
         // A direct buffer in native order is wrapped, not copied.
-        return OnnxTensor.createTensor(env, segment.asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer(), shape);
+        return OnnxTensor.createTensor(env, segment.asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer(),
+                shape);
     }
 
     private static byte[] read(String resource) {

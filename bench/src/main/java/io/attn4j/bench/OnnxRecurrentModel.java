@@ -35,7 +35,7 @@ final class OnnxRecurrentModel {
      */
     static byte[] build(boolean lstm, int input, int hidden, float[] w, float[] r, float[] bIh, float[] bHh) {
         // ONNX block g holds PyTorch block onnxToTorch[g].
-        int[] onnxToTorch = lstm ? new int[] {0, 3, 1, 2} : new int[] {1, 0, 2};
+        int[] onnxToTorch = lstm ? new int[]{0, 3, 1, 2} : new int[]{1, 0, 2};
         int gates = onnxToTorch.length;
         float[] bias = new float[2 * gates * hidden];
         System.arraycopy(reorder(bIh, hidden, 1, onnxToTorch), 0, bias, 0, gates * hidden);

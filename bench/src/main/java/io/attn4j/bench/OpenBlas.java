@@ -31,7 +31,8 @@ final class OpenBlas {
         openblas_full.openblas_set_num_threads(threads);
         int now = openblas_full.openblas_get_num_threads();
         if (now != threads) {
-            throw new IllegalStateException("OpenBLAS runs " + now + " threads after openblas_set_num_threads(" + threads + ")");
+            throw new IllegalStateException(
+                    "OpenBLAS runs " + now + " threads after openblas_set_num_threads(" + threads + ")");
         }
     }
 

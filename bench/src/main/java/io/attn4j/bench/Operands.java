@@ -54,7 +54,8 @@ final class Operands implements AutoCloseable {
     static int[] dims(String shape, int rank) {
         int[] d = Arrays.stream(shape.split("x")).mapToInt(Integer::parseInt).toArray();
         if (d.length != rank || Arrays.stream(d).anyMatch(x -> x <= 0)) {
-            throw new IllegalArgumentException("shape " + shape + ": expected " + rank + " positive dimensions joined by 'x'");
+            throw new IllegalArgumentException(
+                    "shape " + shape + ": expected " + rank + " positive dimensions joined by 'x'");
         }
         return d;
     }

@@ -22,7 +22,8 @@ public final class PeerVersions {
     public static Map<String, String> describe() {
         Map<String, String> peers = new LinkedHashMap<>();
         peers.put("OpenBLAS", safely(OpenBlas::describe));
-        peers.put("ONNX Runtime", safely(() -> OnnxModel.version() + ", 1 intra-op thread (N in the workloads on N threads per call)"));
+        peers.put("ONNX Runtime",
+                safely(() -> OnnxModel.version() + ", 1 intra-op thread (N in the workloads on N threads per call)"));
         peers.put("Lucene", safely(() -> org.apache.lucene.util.Version.LATEST + ": " + luceneVectorization()));
         return peers;
     }
@@ -51,7 +52,7 @@ public final class PeerVersions {
         logger.setUseParentHandlers(false);
         logger.addHandler(capture);
         try {
-            VectorUtil.dotProduct(new float[] {1f}, new float[] {1f});
+            VectorUtil.dotProduct(new float[]{1f}, new float[]{1f});
         } finally {
             logger.removeHandler(capture);
             logger.setUseParentHandlers(true);

@@ -50,7 +50,8 @@ public class SoftmaxBench extends BenchSettings {
             scalar = KernelProvider.scalar();
             scalar.softmaxRows(rows, cols, 1f, x, 0, cols, null, y, 0, cols);
             reference = y.toArray(ValueLayout.JAVA_FLOAT);
-            requireAgrees("attn4j " + attn4j.name(), () -> attn4j.softmaxRows(rows, cols, 1f, x, 0, cols, null, y, 0, cols));
+            requireAgrees("attn4j " + attn4j.name(),
+                    () -> attn4j.softmaxRows(rows, cols, 1f, x, 0, cols, null, y, 0, cols));
         }
 
         /**

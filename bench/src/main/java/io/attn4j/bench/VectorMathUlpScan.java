@@ -40,7 +40,7 @@ public final class VectorMathUlpScan {
         float worstX = Float.NaN;
         boolean flushes = fn.equals("expNonPositive") || fn.equals("sigmoid");
         boolean negativeOnly = fn.equals("expNonPositive");
-        for (long bits = negativeOnly ? 1L << 31 : 0; bits < 1L << 32; ) {
+        for (long bits = negativeOnly ? 1L << 31 : 0; bits < 1L << 32;) {
             for (int i = 0; i < in.length; i++, bits++) {
                 in[i] = Float.intBitsToFloat((int) bits);
             }

@@ -3,9 +3,9 @@ package io.attn4j.bench;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.attn4j.engine.tensor.Tensor;
 import io.attn4j.model.SequenceModel;
 import io.attn4j.model.Session;
-import io.attn4j.engine.tensor.Tensor;
 import java.lang.foreign.Arena;
 import org.junit.jupiter.api.Test;
 
@@ -27,11 +27,12 @@ class ExampleClassifierTest {
             try (Session session = model.newSession(batch, steps)) {
                 Tensor prob = session.predict(x, lengths);
 
-                assertArrayEquals(new long[] {batch, 1}, prob.shape());
+                assertArrayEquals(new long[]{batch, 1}, prob.shape());
                 float[] got = prob.toFloatArray();
                 // The golden cases' rule: |got - expected| <= 1e-5 * max(1, max |expected|); probabilities are <= 1.
                 for (int b = 0; b < batch; b++) {
-                    assertTrue(Math.abs(got[b] - expected[b]) <= 1e-5, "sequence " + b + ": " + got[b] + " vs " + expected[b]);
+                    assertTrue(Math.abs(got[b] - expected[b]) <= 1e-5,
+                            "sequence " + b + ": " + got[b] + " vs " + expected[b]);
                 }
             }
         }

@@ -29,7 +29,8 @@ class SeedClassifierOnnxTest {
             assertEquals(expected.length, prob.length);
             // The golden cases' rule: |got - expected| <= 1e-5 * max(1, max |expected|); probabilities are <= 1.
             for (int b = 0; b < expected.length; b++) {
-                assertTrue(Math.abs(prob[b] - expected[b]) <= 1e-5, "sequence " + b + ": " + prob[b] + " vs " + expected[b]);
+                assertTrue(Math.abs(prob[b] - expected[b]) <= 1e-5,
+                        "sequence " + b + ": " + prob[b] + " vs " + expected[b]);
             }
         }
     }

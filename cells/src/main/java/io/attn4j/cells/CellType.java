@@ -12,10 +12,7 @@ package io.attn4j.cells;
  * </ul>
  */
 public enum CellType {
-    RNN_TANH(1),
-    RNN_RELU(1),
-    LSTM(4),
-    GRU(3);
+    RNN_TANH(1), RNN_RELU(1), LSTM(4), GRU(3);
 
     private final int gates;
 

@@ -29,7 +29,7 @@ final class CellWeights {
     final MemorySegment wHhRows;
 
     private CellWeights(int inputSize, MemorySegment bias, MemorySegment bHn, PackedMatrix wIhT, PackedMatrix wHhT,
-                        MemorySegment wHhRows) {
+            MemorySegment wHhRows) {
         this.inputSize = inputSize;
         this.bias = bias;
         this.bHn = bHn;
@@ -40,7 +40,7 @@ final class CellWeights {
 
     /** Copies PyTorch-form weights (already shape-checked) into {@code arena} and packs them for {@code kernels}. */
     static CellWeights of(CellType cell, int hidden, int inputSize, float[] wIh, float[] wHh,
-                          float[] bIh, float[] bHh, Arena arena, Kernels kernels) {
+            float[] bIh, float[] bHh, Arena arena, Kernels kernels) {
         int gh = cell.gates() * hidden;
         float[] bias = new float[gh];
         for (int r = 0; r < gh; r++) {

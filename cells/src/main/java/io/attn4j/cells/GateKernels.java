@@ -27,13 +27,13 @@ interface GateKernels {
 
     /** {@code h = act(proj + rec + bias)}, act = tanh or relu. */
     void rnn(boolean relu, int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff,
-             MemorySegment bias, MemorySegment hState, long hOff, MemorySegment out, long outOff);
+            MemorySegment bias, MemorySegment hState, long hOff, MemorySegment out, long outOff);
 
     /** {@code c = f*c + i*g; h = o*tanh(c)}, gates i, f, g, o. */
     void lstm(int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff, MemorySegment bias,
-              MemorySegment hState, long hOff, MemorySegment cState, long cOff, MemorySegment out, long outOff);
+            MemorySegment hState, long hOff, MemorySegment cState, long cOff, MemorySegment out, long outOff);
 
     /** {@code n = tanh(proj_n + bias_n + r*(rec_n + bHn)); h = (1-z)*n + z*h}, gates r, z, n. */
     void gru(int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff, MemorySegment bias,
-             MemorySegment bHn, MemorySegment hState, long hOff, MemorySegment out, long outOff);
+            MemorySegment bHn, MemorySegment hState, long hOff, MemorySegment out, long outOff);
 }

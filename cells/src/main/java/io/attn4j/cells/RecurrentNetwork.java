@@ -42,7 +42,8 @@ public final class RecurrentNetwork implements AutoCloseable {
         this.kernels = kernels;
         // The gate pass follows the kernels: the scalar reference stays scalar end to end.
         this.gates = kernels instanceof ScalarKernels && kernels.name().equals("scalar")
-                ? new ScalarGateKernels() : new VectorGateKernels();
+                ? new ScalarGateKernels()
+                : new VectorGateKernels();
     }
 
     /**
@@ -58,7 +59,8 @@ public final class RecurrentNetwork implements AutoCloseable {
     }
 
     /** As {@link #fromPyTorch(RecurrentSpec, Map, String)}, on the given kernels. */
-    public static RecurrentNetwork fromPyTorch(RecurrentSpec spec, Map<String, Tensor> tensors, String prefix, Kernels kernels) {
+    public static RecurrentNetwork fromPyTorch(RecurrentSpec spec, Map<String, Tensor> tensors, String prefix,
+            Kernels kernels) {
         return build(spec, kernels, arena -> WeightImport.pytorch(spec, tensors, prefix, arena, kernels));
     }
 
@@ -73,7 +75,8 @@ public final class RecurrentNetwork implements AutoCloseable {
     }
 
     /** As {@link #fromKeras(RecurrentSpec, Map, String)}, on the given kernels. */
-    public static RecurrentNetwork fromKeras(RecurrentSpec spec, Map<String, Tensor> tensors, String prefix, Kernels kernels) {
+    public static RecurrentNetwork fromKeras(RecurrentSpec spec, Map<String, Tensor> tensors, String prefix,
+            Kernels kernels) {
         return build(spec, kernels, arena -> WeightImport.keras(spec, tensors, prefix, arena, kernels));
     }
 
@@ -119,7 +122,7 @@ public final class RecurrentNetwork implements AutoCloseable {
      * @throws IllegalStateException if the network, the workspace or a tensor's arena is closed
      */
     public void forward(RecurrentWorkspace ws, Tensor x, int[] lengths, Tensor h0, Tensor c0,
-                        Tensor output, Tensor hN, Tensor cN) {
+            Tensor output, Tensor hN, Tensor cN) {
         requireOpen();
         int batch = checkInput(ws, x);
         int seq = (int) x.dim(1);
@@ -156,8 +159,8 @@ public final class RecurrentNetwork implements AutoCloseable {
 
     /** One layer in one direction: the input projection, then the recurrence step by step. */
     private void runDirection(RecurrentWorkspace ws, CellWeights w, int dir, int batch, int seq, int[] lens,
-                              MemorySegment in, long inOff, MemorySegment out, long outOff,
-                              Tensor h0, Tensor c0, int stateIndex) {
+            MemorySegment in, long inOff, MemorySegment out, long outOff,
+            Tensor h0, Tensor c0, int stateIndex) {
         int hid = spec.hiddenSize(), gh = spec.gateRows(), inSize = w.inputSize, outSize = spec.outputSize();
         // proj: [batch*seq, G*H] = x [batch*seq, in] . W_ih^T
         kernels.gemm(Transpose.NO, batch * seq, 1f, in, inOff, inSize, w.wIhT, 0f, ws.proj, 0, gh);
@@ -183,7 +186,8 @@ public final class RecurrentNetwork implements AutoCloseable {
                 switch (spec.cell()) {
                     case RNN_TANH, RNN_RELU -> gates.rnn(spec.cell() == CellType.RNN_RELU, hid, ws.proj, projAt,
                             ws.rec, recAt, w.bias, ws.h, hAt, out, outAt);
-                    case LSTM -> gates.lstm(hid, ws.proj, projAt, ws.rec, recAt, w.bias, ws.h, hAt, ws.c, hAt, out, outAt);
+                    case LSTM ->
+                        gates.lstm(hid, ws.proj, projAt, ws.rec, recAt, w.bias, ws.h, hAt, ws.c, hAt, out, outAt);
                     case GRU -> gates.gru(hid, ws.proj, projAt, ws.rec, recAt, w.bias, w.bHn, ws.h, hAt, out, outAt);
                 }
             }
@@ -255,7 +259,8 @@ public final class RecurrentNetwork implements AutoCloseable {
         }
         for (int b = 0; b < batch; b++) {
             if (lengths[b] < 1 || lengths[b] > seq) {
-                throw new IllegalArgumentException("lengths[" + b + "] = " + lengths[b] + " out of range [1, " + seq + "]");
+                throw new IllegalArgumentException(
+                        "lengths[" + b + "] = " + lengths[b] + " out of range [1, " + seq + "]");
             }
         }
         return lengths;
@@ -271,7 +276,7 @@ public final class RecurrentNetwork implements AutoCloseable {
         }
         if (t.rank() != 3 || t.dim(0) != d0 || t.dim(1) != d1 || t.dim(2) != d2) {
             throw new IllegalArgumentException(name + " has shape " + Arrays.toString(t.shape()) + ", expected "
-                    + Arrays.toString(new long[] {d0, d1, d2}));
+                    + Arrays.toString(new long[]{d0, d1, d2}));
         }
         requireUsable(name, t);
     }

@@ -16,13 +16,14 @@ final class ScalarGateKernels implements GateKernels {
     }
 
     @Override
-    public void recurrentRow(int k, int n, MemorySegment h, long hOff, MemorySegment wT, MemorySegment out, long outOff) {
+    public void recurrentRow(int k, int n, MemorySegment h, long hOff, MemorySegment wT, MemorySegment out,
+            long outOff) {
         recurrentColumns(0, n, k, n, h, hOff, wT, out, outOff);
     }
 
     /** Columns [from, to) of {@link #recurrentRow}. */
     static void recurrentColumns(int from, int to, int k, int n, MemorySegment h, long hOff, MemorySegment wT,
-                                 MemorySegment out, long outOff) {
+            MemorySegment out, long outOff) {
         for (int j = from; j < to; j++) {
             float acc = 0f;
             for (int l = 0; l < k; l++) {
@@ -34,12 +35,13 @@ final class ScalarGateKernels implements GateKernels {
 
     @Override
     public void rnn(boolean relu, int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff,
-                    MemorySegment bias, MemorySegment hState, long hOff, MemorySegment out, long outOff) {
+            MemorySegment bias, MemorySegment hState, long hOff, MemorySegment out, long outOff) {
         rnnRange(0, h, relu, proj, projOff, rec, recOff, bias, hState, hOff, out, outOff);
     }
 
-    static void rnnRange(int from, int to, boolean relu, MemorySegment proj, long projOff, MemorySegment rec, long recOff,
-                         MemorySegment bias, MemorySegment hState, long hOff, MemorySegment out, long outOff) {
+    static void rnnRange(int from, int to, boolean relu, MemorySegment proj, long projOff, MemorySegment rec,
+            long recOff,
+            MemorySegment bias, MemorySegment hState, long hOff, MemorySegment out, long outOff) {
         for (int j = from; j < to; j++) {
             float a = proj.getAtIndex(F, projOff + j) + rec.getAtIndex(F, recOff + j) + bias.getAtIndex(F, j);
             float v = relu ? Math.max(a, 0f) : tanh(a);
@@ -52,13 +54,13 @@ final class ScalarGateKernels implements GateKernels {
 
     @Override
     public void lstm(int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff, MemorySegment bias,
-                     MemorySegment hState, long hOff, MemorySegment cState, long cOff, MemorySegment out, long outOff) {
+            MemorySegment hState, long hOff, MemorySegment cState, long cOff, MemorySegment out, long outOff) {
         lstmRange(0, h, h, proj, projOff, rec, recOff, bias, hState, hOff, cState, cOff, out, outOff);
     }
 
     static void lstmRange(int from, int to, int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff,
-                          MemorySegment bias, MemorySegment hState, long hOff, MemorySegment cState, long cOff,
-                          MemorySegment out, long outOff) {
+            MemorySegment bias, MemorySegment hState, long hOff, MemorySegment cState, long cOff,
+            MemorySegment out, long outOff) {
         for (int j = from; j < to; j++) {
             float i = sigmoid(pre(proj, projOff, rec, recOff, bias, j));
             float f = sigmoid(pre(proj, projOff, rec, recOff, bias, h + j));
@@ -76,13 +78,13 @@ final class ScalarGateKernels implements GateKernels {
 
     @Override
     public void gru(int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff, MemorySegment bias,
-                    MemorySegment bHn, MemorySegment hState, long hOff, MemorySegment out, long outOff) {
+            MemorySegment bHn, MemorySegment hState, long hOff, MemorySegment out, long outOff) {
         gruRange(0, h, h, proj, projOff, rec, recOff, bias, bHn, hState, hOff, out, outOff);
     }
 
     static void gruRange(int from, int to, int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff,
-                         MemorySegment bias, MemorySegment bHn, MemorySegment hState, long hOff,
-                         MemorySegment out, long outOff) {
+            MemorySegment bias, MemorySegment bHn, MemorySegment hState, long hOff,
+            MemorySegment out, long outOff) {
         for (int j = from; j < to; j++) {
             float r = sigmoid(pre(proj, projOff, rec, recOff, bias, j));
             float z = sigmoid(pre(proj, projOff, rec, recOff, bias, h + j));
@@ -96,7 +98,8 @@ final class ScalarGateKernels implements GateKernels {
         }
     }
 
-    private static float pre(MemorySegment proj, long projOff, MemorySegment rec, long recOff, MemorySegment bias, int row) {
+    private static float pre(MemorySegment proj, long projOff, MemorySegment rec, long recOff, MemorySegment bias,
+            int row) {
         return proj.getAtIndex(F, projOff + row) + rec.getAtIndex(F, recOff + row) + bias.getAtIndex(F, row);
     }
 }

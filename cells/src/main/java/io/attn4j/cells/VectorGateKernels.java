@@ -33,7 +33,8 @@ final class VectorGateKernels implements GateKernels {
     private static final int ROW_VECTORS = 8;
 
     @Override
-    public void recurrentRow(int k, int n, MemorySegment h, long hOff, MemorySegment wT, MemorySegment out, long outOff) {
+    public void recurrentRow(int k, int n, MemorySegment h, long hOff, MemorySegment wT, MemorySegment out,
+            long outOff) {
         int lanes = S.length(), block = ROW_VECTORS * lanes;
         int j = 0;
         for (; j + block <= n; j += block) {
@@ -51,7 +52,7 @@ final class VectorGateKernels implements GateKernels {
      * what a step costs).
      */
     private static void rowBlock(int k, int n, int j, MemorySegment h, long hOff, MemorySegment wT,
-                                 MemorySegment out, long outOff) {
+            MemorySegment out, long outOff) {
         long v = (long) S.length();
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         long at = j;
@@ -79,7 +80,7 @@ final class VectorGateKernels implements GateKernels {
 
     /** Columns {@code [j, j + lanes)}: the remainder of {@link #rowBlock}'s blocks, one chain. */
     private static void rowVector(int k, int n, int j, MemorySegment h, long hOff, MemorySegment wT,
-                                  MemorySegment out, long outOff) {
+            MemorySegment out, long outOff) {
         FloatVector a = FloatVector.zero(S);
         long at = j;
         for (int l = 0; l < k; l++, at += n) {
@@ -90,7 +91,7 @@ final class VectorGateKernels implements GateKernels {
 
     @Override
     public void rnn(boolean relu, int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff,
-                    MemorySegment bias, MemorySegment hState, long hOff, MemorySegment out, long outOff) {
+            MemorySegment bias, MemorySegment hState, long hOff, MemorySegment out, long outOff) {
         int bound = S.loopBound(h);
         if (relu) {
             reluRows(bound, proj, projOff, rec, recOff, bias, 0);
@@ -103,49 +104,52 @@ final class VectorGateKernels implements GateKernels {
 
     @Override
     public void lstm(int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff, MemorySegment bias,
-                     MemorySegment hState, long hOff, MemorySegment cState, long cOff, MemorySegment out, long outOff) {
+            MemorySegment hState, long hOff, MemorySegment cState, long cOff, MemorySegment out, long outOff) {
         int bound = S.loopBound(h);
         // The scalar tail reads the raw pre-activations of rows [bound, h) of every gate, so it runs first.
-        ScalarGateKernels.lstmRange(bound, h, h, proj, projOff, rec, recOff, bias, hState, hOff, cState, cOff, out, outOff);
-        sigmoidRows(bound, proj, projOff, rec, recOff, bias, 0);      // i
-        sigmoidRows(bound, proj, projOff, rec, recOff, bias, h);      // f
-        tanhRows(bound, proj, projOff, rec, recOff, bias, 2 * h);     // g
-        sigmoidRows(bound, proj, projOff, rec, recOff, bias, 3 * h);  // o
+        ScalarGateKernels.lstmRange(bound, h, h, proj, projOff, rec, recOff, bias, hState, hOff, cState, cOff, out,
+                outOff);
+        sigmoidRows(bound, proj, projOff, rec, recOff, bias, 0); // i
+        sigmoidRows(bound, proj, projOff, rec, recOff, bias, h); // f
+        tanhRows(bound, proj, projOff, rec, recOff, bias, 2 * h); // g
+        sigmoidRows(bound, proj, projOff, rec, recOff, bias, 3 * h); // o
         lstmUpdate(bound, h, rec, recOff, hState, hOff, cState, cOff, out, outOff);
     }
 
     @Override
     public void gru(int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff, MemorySegment bias,
-                    MemorySegment bHn, MemorySegment hState, long hOff, MemorySegment out, long outOff) {
+            MemorySegment bHn, MemorySegment hState, long hOff, MemorySegment out, long outOff) {
         int bound = S.loopBound(h);
         ScalarGateKernels.gruRange(bound, h, h, proj, projOff, rec, recOff, bias, bHn, hState, hOff, out, outOff);
-        sigmoidRows(bound, proj, projOff, rec, recOff, bias, 0);  // r
-        sigmoidRows(bound, proj, projOff, rec, recOff, bias, h);  // z
-        gruCandidate(bound, h, proj, projOff, rec, recOff, bias, bHn);  // n
+        sigmoidRows(bound, proj, projOff, rec, recOff, bias, 0); // r
+        sigmoidRows(bound, proj, projOff, rec, recOff, bias, h); // z
+        gruCandidate(bound, h, proj, projOff, rec, recOff, bias, bHn); // n
         gruBlend(bound, h, rec, recOff, hState, hOff, out, outOff);
     }
 
     /** {@code rec[row + j] = sigmoid(proj[row + j] + rec[row + j] + bias[row + j])} for {@code j < bound}. */
     private static void sigmoidRows(int bound, MemorySegment proj, long projOff, MemorySegment rec, long recOff,
-                                    MemorySegment bias, int row) {
+            MemorySegment bias, int row) {
         for (int j = 0; j < bound; j += S.length()) {
             int r = row + j;
-            VectorMath.sigmoid(load(proj, projOff + r).add(load(rec, recOff + r)).add(load(bias, r))).intoMemorySegment(rec, (recOff + r) * Float.BYTES, LE);
+            VectorMath.sigmoid(load(proj, projOff + r).add(load(rec, recOff + r)).add(load(bias, r)))
+                    .intoMemorySegment(rec, (recOff + r) * Float.BYTES, LE);
         }
     }
 
     /** As {@link #sigmoidRows} with tanh. */
     private static void tanhRows(int bound, MemorySegment proj, long projOff, MemorySegment rec, long recOff,
-                                 MemorySegment bias, int row) {
+            MemorySegment bias, int row) {
         for (int j = 0; j < bound; j += S.length()) {
             int r = row + j;
-            VectorMath.tanh(load(proj, projOff + r).add(load(rec, recOff + r)).add(load(bias, r))).intoMemorySegment(rec, (recOff + r) * Float.BYTES, LE);
+            VectorMath.tanh(load(proj, projOff + r).add(load(rec, recOff + r)).add(load(bias, r)))
+                    .intoMemorySegment(rec, (recOff + r) * Float.BYTES, LE);
         }
     }
 
     /** As {@link #sigmoidRows} with relu. */
     private static void reluRows(int bound, MemorySegment proj, long projOff, MemorySegment rec, long recOff,
-                                 MemorySegment bias, int row) {
+            MemorySegment bias, int row) {
         for (int j = 0; j < bound; j += S.length()) {
             int r = row + j;
             FloatVector a = load(proj, projOff + r).add(load(rec, recOff + r)).add(load(bias, r));
@@ -155,7 +159,7 @@ final class VectorGateKernels implements GateKernels {
 
     /** h = rec[0, bound) into the state and the output. */
     private static void copyState(int bound, MemorySegment rec, long recOff, MemorySegment hState, long hOff,
-                                  MemorySegment out, long outOff) {
+            MemorySegment out, long outOff) {
         for (int j = 0; j < bound; j += S.length()) {
             FloatVector v = load(rec, recOff + j);
             v.intoMemorySegment(hState, (hOff + j) * Float.BYTES, LE);
@@ -167,7 +171,7 @@ final class VectorGateKernels implements GateKernels {
 
     /** From the activated gates i, f, g, o in rec: {@code c = f*c + i*g; h = o*tanh(c)}. */
     private static void lstmUpdate(int bound, int h, MemorySegment rec, long recOff, MemorySegment hState, long hOff,
-                                   MemorySegment cState, long cOff, MemorySegment out, long outOff) {
+            MemorySegment cState, long cOff, MemorySegment out, long outOff) {
         for (int j = 0; j < bound; j += S.length()) {
             FloatVector i = load(rec, recOff + j), f = load(rec, recOff + h + j);
             FloatVector g = load(rec, recOff + 2 * h + j), o = load(rec, recOff + 3 * h + j);
@@ -183,18 +187,20 @@ final class VectorGateKernels implements GateKernels {
 
     /** From the activated reset gate r in rec: {@code rec_n = tanh(proj_n + b_in + r*(rec_n + b_hn))}, in place. */
     private static void gruCandidate(int bound, int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff,
-                                     MemorySegment bias, MemorySegment bHn) {
+            MemorySegment bias, MemorySegment bHn) {
         for (int j = 0; j < bound; j += S.length()) {
             long n = recOff + 2 * h + j;
             FloatVector recN = load(rec, n).add(load(bHn, j));
-            VectorMath.tanh(load(proj, projOff + 2 * h + j).add(load(bias, 2 * h + j)).add(load(rec, recOff + j).mul(recN)))
+            VectorMath
+                    .tanh(load(proj, projOff + 2 * h + j).add(load(bias, 2 * h + j))
+                            .add(load(rec, recOff + j).mul(recN)))
                     .intoMemorySegment(rec, n * Float.BYTES, LE);
         }
     }
 
     /** From z and n in rec: {@code h = (1 - z)*n + z*h}, computed as {@code n + z*(h - n)}: one rounding fewer, the same function. */
     private static void gruBlend(int bound, int h, MemorySegment rec, long recOff, MemorySegment hState, long hOff,
-                                 MemorySegment out, long outOff) {
+            MemorySegment out, long outOff) {
         for (int j = 0; j < bound; j += S.length()) {
             FloatVector z = load(rec, recOff + h + j), n = load(rec, recOff + 2 * h + j);
             FloatVector v = n.add(z.mul(load(hState, hOff + j).sub(n)));

@@ -19,7 +19,8 @@ final class WeightImport {
      * PyTorch {@code state_dict()} names: {@code prefix + "weight_ih_l" + l + suffix} etc., suffix
      * {@code "_reverse"} for direction 1. Result index: {@code layer * directions + direction}.
      */
-    static CellWeights[] pytorch(RecurrentSpec spec, Map<String, Tensor> tensors, String prefix, Arena arena, Kernels kernels) {
+    static CellWeights[] pytorch(RecurrentSpec spec, Map<String, Tensor> tensors, String prefix, Arena arena,
+            Kernels kernels) {
         int d = spec.directions(), h = spec.hiddenSize(), gh = spec.gateRows();
         CellWeights[] out = new CellWeights[spec.numLayers() * d];
         for (int l = 0; l < spec.numLayers(); l++) {
@@ -43,12 +44,14 @@ final class WeightImport {
      * {@code "backward."}. Gate blocks i,f,c,o (LSTM) and z,r,h (GRU) are reordered to PyTorch's.
      * A Keras layer is one layer: {@code spec.numLayers()} must be 1.
      */
-    static CellWeights[] keras(RecurrentSpec spec, Map<String, Tensor> tensors, String prefix, Arena arena, Kernels kernels) {
+    static CellWeights[] keras(RecurrentSpec spec, Map<String, Tensor> tensors, String prefix, Arena arena,
+            Kernels kernels) {
         if (spec.numLayers() != 1) {
-            throw new IllegalArgumentException("a Keras recurrent layer has one layer; got numLayers " + spec.numLayers());
+            throw new IllegalArgumentException(
+                    "a Keras recurrent layer has one layer; got numLayers " + spec.numLayers());
         }
         int d = spec.directions(), h = spec.hiddenSize(), gh = spec.gateRows(), in = spec.inputSize();
-        int[] kerasBlockOf = spec.cell() == CellType.GRU ? new int[] {1, 0, 2} : identity(spec.cell().gates());
+        int[] kerasBlockOf = spec.cell() == CellType.GRU ? new int[]{1, 0, 2} : identity(spec.cell().gates());
         CellWeights[] out = new CellWeights[d];
         for (int dir = 0; dir < d; dir++) {
             String p = prefix + (spec.bidirectional() ? (dir == 0 ? "forward." : "backward.") : "");

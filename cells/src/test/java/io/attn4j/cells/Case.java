@@ -18,7 +18,8 @@ final class Case {
     final float[] h0;
     final float[] c0;
 
-    private Case(RecurrentSpec spec, int batch, int seq, ReferenceRecurrent.Weights[] reference, float[] x, float[] h0, float[] c0) {
+    private Case(RecurrentSpec spec, int batch, int seq, ReferenceRecurrent.Weights[] reference, float[] x, float[] h0,
+            float[] c0) {
         this.spec = spec;
         this.batch = batch;
         this.seq = seq;
@@ -44,7 +45,8 @@ final class Case {
                 tensors.put("weight_hh" + sfx, Tensor.of(arena, wHh, gh, h));
                 tensors.put("bias_ih" + sfx, Tensor.of(arena, bIh, gh));
                 tensors.put("bias_hh" + sfx, Tensor.of(arena, bHh, gh));
-                ref[l * dirs + d] = new ReferenceRecurrent.Weights(matrix(wIh, gh, in), matrix(wHh, gh, h), vec(bIh), vec(bHh));
+                ref[l * dirs + d] = new ReferenceRecurrent.Weights(matrix(wIh, gh, in), matrix(wHh, gh, h), vec(bIh),
+                        vec(bHh));
             }
         }
         float[] x = uniform(rnd, batch * seq * spec.inputSize(), 1);
@@ -81,17 +83,18 @@ final class Case {
             Tensor h0t = h0 == null ? null : Tensor.of(arena, h0, states, batch, spec.hiddenSize());
             Tensor c0t = c0 == null ? null : Tensor.of(arena, c0, states, batch, spec.hiddenSize());
             net.forward(ws, xt, lengths, h0t, c0t, out, hN, cN);
-            return new RecurrentPropertiesTest.Outputs(out.toFloatArray(), hN.toFloatArray(), lstm ? cN.toFloatArray() : new float[0]);
+            return new RecurrentPropertiesTest.Outputs(out.toFloatArray(), hN.toFloatArray(),
+                    lstm ? cN.toFloatArray() : new float[0]);
         }
     }
 
     /** Runs one sequence alone (batch 1) with zero initial state. */
     RecurrentPropertiesTest.Outputs single(Arena arena, float[] xb, int seqLen, int length) {
         try (RecurrentNetwork net = RecurrentNetwork.fromPyTorch(spec, tensors, "");
-             RecurrentWorkspace ws = net.newWorkspace(1, seqLen)) {
+                RecurrentWorkspace ws = net.newWorkspace(1, seqLen)) {
             Tensor xt = Tensor.of(arena, xb, 1, seqLen, spec.inputSize());
             Tensor out = Tensor.allocate(arena, DType.F32, 1, seqLen, spec.outputSize());
-            net.forward(ws, xt, new int[] {length}, null, null, out, null, null);
+            net.forward(ws, xt, new int[]{length}, null, null, out, null, null);
             return new RecurrentPropertiesTest.Outputs(out.toFloatArray(), new float[0], new float[0]);
         }
     }

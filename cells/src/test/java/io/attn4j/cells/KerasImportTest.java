@@ -39,13 +39,15 @@ class KerasImportTest {
     /** The Keras variables of PyTorch weights: transposed, gate blocks reordered, biases folded as Keras keeps them. */
     static Map<String, Tensor> toKeras(RecurrentSpec spec, Map<String, Tensor> pytorch, Arena arena) {
         int h = spec.hiddenSize(), gh = spec.gateRows(), in = spec.inputSize();
-        int[] kerasBlockOf = spec.cell() == CellType.GRU ? new int[] {1, 0, 2} : new int[] {0, 1, 2, 3};
+        int[] kerasBlockOf = spec.cell() == CellType.GRU ? new int[]{1, 0, 2} : new int[]{0, 1, 2, 3};
         Map<String, Tensor> keras = new HashMap<>();
         for (int dir = 0; dir < spec.directions(); dir++) {
             String sfx = "_l0" + (dir == 1 ? "_reverse" : "");
             String p = spec.bidirectional() ? (dir == 0 ? "forward." : "backward.") : "";
-            float[] wIh = pytorch.get("weight_ih" + sfx).toFloatArray(), wHh = pytorch.get("weight_hh" + sfx).toFloatArray();
-            float[] bIh = pytorch.get("bias_ih" + sfx).toFloatArray(), bHh = pytorch.get("bias_hh" + sfx).toFloatArray();
+            float[] wIh = pytorch.get("weight_ih" + sfx).toFloatArray(),
+                    wHh = pytorch.get("weight_hh" + sfx).toFloatArray();
+            float[] bIh = pytorch.get("bias_ih" + sfx).toFloatArray(),
+                    bHh = pytorch.get("bias_hh" + sfx).toFloatArray();
             float[] kernel = new float[in * gh], recurrent = new float[h * gh];
             float[] bias = new float[spec.cell() == CellType.GRU ? 2 * gh : gh];
             for (int g = 0; g < spec.cell().gates(); g++) {
@@ -67,7 +69,8 @@ class KerasImportTest {
             }
             keras.put(p + "kernel", Tensor.of(arena, kernel, in, gh));
             keras.put(p + "recurrent_kernel", Tensor.of(arena, recurrent, h, gh));
-            keras.put(p + "bias", spec.cell() == CellType.GRU ? Tensor.of(arena, bias, 2, gh) : Tensor.of(arena, bias, gh));
+            keras.put(p + "bias",
+                    spec.cell() == CellType.GRU ? Tensor.of(arena, bias, 2, gh) : Tensor.of(arena, bias, gh));
         }
         return keras;
     }

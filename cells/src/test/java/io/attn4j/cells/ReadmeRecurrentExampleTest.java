@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 class ReadmeRecurrentExampleTest {
 
     private static void example(Map<String, Tensor> stateDict) {
+        // @formatter:off
         // README begin
         RecurrentSpec spec = new RecurrentSpec(CellType.LSTM, 32, 64, 1, false); // nn.LSTM(32, 64, batch_first=True)
         try (Arena arena = Arena.ofConfined();
@@ -30,12 +31,14 @@ class ReadmeRecurrentExampleTest {
             lstm.forward(ws, x, new int[] {20, 13, 5, 1}, null, null, out, hN, cN); // lengths in any order; null h0/c0 = zeros
         }
         // README end
+        // @formatter:on
     }
 
     @Test
     void runs() {
         try (Arena arena = Arena.ofConfined()) {
-            Case c = Case.random(new RecurrentSpec(CellType.LSTM, 32, 64, 1, false), 4, 20, new SplittableRandom(1), arena, false);
+            Case c = Case.random(new RecurrentSpec(CellType.LSTM, 32, 64, 1, false), 4, 20, new SplittableRandom(1),
+                    arena, false);
             Map<String, Tensor> stateDict = new java.util.HashMap<>();
             c.tensors.forEach((name, t) -> stateDict.put("lstm." + name, t));
             example(stateDict);
@@ -46,8 +49,10 @@ class ReadmeRecurrentExampleTest {
     void theReadmeShowsThisCode() throws IOException {
         Path module = Path.of(System.getProperty("user.dir"));
         String readme = Files.readString(module.resolveSibling("README.md"));
-        List<String> source = Files.readAllLines(module.resolve("src/test/java/io/attn4j/cells/ReadmeRecurrentExampleTest.java"));
-        List<String> body = source.subList(source.indexOf("        // README begin") + 1, source.indexOf("        // README end"))
+        List<String> source = Files
+                .readAllLines(module.resolve("src/test/java/io/attn4j/cells/ReadmeRecurrentExampleTest.java"));
+        List<String> body = source
+                .subList(source.indexOf("        // README begin") + 1, source.indexOf("        // README end"))
                 .stream().map(l -> l.length() >= 8 ? l.substring(8) : l).toList();
         int section = readme.indexOf("## Running a PyTorch LSTM");
         assertTrue(section >= 0, "README has no 'Running a PyTorch LSTM' section");

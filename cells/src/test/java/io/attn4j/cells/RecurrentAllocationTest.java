@@ -28,8 +28,8 @@ class RecurrentAllocationTest {
 
     @TestFactory
     Stream<DynamicTest> forwardStopsAllocating() {
-        return Stream.of(CellType.values()).flatMap(cell -> Stream.of(1, 5).map(batch ->
-                DynamicTest.dynamicTest(cell + " batch " + batch, () -> settles(cell, batch))));
+        return Stream.of(CellType.values()).flatMap(cell -> Stream.of(1, 5)
+                .map(batch -> DynamicTest.dynamicTest(cell + " batch " + batch, () -> settles(cell, batch))));
     }
 
     private static void settles(CellType cell, int batch) {

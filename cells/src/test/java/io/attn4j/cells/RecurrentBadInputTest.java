@@ -51,8 +51,9 @@ class RecurrentBadInputTest {
 
     private void assertRejected(Class<? extends Throwable> type, String mustMention, Executable call) {
         Throwable e = assertThrows(type, call);
-        assertTrue(e.getMessage().contains(mustMention), "message '" + e.getMessage() + "' should mention " + mustMention);
-        for (Tensor t : new Tensor[] {out, hN, cN}) {
+        assertTrue(e.getMessage().contains(mustMention),
+                "message '" + e.getMessage() + "' should mention " + mustMention);
+        for (Tensor t : new Tensor[]{out, hN, cN}) {
             for (float v : t.toFloatArray()) {
                 assertTrue(v == 7f, "an output was written by a rejected call");
             }
@@ -65,9 +66,12 @@ class RecurrentBadInputTest {
         bad.put("weight_hh_l0", Tensor.allocate(arena, DType.F32, 16, 5));
         float[] before = bad.get("weight_ih_l0").toFloatArray();
         var e = assertThrows(IllegalArgumentException.class, () -> RecurrentNetwork.fromPyTorch(LSTM, bad, ""));
-        assertTrue(e.getMessage().contains("weight_hh_l0") && e.getMessage().contains("[16, 5]") && e.getMessage().contains("[16, 4]"),
+        assertTrue(
+                e.getMessage().contains("weight_hh_l0") && e.getMessage().contains("[16, 5]")
+                        && e.getMessage().contains("[16, 4]"),
                 e.getMessage());
-        assertArrayEquals(before, bad.get("weight_ih_l0").toFloatArray(), "the import must not change the caller's tensors");
+        assertArrayEquals(before, bad.get("weight_ih_l0").toFloatArray(),
+                "the import must not change the caller's tensors");
     }
 
     @Test
@@ -95,16 +99,21 @@ class RecurrentBadInputTest {
 
     @Test
     void lengthsOutOfRange() {
-        assertRejected(IllegalArgumentException.class, "lengths[1] = 0", () -> net.forward(ws, x, new int[] {3, 0}, null, null, out, hN, cN));
-        assertRejected(IllegalArgumentException.class, "lengths[0] = 4", () -> net.forward(ws, x, new int[] {4, 1}, null, null, out, hN, cN));
-        assertRejected(IllegalArgumentException.class, "lengths[0] = -1", () -> net.forward(ws, x, new int[] {-1, 1}, null, null, out, hN, cN));
-        assertRejected(IllegalArgumentException.class, "3 lengths", () -> net.forward(ws, x, new int[] {1, 1, 1}, null, null, out, hN, cN));
+        assertRejected(IllegalArgumentException.class, "lengths[1] = 0",
+                () -> net.forward(ws, x, new int[]{3, 0}, null, null, out, hN, cN));
+        assertRejected(IllegalArgumentException.class, "lengths[0] = 4",
+                () -> net.forward(ws, x, new int[]{4, 1}, null, null, out, hN, cN));
+        assertRejected(IllegalArgumentException.class, "lengths[0] = -1",
+                () -> net.forward(ws, x, new int[]{-1, 1}, null, null, out, hN, cN));
+        assertRejected(IllegalArgumentException.class, "3 lengths",
+                () -> net.forward(ws, x, new int[]{1, 1, 1}, null, null, out, hN, cN));
     }
 
     @Test
     void featureSizeMismatch() {
         Tensor x6 = Tensor.allocate(arena, DType.F32, 2, 3, 6);
-        assertRejected(IllegalArgumentException.class, "[2, 3, 6]", () -> net.forward(ws, x6, null, null, null, out, hN, cN));
+        assertRejected(IllegalArgumentException.class, "[2, 3, 6]",
+                () -> net.forward(ws, x6, null, null, null, out, hN, cN));
     }
 
     @Test
@@ -112,7 +121,8 @@ class RecurrentBadInputTest {
         Tensor h0 = Tensor.allocate(arena, DType.F32, 1, 3, 4);
         assertRejected(IllegalArgumentException.class, "h0", () -> net.forward(ws, x, null, h0, null, out, hN, cN));
         Tensor badOut = Tensor.allocate(arena, DType.F32, 2, 3, 5);
-        assertRejected(IllegalArgumentException.class, "output", () -> net.forward(ws, x, null, null, null, badOut, hN, cN));
+        assertRejected(IllegalArgumentException.class, "output",
+                () -> net.forward(ws, x, null, null, null, badOut, hN, cN));
     }
 
     @Test
@@ -120,15 +130,17 @@ class RecurrentBadInputTest {
         RecurrentSpec gruSpec = new RecurrentSpec(CellType.GRU, 5, 4, 1, false);
         Case gru = Case.random(gruSpec, 2, 3, new SplittableRandom(2), arena, false);
         try (RecurrentNetwork g = RecurrentNetwork.fromPyTorch(gruSpec, gru.tensors, "");
-             RecurrentWorkspace gws = g.newWorkspace(2, 3)) {
-            assertRejected(IllegalArgumentException.class, "cell state", () -> g.forward(gws, x, null, null, null, out, hN, cN));
+                RecurrentWorkspace gws = g.newWorkspace(2, 3)) {
+            assertRejected(IllegalArgumentException.class, "cell state",
+                    () -> g.forward(gws, x, null, null, null, out, hN, cN));
         }
     }
 
     @Test
     void batchOrSequenceLargerThanWorkspace() {
         Tensor x4 = Tensor.allocate(arena, DType.F32, 2, 4, 5);
-        assertRejected(IllegalArgumentException.class, "workspace", () -> net.forward(ws, x4, null, null, null, null, null, null));
+        assertRejected(IllegalArgumentException.class, "workspace",
+                () -> net.forward(ws, x4, null, null, null, null, null, null));
     }
 
     @Test
@@ -136,16 +148,19 @@ class RecurrentBadInputTest {
         RecurrentSpec otherSpec = new RecurrentSpec(CellType.LSTM, 5, 4, 1, true);
         Case otherCase = Case.random(otherSpec, 2, 3, new SplittableRandom(3), arena, false);
         try (RecurrentNetwork other = RecurrentNetwork.fromPyTorch(otherSpec, otherCase.tensors, "");
-             RecurrentWorkspace foreign = other.newWorkspace(2, 3)) {
-            assertRejected(IllegalArgumentException.class, "workspace", () -> net.forward(foreign, x, null, null, null, out, hN, cN));
+                RecurrentWorkspace foreign = other.newWorkspace(2, 3)) {
+            assertRejected(IllegalArgumentException.class, "workspace",
+                    () -> net.forward(foreign, x, null, null, null, out, hN, cN));
         }
         RecurrentWorkspace closed = net.newWorkspace(2, 3);
         closed.close();
-        assertRejected(IllegalStateException.class, "closed", () -> net.forward(closed, x, null, null, null, out, hN, cN));
+        assertRejected(IllegalStateException.class, "closed",
+                () -> net.forward(closed, x, null, null, null, out, hN, cN));
         RecurrentNetwork closedNet = RecurrentNetwork.fromPyTorch(LSTM, lstm.tensors, "");
         RecurrentWorkspace w = closedNet.newWorkspace(2, 3);
         closedNet.close();
-        assertRejected(IllegalStateException.class, "closed", () -> closedNet.forward(w, x, null, null, null, out, hN, cN));
+        assertRejected(IllegalStateException.class, "closed",
+                () -> closedNet.forward(w, x, null, null, null, out, hN, cN));
         w.close();
     }
 
@@ -154,6 +169,7 @@ class RecurrentBadInputTest {
         Arena gone = Arena.ofConfined();
         Tensor dead = Tensor.allocate(gone, DType.F32, 2, 3, 5);
         gone.close();
-        assertRejected(IllegalStateException.class, "closed", () -> net.forward(ws, dead, null, null, null, out, hN, cN));
+        assertRejected(IllegalStateException.class, "closed",
+                () -> net.forward(ws, dead, null, null, null, out, hN, cN));
     }
 }

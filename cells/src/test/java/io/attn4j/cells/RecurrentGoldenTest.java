@@ -69,7 +69,7 @@ class RecurrentGoldenTest {
             try (RecurrentNetwork net = keras
                     ? RecurrentNetwork.fromKeras(spec, weights, "", kernels)
                     : RecurrentNetwork.fromPyTorch(spec, weights, "", kernels);
-                 RecurrentWorkspace ws = net.newWorkspace(batch, seq)) {
+                    RecurrentWorkspace ws = net.newWorkspace(batch, seq)) {
                 net.forward(ws, golden.f32(arena, "input.x"), lengths, h0, c0, out, hN, cN);
             }
             assertMatches(golden, "expected.output", out.toFloatArray());

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
+import io.attn4j.engine.testing.RandomTrials;
 import java.lang.foreign.Arena;
 import java.util.HashMap;
 import java.util.Map;
-import io.attn4j.engine.testing.RandomTrials;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 
@@ -34,17 +34,19 @@ class RecurrentPropertiesTest {
 
     @Test
     void matchesReference() {
-        RandomTrials.run(40, rnd -> matchesReference(cell(rnd), size(rnd, 300), size(rnd, 300), size(rnd, 9), size(rnd, 60),
-                1 + rnd.nextInt(2), rnd.nextBoolean(), rnd.nextBoolean(), rnd.nextBoolean(), rnd));
+        RandomTrials.run(40,
+                rnd -> matchesReference(cell(rnd), size(rnd, 300), size(rnd, 300), size(rnd, 9), size(rnd, 60),
+                        1 + rnd.nextInt(2), rnd.nextBoolean(), rnd.nextBoolean(), rnd.nextBoolean(), rnd));
     }
 
     private void matchesReference(CellType cell, int input, int hidden, int batch, int seq, int layers,
-                                  boolean bidirectional, boolean initialState, boolean variableLengths, RandomGenerator rnd) {
+            boolean bidirectional, boolean initialState, boolean variableLengths, RandomGenerator rnd) {
         RecurrentSpec spec = new RecurrentSpec(cell, input, hidden, layers, bidirectional);
         int[] lengths = variableLengths ? randomLengths(rnd, batch, seq) : null;
         try (Arena arena = Arena.ofConfined()) {
             Case c = Case.random(spec, batch, seq, rnd, arena, initialState);
-            ReferenceRecurrent.Result want = ReferenceRecurrent.run(spec, c.reference, c.x3(), lengths, c.state3(c.h0), c.state3(c.c0));
+            ReferenceRecurrent.Result want = ReferenceRecurrent.run(spec, c.reference, c.x3(), lengths, c.state3(c.h0),
+                    c.state3(c.c0));
             Outputs got = c.run(arena, lengths, null);
             double tol = tolerance(spec, seq);
             assertClose("output", flatten(want.output()), got.output, tol);
@@ -58,12 +60,13 @@ class RecurrentPropertiesTest {
     /** Padding is never read into a result: garbage there changes no output bit. */
     @Test
     void paddingContentChangesNothing() {
-        RandomTrials.run(30, rnd -> paddingContentChangesNothing(cell(rnd), size(rnd, 40), size(rnd, 6), 1 + size(rnd, 19),
-                rnd.nextBoolean(), rnd));
+        RandomTrials.run(30,
+                rnd -> paddingContentChangesNothing(cell(rnd), size(rnd, 40), size(rnd, 6), 1 + size(rnd, 19),
+                        rnd.nextBoolean(), rnd));
     }
 
     private void paddingContentChangesNothing(CellType cell, int hidden, int batch, int seq, boolean bidirectional,
-                                              RandomGenerator rnd) {
+            RandomGenerator rnd) {
         RecurrentSpec spec = new RecurrentSpec(cell, 7, hidden, 2, bidirectional);
         int[] lengths = randomLengths(rnd, batch, seq);
         try (Arena arena = Arena.ofConfined()) {
@@ -73,7 +76,9 @@ class RecurrentPropertiesTest {
             for (int b = 0; b < batch; b++) {
                 for (int t = lengths[b]; t < seq; t++) {
                     for (int i = 0; i < 7; i++) {
-                        garbage[(b * seq + t) * 7 + i] = rnd.nextBoolean() ? Float.NaN : 1e30f * (float) rnd.nextGaussian();
+                        garbage[(b * seq + t) * 7 + i] = rnd.nextBoolean()
+                                ? Float.NaN
+                                : 1e30f * (float) rnd.nextGaussian();
                     }
                 }
             }
@@ -92,7 +97,7 @@ class RecurrentPropertiesTest {
     }
 
     private void batchRowsEqualSingleRuns(CellType cell, int hidden, int batch, int seq, boolean bidirectional,
-                                          RandomGenerator rnd) {
+            RandomGenerator rnd) {
         RecurrentSpec spec = new RecurrentSpec(cell, 5, hidden, 1, bidirectional);
         int[] lengths = randomLengths(rnd, batch, seq);
         try (Arena arena = Arena.ofConfined()) {
@@ -124,7 +129,7 @@ class RecurrentPropertiesTest {
             Case c = Case.random(bi, 1, seq, rnd, arena, false);
             Outputs both = c.run(arena, null, null);
             Map<String, Tensor> reverseAsForward = new HashMap<>();
-            for (String name : new String[] {"weight_ih", "weight_hh", "bias_ih", "bias_hh"}) {
+            for (String name : new String[]{"weight_ih", "weight_hh", "bias_ih", "bias_hh"}) {
                 reverseAsForward.put(name + "_l0", c.tensors.get(name + "_l0_reverse"));
             }
             float[] reversed = new float[seq * 6];
@@ -132,7 +137,7 @@ class RecurrentPropertiesTest {
                 System.arraycopy(c.x, (seq - 1 - t) * 6, reversed, t * 6, 6);
             }
             try (RecurrentNetwork net = RecurrentNetwork.fromPyTorch(uni, reverseAsForward, "");
-                 RecurrentWorkspace ws = net.newWorkspace(1, seq)) {
+                    RecurrentWorkspace ws = net.newWorkspace(1, seq)) {
                 Tensor x = Tensor.of(arena, reversed, 1, seq, 6);
                 Tensor out = Tensor.allocate(arena, DType.F32, 1, seq, hidden);
                 net.forward(ws, x, null, null, null, out, null, null);

@@ -30,7 +30,8 @@ class RecurrentRowTest {
     @Test
     void vectorEqualsScalarAndTheGemmRowBitForBit() {
         int lanes = Simd.LANES, block = 8 * lanes;
-        int[] edges = {1, lanes - 1, lanes, lanes + 1, block - 1, block, block + 1, 2 * block + lanes + 3, 4 * 64, 3 * 256};
+        int[] edges = {1, lanes - 1, lanes, lanes + 1, block - 1, block, block + 1, 2 * block + lanes + 3, 4 * 64,
+                3 * 256};
         RandomTrials.run(150, r -> {
             int k = r.nextBoolean() ? edges[r.nextInt(edges.length)] % 300 + 1 : r.nextInt(1, 301);
             int n = r.nextBoolean() ? edges[r.nextInt(edges.length)] : r.nextInt(1, 1201);
@@ -46,9 +47,11 @@ class RecurrentRowTest {
                 for (int j = 0; j < outOff + n + 1; j++) {
                     int jj = j;
                     float v = vector.getAtIndex(ValueLayout.JAVA_FLOAT, j);
-                    assertEquals(Float.floatToRawIntBits(scalar.getAtIndex(ValueLayout.JAVA_FLOAT, j)), Float.floatToRawIntBits(v),
+                    assertEquals(Float.floatToRawIntBits(scalar.getAtIndex(ValueLayout.JAVA_FLOAT, j)),
+                            Float.floatToRawIntBits(v),
                             () -> "vector vs scalar at " + jj + " of k = " + k + ", n = " + n);
-                    assertEquals(Float.floatToRawIntBits(gemm.getAtIndex(ValueLayout.JAVA_FLOAT, j)), Float.floatToRawIntBits(v),
+                    assertEquals(Float.floatToRawIntBits(gemm.getAtIndex(ValueLayout.JAVA_FLOAT, j)),
+                            Float.floatToRawIntBits(v),
                             () -> "vector vs the GEMM row at " + jj + " of k = " + k + ", n = " + n);
                 }
                 assertEquals(SENTINEL, vector.getAtIndex(ValueLayout.JAVA_FLOAT, outOff + n), "written past n");

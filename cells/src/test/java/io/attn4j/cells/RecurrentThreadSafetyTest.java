@@ -22,7 +22,7 @@ class RecurrentThreadSafetyTest {
         int batch = 3, seq = 17, threads = 4, callsPerThread = 20;
         try (Arena arena = Arena.ofShared()) {
             Case c = Case.random(spec, batch, seq, new SplittableRandom(7), arena, true);
-            float[] expected = c.run(arena, new int[] {17, 5, 11}, null).output();
+            float[] expected = c.run(arena, new int[]{17, 5, 11}, null).output();
             try (RecurrentNetwork net = RecurrentNetwork.fromPyTorch(spec, c.tensors, "")) {
                 Tensor x = Tensor.of(arena, c.x, batch, seq, 12);
                 ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -37,7 +37,7 @@ class RecurrentThreadSafetyTest {
                                 Tensor out = Tensor.allocate(own, DType.F32, batch, seq, spec.outputSize());
                                 float[] last = null;
                                 for (int i = 0; i < callsPerThread; i++) {
-                                    net.forward(ws, x, new int[] {17, 5, 11}, h0, c0, out, null, null);
+                                    net.forward(ws, x, new int[]{17, 5, 11}, h0, c0, out, null, null);
                                     last = out.toFloatArray();
                                     assertArrayEquals(expected, last);
                                 }

@@ -20,7 +20,8 @@ final class ReferenceRecurrent {
      * @param x [batch][seq][in]; weights[l*D + d]; lengths per sequence (null = seq);
      *          h0/c0 [l*D+d][batch][H] or null
      */
-    static Result run(RecurrentSpec spec, Weights[] weights, double[][][] x, int[] lengths, double[][][] h0, double[][][] c0) {
+    static Result run(RecurrentSpec spec, Weights[] weights, double[][][] x, int[] lengths, double[][][] h0,
+            double[][][] c0) {
         int batch = x.length, seq = x[0].length, hid = spec.hiddenSize(), dirs = spec.directions();
         double[][][] layerIn = x;
         double[][][] hN = new double[spec.numLayers() * dirs][batch][hid];

@@ -44,8 +44,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "JMH threads calling each benchmark at once (default: ${DEFAULT-VALUE}).")
     private int threads = 1;
 
-    @Option(names = "--vector-bits", paramLabel = "BITS", split = ",",
-            description = "Also run attn4j's benchmarks at these widths, e.g. 128,256,512 (the main run uses the machine's preferred width).")
+    @Option(names = "--vector-bits", paramLabel = "BITS", split = ",", description = "Also run attn4j's benchmarks at these widths, e.g. 128,256,512 (the main run uses the machine's preferred width).")
     private List<Integer> vectorBits = List.of();
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: bench/results/<date-time>).")
@@ -72,11 +71,14 @@ final class BenchCommand implements Callable<Integer> {
         try {
             Class.forName(SUITE, false, BenchCommand.class.getClassLoader());
         } catch (ClassNotFoundException e) {
-            spec.commandLine().getErr().println("attn4j bench: the benchmarks are not on the class path; run it as bin/attn4j bench");
+            spec.commandLine().getErr()
+                    .println("attn4j bench: the benchmarks are not on the class path; run it as bin/attn4j bench");
             return 2;
         }
-        Path dir = out != null ? out
-                : Path.of("bench", "results", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Path dir = out != null
+                ? out
+                : Path.of("bench", "results",
+                        LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         SuiteConfig config;
         try {
             config = new SuiteConfig(!full, regex, threads, vectorBits, dir, iterations,
@@ -91,7 +93,8 @@ final class BenchCommand implements Callable<Integer> {
         Suite.Outcome outcome = Suite.run(config, about, console);
         console.println();
         console.println("Report:  " + outcome.markdown());
-        console.println("JSON:    " + outcome.json() + (outcome.sweepJson().isEmpty() ? "" : " " + outcome.sweepJson()));
+        console.println(
+                "JSON:    " + outcome.json() + (outcome.sweepJson().isEmpty() ? "" : " " + outcome.sweepJson()));
         console.println("Charts:  " + outcome.charts().size() + " PNG files in " + outcome.markdown().getParent());
         console.println("JMH log: " + outcome.log());
         if (!outcome.failures().isEmpty()) {

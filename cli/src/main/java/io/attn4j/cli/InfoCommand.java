@@ -43,14 +43,17 @@ final class InfoCommand implements Callable<Integer> {
         MachineInfo machine = MachineInfo.read();
 
         TextTable about = new TextTable(false, false);
-        about.row("JDK", Runtime.version() + ", " + System.getProperty("java.vendor") + " (" + System.getProperty("java.vm.name") + ")");
+        about.row("JDK", Runtime.version() + ", " + System.getProperty("java.vendor") + " ("
+                + System.getProperty("java.vm.name") + ")");
         about.row("JDK home", System.getProperty("java.home"));
         about.row("CPU", machine.model() + ", " + machine.logicalCpus() + " logical CPUs available to the JVM");
         if (!machine.simdFeatures().isEmpty()) {
             about.row("SIMD features", machine.simdFeatures());
         }
-        about.row("Vector API", vectorModule ? VECTOR_MODULE + " present; machine's preferred width "
-                + VectorWidths.preferredBits() + " bits" : VECTOR_MODULE + " absent (start the JVM with --add-modules " + VECTOR_MODULE + ")");
+        about.row("Vector API", vectorModule
+                ? VECTOR_MODULE + " present; machine's preferred width "
+                        + VectorWidths.preferredBits() + " bits"
+                : VECTOR_MODULE + " absent (start the JVM with --add-modules " + VECTOR_MODULE + ")");
         about.row("Width in use", vectorKernels && vectorModule ? VectorWidths.inUse() : "none: scalar kernels");
         about.row("Kernels", chosen.kernels().name());
         about.row("Chosen because", chosen.reason());
@@ -63,7 +66,8 @@ final class InfoCommand implements Callable<Integer> {
         TextTable table = new TextTable(false, true, true, true, false);
         table.row("kernel", "values", "max error", "bound", "result");
         for (SelfCheck.Result r : results) {
-            table.row(r.kernel(), Integer.toString(r.compared()), amount(r.error(), r.unit()), amount(r.bound(), r.unit()),
+            table.row(r.kernel(), Integer.toString(r.compared()), amount(r.error(), r.unit()),
+                    amount(r.bound(), r.unit()),
                     r.passed() ? "ok" : "FAILED");
         }
         table.print(out, "  ");
@@ -86,7 +90,8 @@ final class InfoCommand implements Callable<Integer> {
     /** An error or bound in its unit: whole ulps as integers, absolute values in scientific notation. */
     private static String amount(double value, String unit) {
         return switch (unit) {
-            case "ulp" -> (value == Math.rint(value) && value < 1e6 ? Long.toString((long) value)
+            case "ulp" -> (value == Math.rint(value) && value < 1e6
+                    ? Long.toString((long) value)
                     : String.format(Locale.ROOT, "%.3g", value)) + " ulp";
             case "index" -> value == 0 ? "exact" : String.format(Locale.ROOT, "%.0f", value);
             default -> String.format(Locale.ROOT, "%.2e", value);

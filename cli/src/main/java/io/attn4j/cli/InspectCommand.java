@@ -1,8 +1,8 @@
 package io.attn4j.cli;
 
-import io.attn4j.model.ModelConfig;
 import io.attn4j.engine.io.SafeTensorsFile;
 import io.attn4j.engine.io.TensorInfo;
+import io.attn4j.model.ModelConfig;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,8 +73,10 @@ final class InspectCommand implements Callable<Integer> {
     private static String model(SafeTensorsFile st) {
         try {
             return ModelConfig.locate(st)
-                    .map(c -> "Model (config from " + c.source() + "):\n  " + c.config().describe(name -> shapeOf(st, name)))
-                    .orElse("Model: none (no \"" + ModelConfig.METADATA_KEY + "\" metadata and no config.json beside the file)");
+                    .map(c -> "Model (config from " + c.source() + "):\n  "
+                            + c.config().describe(name -> shapeOf(st, name)))
+                    .orElse("Model: none (no \"" + ModelConfig.METADATA_KEY
+                            + "\" metadata and no config.json beside the file)");
         } catch (IllegalArgumentException | java.io.IOException e) {
             return "Model: the config is not valid: " + CliErrors.message(e);
         }
@@ -86,7 +88,8 @@ final class InspectCommand implements Callable<Integer> {
     }
 
     static String shape(long[] shape) {
-        return Arrays.stream(shape).mapToObj(Long::toString).collect(Collectors.joining(", ", "(", shape.length == 1 ? ",)" : ")"));
+        return Arrays.stream(shape).mapToObj(Long::toString)
+                .collect(Collectors.joining(", ", "(", shape.length == 1 ? ",)" : ")"));
     }
 
     private static String oneLine(String value) {

@@ -4,10 +4,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point of the {@code attn4j} command. */
-@Command(name = "attn4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "SIMD attention and recurrent sequence models on the JVM.",
-        subcommands = {InfoCommand.class, InspectCommand.class, RunCommand.class, BenchCommand.class,
-                CommandLine.HelpCommand.class})
+@Command(name = "attn4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "SIMD attention and recurrent sequence models on the JVM.", subcommands = {
+        InfoCommand.class, InspectCommand.class, RunCommand.class, BenchCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
@@ -24,7 +23,7 @@ public final class Main {
         @Override
         public String[] getVersion() {
             String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"attn4j " + (v == null ? "dev" : v)};
+            return new String[]{"attn4j " + (v == null ? "dev" : v)};
         }
     }
 }

@@ -1,10 +1,10 @@
 package io.attn4j.cli;
 
-import io.attn4j.model.SequenceModel;
-import io.attn4j.model.Session;
 import io.attn4j.engine.io.Npy;
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
+import io.attn4j.model.SequenceModel;
+import io.attn4j.model.Session;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
@@ -33,23 +33,19 @@ final class RunCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "FILE",
-            description = "Weights (.safetensors) with an attn4j config in its metadata or a config.json beside it.")
+    @Option(names = "--model", required = true, paramLabel = "FILE", description = "Weights (.safetensors) with an attn4j config in its metadata or a config.json beside it.")
     private Path model;
 
-    @Option(names = "--input", required = true, paramLabel = "X.npy",
-            description = "float32 (batch, steps, features), or (steps, features) for one sequence.")
+    @Option(names = "--input", required = true, paramLabel = "X.npy", description = "float32 (batch, steps, features), or (steps, features) for one sequence.")
     private Path input;
 
-    @Option(names = "--lengths", paramLabel = "L.npy",
-            description = "int64 or int32 (batch,): valid steps per sequence (default: every step is valid).")
+    @Option(names = "--lengths", paramLabel = "L.npy", description = "int64 or int32 (batch,): valid steps per sequence (default: every step is valid).")
     private Path lengths;
 
     @Option(names = "--output", paramLabel = "Y.npy", description = "Write the predictions (batch, outputs) here as float32.")
     private Path output;
 
-    @Option(names = "--repeat", paramLabel = "N", defaultValue = "1",
-            description = "Run the batch N times and report latency percentiles (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeat", paramLabel = "N", defaultValue = "1", description = "Run the batch N times and report latency percentiles (default: ${DEFAULT-VALUE}).")
     private int repeat;
 
     @Option(names = "--verbose", description = "Print the stack trace when something fails.")
@@ -79,7 +75,8 @@ final class RunCommand implements Callable<Integer> {
                     y = session.predict(x, valid);
                     nanos[r] = System.nanoTime() - start;
                 }
-                out.println("output  " + InspectCommand.shape(y.shape()) + " float32" + (output == null ? "" : " -> " + output));
+                out.println("output  " + InspectCommand.shape(y.shape()) + " float32"
+                        + (output == null ? "" : " -> " + output));
                 printRows(out, y);
                 if (output != null) {
                     Npy.write(output, y);
@@ -99,24 +96,28 @@ final class RunCommand implements Callable<Integer> {
         return switch (x.rank()) {
             case 3 -> x;
             case 2 -> x.reshape(1, x.dim(0), x.dim(1));
-            default -> throw new IllegalArgumentException("--input " + input + ": expected shape (batch, steps, features) or (steps, features), got "
-                    + InspectCommand.shape(x.shape()));
+            default -> throw new IllegalArgumentException(
+                    "--input " + input + ": expected shape (batch, steps, features) or (steps, features), got "
+                            + InspectCommand.shape(x.shape()));
         };
     }
 
     private int[] lengths(Tensor t, int batch) {
         if (t.dtype() != DType.I64 && t.dtype() != DType.I32) {
-            throw new IllegalArgumentException("--lengths " + lengths + ": expected int64 or int32 values, got " + t.dtype());
+            throw new IllegalArgumentException(
+                    "--lengths " + lengths + ": expected int64 or int32 values, got " + t.dtype());
         }
         if (t.rank() != 1 || t.dim(0) != batch) {
-            throw new IllegalArgumentException("--lengths " + lengths + ": expected shape (" + batch + ",) to match the input's batch, got "
-                    + InspectCommand.shape(t.shape()));
+            throw new IllegalArgumentException(
+                    "--lengths " + lengths + ": expected shape (" + batch + ",) to match the input's batch, got "
+                            + InspectCommand.shape(t.shape()));
         }
         long[] values = t.toLongArray();
         int[] result = new int[batch];
         for (int b = 0; b < batch; b++) {
             if (values[b] < 0 || values[b] > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("--lengths " + lengths + ": length " + values[b] + " at index " + b + " is out of range");
+                throw new IllegalArgumentException(
+                        "--lengths " + lengths + ": length " + values[b] + " at index " + b + " is out of range");
             }
             result[b] = (int) values[b];
         }
@@ -149,13 +150,16 @@ final class RunCommand implements Callable<Integer> {
 
     private static String latency(long[] nanos, int batch) {
         if (nanos.length == 1) {
-            return String.format(Locale.ROOT, "latency %.3f ms for %d sequences (one call, includes JIT warm-up; --repeat N for percentiles)",
+            return String.format(Locale.ROOT,
+                    "latency %.3f ms for %d sequences (one call, includes JIT warm-up; --repeat N for percentiles)",
                     nanos[0] / 1e6, batch);
         }
         long[] sorted = nanos.clone();
         Arrays.sort(sorted);
-        return String.format(Locale.ROOT, "latency over %d calls of %d sequences: first %.3f ms, p50 %.3f ms, p99 %.3f ms, min %.3f ms",
-                nanos.length, batch, nanos[0] / 1e6, percentile(sorted, 0.50) / 1e6, percentile(sorted, 0.99) / 1e6, sorted[0] / 1e6);
+        return String.format(Locale.ROOT,
+                "latency over %d calls of %d sequences: first %.3f ms, p50 %.3f ms, p99 %.3f ms, min %.3f ms",
+                nanos.length, batch, nanos[0] / 1e6, percentile(sorted, 0.50) / 1e6, percentile(sorted, 0.99) / 1e6,
+                sorted[0] / 1e6);
     }
 
     /** Nearest-rank percentile of sorted values. */

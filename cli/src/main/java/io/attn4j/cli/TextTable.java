@@ -33,7 +33,8 @@ final class TextTable {
             StringBuilder line = new StringBuilder(indent);
             for (int c = 0; c < row.length; c++) {
                 String pad = " ".repeat(width[c] - row[c].length());
-                line.append(c == 0 ? "" : "  ").append(rightAligned[c] ? pad + row[c] : row[c] + (c == row.length - 1 ? "" : pad));
+                line.append(c == 0 ? "" : "  ")
+                        .append(rightAligned[c] ? pad + row[c] : row[c] + (c == row.length - 1 ? "" : pad));
             }
             out.println(line.toString().stripTrailing());
         }

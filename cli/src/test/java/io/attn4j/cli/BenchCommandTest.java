@@ -50,7 +50,8 @@ class BenchCommandTest {
         // the progress: one line per benchmark, counting up to the total (2 limits + 2 dots)
         for (int i = 1; i <= 4; i++) {
             String prefix = "[" + i + "/4] ";
-            assertTrue(console.toString().lines().anyMatch(l -> l.startsWith(prefix) && l.contains("elapsed, about")), prefix + " in\n" + console);
+            assertTrue(console.toString().lines().anyMatch(l -> l.startsWith(prefix) && l.contains("elapsed, about")),
+                    prefix + " in\n" + console);
         }
 
         List<?> json = (List<?>) Json.parse(Files.readString(out.resolve("jmh.json")));
@@ -68,12 +69,15 @@ class BenchCommandTest {
         assertTrue(header > 0, "no results header in\n" + String.join("\n", md));
         List<String> rows = md.subList(header + 2, md.size()).stream().takeWhile(l -> l.startsWith("|")).toList();
         assertEquals(json.size(), rows.size(), "one row per result:\n" + String.join("\n", rows));
-        assertTrue(rows.stream().anyMatch(r -> r.startsWith("| W8 dot, n = 1024 | scalar |") && r.matches(".*\\| [0-9.e+-]+ \\|$")),
+        assertTrue(
+                rows.stream().anyMatch(
+                        r -> r.startsWith("| W8 dot, n = 1024 | scalar |") && r.matches(".*\\| [0-9.e+-]+ \\|$")),
                 "the scalar dot's row has an attn4j/peer ratio:\n" + String.join("\n", rows));
-        for (String section : new String[] {"## Environment", "## Machine limits", "## Workloads"}) {
+        for (String section : new String[]{"## Environment", "## Machine limits", "## Workloads"}) {
             assertTrue(md.contains(section), section);
         }
-        assertTrue(md.stream().anyMatch(l -> l.startsWith("| OpenBLAS | core ")), "the OpenBLAS core in the environment");
+        assertTrue(md.stream().anyMatch(l -> l.startsWith("| OpenBLAS | core ")),
+                "the OpenBLAS core in the environment");
 
         List<Path> charts;
         try (Stream<Path> files = Files.list(out)) {
@@ -90,14 +94,18 @@ class BenchCommandTest {
 
     @Test
     void rejectsBadOptionsBeforeRunningAnything(@TempDir Path out) {
-        for (String[] args : new String[][] {{"--quick", "--full"}, {"--threads", "0"}, {"--vector-bits", "384"}, {"--filter", "("}}) {
+        for (String[] args : new String[][]{{"--quick", "--full"}, {"--threads", "0"}, {"--vector-bits", "384"},
+                {"--filter", "("}}) {
             StringWriter err = new StringWriter();
             CommandLine cmd = new CommandLine(new Main());
             cmd.setOut(new PrintWriter(new StringWriter(), true));
             cmd.setErr(new PrintWriter(err, true));
-            String[] full = Stream.concat(Stream.of("bench", "--out", out.toString()), Stream.of(args)).toArray(String[]::new);
+            String[] full = Stream.concat(Stream.of("bench", "--out", out.toString()), Stream.of(args))
+                    .toArray(String[]::new);
             assertEquals(2, cmd.execute(full), String.join(" ", args));
-            assertTrue(err.toString().contains(args[0]) || err.toString().contains("thread") || err.toString().contains("width"),
+            assertTrue(
+                    err.toString().contains(args[0]) || err.toString().contains("thread")
+                            || err.toString().contains("width"),
                     String.join(" ", args) + ": " + err);
         }
         try (Stream<Path> files = Files.list(out)) {

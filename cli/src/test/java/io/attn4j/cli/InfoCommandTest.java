@@ -22,7 +22,7 @@ class InfoCommandTest {
         cmd.setOut(new PrintWriter(out, true));
         cmd.setErr(new PrintWriter(err, true));
         int code = cmd.execute(args);
-        return new String[] {Integer.toString(code), out.toString(), err.toString()};
+        return new String[]{Integer.toString(code), out.toString(), err.toString()};
     }
 
     @Test
@@ -34,11 +34,13 @@ class InfoCommandTest {
         KernelProvider.Choice choice = KernelProvider.choice();
         assertTrue(out.contains(choice.kernels().name()), out);
         assertTrue(out.contains(choice.reason()), out);
-        for (String row : new String[] {"JDK", "JDK home", "CPU", "Vector API", "Width in use", "Kernels", "Chosen because"}) {
+        for (String row : new String[]{"JDK", "JDK home", "CPU", "Vector API", "Width in use", "Kernels",
+                "Chosen because"}) {
             assertTrue(out.lines().anyMatch(l -> l.startsWith(row + " ")), "no '" + row + "' row in\n" + out);
         }
-        Arrays.stream(Kernels.class.getMethods()).map(Method::getName).filter(m -> !m.equals("name")).forEach(kernel ->
-                assertTrue(out.lines().anyMatch(l -> l.matches("\\s+" + kernel + "\\s.*\\sok")), "no passing row for " + kernel + " in\n" + out));
+        Arrays.stream(Kernels.class.getMethods()).map(Method::getName).filter(m -> !m.equals("name"))
+                .forEach(kernel -> assertTrue(out.lines().anyMatch(l -> l.matches("\\s+" + kernel + "\\s.*\\sok")),
+                        "no passing row for " + kernel + " in\n" + out));
         assertTrue(out.contains("All 18 kernels are within their bounds."), out);
     }
 

@@ -44,7 +44,8 @@ class ModelCommandsTest {
     void inspectListsTensorsMetadataAndTheModel() {
         Outcome r = run("inspect", MODEL);
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+lstm\\.weight_hh_l0\\s+F32\\s+\\(256, 64\\)\\s+65536")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+lstm\\.weight_hh_l0\\s+F32\\s+\\(256, 64\\)\\s+65536")),
+                r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+fc\\.bias\\s+F32\\s+\\(1,\\)\\s+4")), r.out());
         assertTrue(r.out().contains("attn4j.config"), r.out());
         assertTrue(r.out().contains("LSTM(32 -> 64, 1 layer) -> scaled-dot self-attention (padding mask) -> masked mean"
@@ -81,7 +82,8 @@ class ModelCommandsTest {
             float[] all = Npy.read(output, arena).toFloatArray();
             long[] lengths = Npy.read(Path.of(LENGTHS), arena).toLongArray();
             Path withLengths = dir.resolve("z.npy");
-            assertEquals(0, run("run", "--model", MODEL, "--input", INPUTS, "--lengths", LENGTHS, "--output", withLengths.toString()).code());
+            assertEquals(0, run("run", "--model", MODEL, "--input", INPUTS, "--lengths", LENGTHS, "--output",
+                    withLengths.toString()).code());
             float[] masked = Npy.read(withLengths, arena).toFloatArray();
             for (int b = 0; b < all.length; b++) {
                 if (lengths[b] == 20) {
@@ -93,30 +95,32 @@ class ModelCommandsTest {
 
     @Test
     void badFilesAndShapesEndInOneLineAndStatusOne(@TempDir Path dir) throws IOException {
-        Path garbage = Files.write(dir.resolve("garbage.safetensors"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+        Path garbage = Files.write(dir.resolve("garbage.safetensors"), new byte[]{1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
         Path wrongFeatures = dir.resolve("x31.npy");
         Path wrongLengths = dir.resolve("l3.npy");
         try (Arena arena = Arena.ofConfined()) {
             Npy.write(wrongFeatures, Tensor.allocate(arena, io.attn4j.engine.tensor.DType.F32, 2, 5, 31));
             Tensor l = Tensor.allocate(arena, io.attn4j.engine.tensor.DType.I64, 3);
-            l.copyFrom(new long[] {1, 2, 3});
+            l.copyFrom(new long[]{1, 2, 3});
             Npy.write(wrongLengths, l);
         }
         Map<String[], String> cases = new LinkedHashMap<>();
-        cases.put(new String[] {"inspect", garbage.toString()}, garbage.toString());
-        cases.put(new String[] {"inspect", dir.resolve("missing.safetensors").toString()}, "no such file");
-        cases.put(new String[] {"run", "--model", garbage.toString(), "--input", INPUTS}, garbage.toString());
-        cases.put(new String[] {"run", "--model", MODEL, "--input", wrongFeatures.toString()}, "32");
-        cases.put(new String[] {"run", "--model", MODEL, "--input", INPUTS, "--lengths", wrongLengths.toString()}, "(8,)");
-        cases.put(new String[] {"run", "--model", MODEL, "--input", LENGTHS}, "float32");
-        cases.put(new String[] {"run", "--model", MODEL, "--input", INPUTS, "--lengths", INPUTS}, "--lengths");
+        cases.put(new String[]{"inspect", garbage.toString()}, garbage.toString());
+        cases.put(new String[]{"inspect", dir.resolve("missing.safetensors").toString()}, "no such file");
+        cases.put(new String[]{"run", "--model", garbage.toString(), "--input", INPUTS}, garbage.toString());
+        cases.put(new String[]{"run", "--model", MODEL, "--input", wrongFeatures.toString()}, "32");
+        cases.put(new String[]{"run", "--model", MODEL, "--input", INPUTS, "--lengths", wrongLengths.toString()},
+                "(8,)");
+        cases.put(new String[]{"run", "--model", MODEL, "--input", LENGTHS}, "float32");
+        cases.put(new String[]{"run", "--model", MODEL, "--input", INPUTS, "--lengths", INPUTS}, "--lengths");
         for (Map.Entry<String[], String> c : cases.entrySet()) {
             String what = String.join(" ", c.getKey());
             Outcome r = run(c.getKey());
             assertEquals(1, r.code(), what + "\n" + r.out() + r.err());
             assertEquals(1, r.err().lines().count(), what + ": one line expected, got\n" + r.err());
             assertTrue(r.err().startsWith("attn4j " + c.getKey()[0] + ": "), r.err());
-            assertTrue(r.err().contains(c.getValue()), what + ": the message should name '" + c.getValue() + "': " + r.err());
+            assertTrue(r.err().contains(c.getValue()),
+                    what + ": the message should name '" + c.getValue() + "': " + r.err());
             assertFalse(r.err().contains("\tat "), r.err());
         }
         Outcome verbose = run("inspect", "--verbose", garbage.toString());
@@ -131,7 +135,8 @@ class ModelCommandsTest {
         try (Arena arena = Arena.ofConfined()) {
             Npy.write(wrongFeatures, Tensor.allocate(arena, io.attn4j.engine.tensor.DType.F32, 2, 5, 31));
         }
-        assertEquals(1, run("run", "--model", MODEL, "--input", wrongFeatures.toString(), "--output", output.toString()).code());
+        assertEquals(1, run("run", "--model", MODEL, "--input", wrongFeatures.toString(), "--output", output.toString())
+                .code());
         assertEquals("keep me", Files.readString(output));
     }
 
@@ -139,7 +144,7 @@ class ModelCommandsTest {
     void aModelWithoutAConfigIsNamedAsSuch(@TempDir Path dir) throws IOException {
         Path weights = dir.resolve("bare.safetensors");
         try (Arena arena = Arena.ofConfined()) {
-            SafeTensorsWriter.write(weights, Map.of("w", Tensor.of(arena, new float[] {1, 2}, 2)), Map.of());
+            SafeTensorsWriter.write(weights, Map.of("w", Tensor.of(arena, new float[]{1, 2}, 2)), Map.of());
         }
         Outcome r = run("inspect", weights.toString());
         assertEquals(0, r.code(), r.err());

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 class ReadmeExampleTest {
 
     private static void example() {
+        // @formatter:off
         // README begin
         try (Arena arena = Arena.ofConfined()) {
             Tensor a = Tensor.of(arena, new float[] {1, 2, 3, 4, 5, 6}, 2, 3); // 2 x 3, row-major
@@ -41,6 +42,7 @@ class ReadmeExampleTest {
             System.out.println(c); // Tensor(F32[2, 2] [4.0, 5.0, 10.0, 11.0])
         }
         // README end
+        // @formatter:on
     }
 
     @Test
@@ -60,14 +62,18 @@ class ReadmeExampleTest {
     void theReadmeShowsThisCode() throws IOException {
         Path module = Path.of(System.getProperty("user.dir"));
         String readme = Files.readString(module.resolveSibling("README.md"));
-        List<String> source = Files.readAllLines(module.resolve("src/test/java/io/attn4j/engine/ReadmeExampleTest.java"));
-        List<String> body = source.subList(source.indexOf("        // README begin") + 1, source.indexOf("        // README end"))
+        List<String> source = Files
+                .readAllLines(module.resolve("src/test/java/io/attn4j/engine/ReadmeExampleTest.java"));
+        List<String> body = source
+                .subList(source.indexOf("        // README begin") + 1, source.indexOf("        // README end"))
                 .stream().map(l -> l.length() >= 8 ? l.substring(8) : l).toList();
-        String block = readme.substring(readme.indexOf("```java\n") + 8, readme.indexOf("```", readme.indexOf("```java\n") + 8));
+        String block = readme.substring(readme.indexOf("```java\n") + 8,
+                readme.indexOf("```", readme.indexOf("```java\n") + 8));
         List<String> readmeLines = block.lines().toList();
         for (String line : readmeLines.stream().filter(l -> l.startsWith("import ")).toList()) {
             assertTrue(source.contains(line), "README imports what this test does not: " + line);
         }
-        assertEquals(String.join("\n", body), String.join("\n", readmeLines.subList(readmeLines.indexOf("") + 1, readmeLines.size())));
+        assertEquals(String.join("\n", body),
+                String.join("\n", readmeLines.subList(readmeLines.indexOf("") + 1, readmeLines.size())));
     }
 }

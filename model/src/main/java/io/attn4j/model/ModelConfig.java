@@ -69,16 +69,24 @@ public record ModelConfig(int inputSize, Encoder encoder, AttentionPart attentio
     }
 
     /** How the recurrent weights are named and laid out. */
-    public enum Layout { PYTORCH, KERAS }
+    public enum Layout {
+        PYTORCH, KERAS
+    }
 
     /** Attention score functions (see {@link io.attn4j.attention.ScoreFunction}). */
-    public enum ScoreKind { DOT, SCALED_DOT, GENERAL, ADDITIVE, COSINE }
+    public enum ScoreKind {
+        DOT, SCALED_DOT, GENERAL, ADDITIVE, COSINE
+    }
 
     /** How the sequence becomes one vector, over the valid steps of each sequence only. */
-    public enum Pooling { MEAN, LAST, MAX, ATTENTION }
+    public enum Pooling {
+        MEAN, LAST, MAX, ATTENTION
+    }
 
     /** Activation after a dense layer; softmax is over the layer's outputs of each sequence. */
-    public enum Activation { IDENTITY, SIGMOID, SOFTMAX, TANH, RELU }
+    public enum Activation {
+        IDENTITY, SIGMOID, SOFTMAX, TANH, RELU
+    }
 
     /**
      * The recurrent encoder.
@@ -86,7 +94,7 @@ public record ModelConfig(int inputSize, Encoder encoder, AttentionPart attentio
      * @param prefix prepended to every weight name
      */
     public record Encoder(CellType cell, int hiddenSize, int numLayers, boolean bidirectional, Layout layout,
-                          String prefix) {
+            String prefix) {
         /** Features per step of the encoder's output: {@code directions * hiddenSize}. */
         public int outputSize() {
             return (bidirectional ? 2 : 1) * hiddenSize;
@@ -137,11 +145,13 @@ public record ModelConfig(int inputSize, Encoder encoder, AttentionPart attentio
      */
     public ModelConfig {
         if (inputSize < 1 || encoder == null || pooling == null || head == null || head.isEmpty()) {
-            throw new IllegalArgumentException("a model config needs input_size >= 1, an encoder, a pooling and a head");
+            throw new IllegalArgumentException(
+                    "a model config needs input_size >= 1, an encoder, a pooling and a head");
         }
         head = List.copyOf(head);
         if ((pooling == Pooling.ATTENTION) != (attention instanceof PoolingAttention)) {
-            throw new IllegalArgumentException("pooling \"attention\" goes with an attention of kind \"pooling\", and only with it");
+            throw new IllegalArgumentException(
+                    "pooling \"attention\" goes with an attention of kind \"pooling\", and only with it");
         }
         if (encoder.layout() == Layout.KERAS && encoder.numLayers() != 1) {
             throw new IllegalArgumentException("a Keras recurrent layer has one layer, got " + encoder.numLayers());
@@ -181,7 +191,8 @@ public record ModelConfig(int inputSize, Encoder encoder, AttentionPart attentio
         if ((pooling == Pooling.ATTENTION) != (attention instanceof PoolingAttention)) {
             throw r.error("pooling", pooling == Pooling.ATTENTION
                     ? "\"attention\" pooling needs an attention of kind \"pooling\""
-                    : "an attention of kind \"pooling\" needs \"pooling\": \"attention\", got \"" + name(pooling) + "\"");
+                    : "an attention of kind \"pooling\" needs \"pooling\": \"attention\", got \"" + name(pooling)
+                            + "\"");
         }
         List<Dense> head = new ArrayList<>();
         for (ConfigReader layer : r.objects("head")) {
@@ -332,8 +343,10 @@ public record ModelConfig(int inputSize, Encoder encoder, AttentionPart attentio
                 .append(", ").append(layers).append(layers == 1 ? " layer" : " layers")
                 .append(encoder.layout() == Layout.KERAS ? ", Keras weights" : "").append(')');
         switch (attention) {
-            case null -> { }
-            case SelfAttention s -> sb.append(" -> ").append(scoreName(s.score())).append(" self-attention (padding mask)");
+            case null -> {
+            }
+            case SelfAttention s ->
+                sb.append(" -> ").append(scoreName(s.score())).append(" self-attention (padding mask)");
             case PoolingAttention p -> sb.append(" -> ").append(scoreName(p.score()))
                     .append(" attention pooling (learned query ").append(p.query()).append(", padding mask)");
             case MultiHead m -> sb.append(" -> multi-head self-attention (").append(m.numHeads()).append(" heads, ")
@@ -343,7 +356,8 @@ public record ModelConfig(int inputSize, Encoder encoder, AttentionPart attentio
             case MEAN -> sb.append(" -> masked mean");
             case LAST -> sb.append(" -> last valid step");
             case MAX -> sb.append(" -> masked max");
-            case ATTENTION -> { }
+            case ATTENTION -> {
+            }
         }
         String in = String.valueOf(encoder.outputSize());
         for (Dense d : head) {

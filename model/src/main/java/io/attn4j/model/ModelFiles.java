@@ -31,14 +31,17 @@ final class ModelFiles {
             } catch (WeightException e) {
                 throw new MalformedFileException(weightsFile, e.tensor, e.getMessage(), e);
             } catch (IllegalArgumentException e) {
-                throw new MalformedFileException(weightsFile, null, "the weights do not fit the config: " + e.getMessage(), e);
+                throw new MalformedFileException(weightsFile, null,
+                        "the weights do not fit the config: " + e.getMessage(), e);
             }
         }
     }
 
     private static ModelConfig config(SafeTensorsFile file, Path weightsFile) throws IOException {
-        return locate(file).orElseThrow(() -> new MalformedFileException(weightsFile, "no model config: the file's __metadata__ has no \""
-                + METADATA_KEY + "\" key and there is no " + beside(weightsFile))).config();
+        return locate(file).orElseThrow(
+                () -> new MalformedFileException(weightsFile, "no model config: the file's __metadata__ has no \""
+                        + METADATA_KEY + "\" key and there is no " + beside(weightsFile)))
+                .config();
     }
 
     /** See {@link ModelConfig#locate}. */
@@ -58,8 +61,9 @@ final class ModelFiles {
             throw new MalformedFileException(beside, size + " bytes, more than a model config may have ("
                     + MAX_CONFIG_BYTES + ")");
         }
-        return Optional.of(new ModelConfig.Located(parse(Files.readString(beside, StandardCharsets.UTF_8), CONFIG_FILE, beside),
-                beside.toString()));
+        return Optional.of(
+                new ModelConfig.Located(parse(Files.readString(beside, StandardCharsets.UTF_8), CONFIG_FILE, beside),
+                        beside.toString()));
     }
 
     private static Path beside(Path weightsFile) {

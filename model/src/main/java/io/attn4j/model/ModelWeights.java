@@ -1,5 +1,6 @@
 package io.attn4j.model;
 
+import io.attn4j.cells.CellType;
 import io.attn4j.model.ModelConfig.Encoder;
 import io.attn4j.model.ModelConfig.Layout;
 import io.attn4j.model.ModelConfig.MultiHead;
@@ -7,7 +8,6 @@ import io.attn4j.model.ModelConfig.PoolingAttention;
 import io.attn4j.model.ModelConfig.Score;
 import io.attn4j.model.ModelConfig.ScoreKind;
 import io.attn4j.model.ModelConfig.SelfAttention;
-import io.attn4j.cells.CellType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -38,7 +38,8 @@ final class ModelWeights {
         int hOut = enc.outputSize();
         checkEncoder(config.inputSize(), enc);
         switch (config.attention()) {
-            case null -> { }
+            case null -> {
+            }
             case SelfAttention s -> checkScore(s.score(), hOut);
             case PoolingAttention p -> {
                 checkScore(p.score(), hOut);

@@ -3,12 +3,6 @@ package io.attn4j.model;
 import io.attn4j.attention.Attention;
 import io.attn4j.attention.MultiHeadAttention;
 import io.attn4j.attention.ScoreFunction;
-import io.attn4j.model.ModelConfig.Encoder;
-import io.attn4j.model.ModelConfig.Layout;
-import io.attn4j.model.ModelConfig.MultiHead;
-import io.attn4j.model.ModelConfig.PoolingAttention;
-import io.attn4j.model.ModelConfig.Score;
-import io.attn4j.model.ModelConfig.SelfAttention;
 import io.attn4j.cells.RecurrentNetwork;
 import io.attn4j.cells.RecurrentSpec;
 import io.attn4j.engine.io.MalformedFileException;
@@ -16,6 +10,12 @@ import io.attn4j.engine.kernel.KernelProvider;
 import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
+import io.attn4j.model.ModelConfig.Encoder;
+import io.attn4j.model.ModelConfig.Layout;
+import io.attn4j.model.ModelConfig.MultiHead;
+import io.attn4j.model.ModelConfig.PoolingAttention;
+import io.attn4j.model.ModelConfig.Score;
+import io.attn4j.model.ModelConfig.SelfAttention;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -257,7 +257,8 @@ public final class SequenceModel implements AutoCloseable {
         int maxLen = 0;
         for (int i = 0; i < sequences.length; i++) {
             if (sequences[i] == null || sequences[i].length == 0) {
-                throw new IllegalArgumentException("sequences[" + i + "] is empty: a prediction needs at least one step");
+                throw new IllegalArgumentException(
+                        "sequences[" + i + "] is empty: a prediction needs at least one step");
             }
             lengths[i] = sequences[i].length;
             maxLen = Math.max(maxLen, lengths[i]);

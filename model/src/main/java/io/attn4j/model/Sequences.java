@@ -40,10 +40,14 @@ import java.util.Arrays;
  */
 public final class Sequences {
     /** Where padding goes or truncation cuts, as Keras' {@code 'pre'} and {@code 'post'}. */
-    public enum Side { PRE, POST }
+    public enum Side {
+        PRE, POST
+    }
 
     /** What to do with NaN inputs. */
-    public enum MissingValues { REJECT, ZERO, PREVIOUS }
+    public enum MissingValues {
+        REJECT, ZERO, PREVIOUS
+    }
 
     /**
      * How {@link #batch} prepares sequences.
@@ -181,8 +185,9 @@ public final class Sequences {
                 }
                 if (Float.isNaN(step[f])) {
                     step[f] = switch (policy) {
-                        case REJECT -> throw new IllegalArgumentException("sequences[" + index + "][" + (from + t) + "][" + f
-                                + "] is NaN (a missing value; choose MissingValues.ZERO or PREVIOUS to fill it)");
+                        case REJECT ->
+                            throw new IllegalArgumentException("sequences[" + index + "][" + (from + t) + "][" + f
+                                    + "] is NaN (a missing value; choose MissingValues.ZERO or PREVIOUS to fill it)");
                         case ZERO -> 0f;
                         case PREVIOUS -> t == 0 ? 0f : out[t - 1][f];
                     };
@@ -225,8 +230,9 @@ public final class Sequences {
                     features = f;
                 }
                 if (f != features || f == 0) {
-                    throw new IllegalArgumentException("sequences[" + i + "][" + t + "] has " + f + " features, expected "
-                            + (features > 0 ? features : "at least 1"));
+                    throw new IllegalArgumentException(
+                            "sequences[" + i + "][" + t + "] has " + f + " features, expected "
+                                    + (features > 0 ? features : "at least 1"));
                 }
             }
         }

@@ -2,15 +2,15 @@ package io.attn4j.model;
 
 import io.attn4j.attention.AttentionMask;
 import io.attn4j.attention.AttentionWorkspace;
-import io.attn4j.model.ModelConfig.Activation;
-import io.attn4j.model.ModelConfig.MultiHead;
-import io.attn4j.model.ModelConfig.PoolingAttention;
-import io.attn4j.model.ModelConfig.SelfAttention;
 import io.attn4j.cells.RecurrentWorkspace;
 import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.kernel.Transpose;
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
+import io.attn4j.model.ModelConfig.Activation;
+import io.attn4j.model.ModelConfig.MultiHead;
+import io.attn4j.model.ModelConfig.PoolingAttention;
+import io.attn4j.model.ModelConfig.SelfAttention;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -59,8 +59,8 @@ public final class Session implements AutoCloseable {
 
     /** The tensor views of one call shape {@code (batch, seq)}: made again only when the shape changes. */
     private record Views(int batch, int seq, Tensor enc, Tensor weights, Tensor context, Tensor pooled,
-                         Tensor pooledAsRows, Tensor queries, Tensor logits, Tensor output,
-                         AttentionMask padded, AttentionMask unpadded, Tensor counts) {
+            Tensor pooledAsRows, Tensor queries, Tensor logits, Tensor output,
+            AttentionMask padded, AttentionMask unpadded, Tensor counts) {
     }
 
     Session(SequenceModel model, int maxBatch, int maxSeq, boolean keepWeights) {
@@ -69,8 +69,9 @@ public final class Session implements AutoCloseable {
         }
         int widest = Math.max(model.config.inputSize(), model.config.encoder().outputSize());
         if ((long) maxBatch * maxSeq * Math.max(widest, maxSeq) > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("maxBatch " + maxBatch + " x maxSeq " + maxSeq + " is too large: the kernels"
-                    + " index a batch's " + widest + "-wide steps and its score matrices with int");
+            throw new IllegalArgumentException(
+                    "maxBatch " + maxBatch + " x maxSeq " + maxSeq + " is too large: the kernels"
+                            + " index a batch's " + widest + "-wide steps and its score matrices with int");
         }
         this.model = model;
         this.kernels = model.kernels;
@@ -158,13 +159,15 @@ public final class Session implements AutoCloseable {
         model.encoder.forward(recurrent, x, lengths, null, null, v.enc(), null, null);
         Tensor sequence = v.enc();
         switch (model.config.attention()) {
-            case null -> { }
+            case null -> {
+            }
             case PoolingAttention unused ->
-                    // pooled [B, 1, Hout] = softmax(score(query, enc) + mask) enc
-                    model.attention.attend(v.queries(), v.enc(), v.enc(), mask, attentionScratch, null,
-                            v.pooledAsRows(), v.weights());
+                // pooled [B, 1, Hout] = softmax(score(query, enc) + mask) enc
+                model.attention.attend(v.queries(), v.enc(), v.enc(), mask, attentionScratch, null,
+                        v.pooledAsRows(), v.weights());
             case MultiHead unused -> {
-                model.multiHead.forward(v.enc(), v.enc(), v.enc(), mask, attentionScratch, null, v.context(), v.weights());
+                model.multiHead.forward(v.enc(), v.enc(), v.enc(), mask, attentionScratch, null, v.context(),
+                        v.weights());
                 sequence = v.context();
             }
             case SelfAttention unused when meanOfContext() -> {
@@ -180,7 +183,8 @@ public final class Session implements AutoCloseable {
             }
             case SelfAttention unused -> {
                 // context [B, T, Hout] = softmax(score(enc, enc) + mask) enc
-                model.attention.attend(v.enc(), v.enc(), v.enc(), mask, attentionScratch, null, v.context(), v.weights());
+                model.attention.attend(v.enc(), v.enc(), v.enc(), mask, attentionScratch, null, v.context(),
+                        v.weights());
                 sequence = v.context();
             }
         }
@@ -305,7 +309,8 @@ public final class Session implements AutoCloseable {
                         dst * Float.BYTES, (long) hOut * Float.BYTES);
                 // pooled[b] = (1/len) src[b, :len]^T 1: the sum of the valid steps, one GEMV (not a
                 // kernel call per step, which cost 1.5% of a batch-1 call at T = 100)
-                case MEAN -> kernels.gemv(Transpose.YES, len, hOut, 1f / len, src, row0, hOut, ones, 0, 0f, pooled, dst);
+                case MEAN ->
+                    kernels.gemv(Transpose.YES, len, hOut, 1f / len, src, row0, hOut, ones, 0, 0f, pooled, dst);
                 default -> {
                     // pooled[b, j] = max_{t < len} src[b, t, j]; NaN wins, as torch.max
                     for (int j = 0; j < hOut; j++) {
@@ -373,7 +378,8 @@ public final class Session implements AutoCloseable {
             throw new IllegalStateException("x: the arena that owns this tensor is closed");
         }
         if (!x.isContiguous()) {
-            throw new IllegalArgumentException("x must be contiguous (row-major), strides are " + Arrays.toString(x.strides()));
+            throw new IllegalArgumentException(
+                    "x must be contiguous (row-major), strides are " + Arrays.toString(x.strides()));
         }
         return (int) x.dim(0);
     }
@@ -387,7 +393,8 @@ public final class Session implements AutoCloseable {
         }
         for (int b = 0; b < batch; b++) {
             if (lengths[b] < 1 || lengths[b] > seq) {
-                throw new IllegalArgumentException("lengths[" + b + "] = " + lengths[b] + " out of range [1, " + seq + "]");
+                throw new IllegalArgumentException(
+                        "lengths[" + b + "] = " + lengths[b] + " out of range [1, " + seq + "]");
             }
         }
     }

@@ -1,12 +1,12 @@
 package io.attn4j.model;
 
+import io.attn4j.cells.CellType;
 import io.attn4j.model.ModelConfig.Activation;
 import io.attn4j.model.ModelConfig.Encoder;
 import io.attn4j.model.ModelConfig.MultiHead;
 import io.attn4j.model.ModelConfig.PoolingAttention;
 import io.attn4j.model.ModelConfig.Score;
 import io.attn4j.model.ModelConfig.SelfAttention;
-import io.attn4j.cells.CellType;
 import java.util.Map;
 
 /**
@@ -39,8 +39,10 @@ final class DoubleModel {
                 }
             }
             case MultiHead m -> seq = multiHead(m, enc);
-            case PoolingAttention p -> { }
-            case null -> { }
+            case PoolingAttention p -> {
+            }
+            case null -> {
+            }
         }
         if (config.attention() instanceof PoolingAttention p) {
             pooled = attend(p.score(), w.get(p.query()), enc, enc.length);
@@ -80,7 +82,7 @@ final class DoubleModel {
     }
 
     private static void step(CellType cell, int h, double[] x, double[] wIh, double[] wHh, double[] bIh, double[] bHh,
-                             double[] hs, double[] cs) {
+            double[] hs, double[] cs) {
         int g = cell.gates();
         double[] gi = new double[g * h], gh = new double[g * h];
         for (int r = 0; r < g * h; r++) {
@@ -133,7 +135,8 @@ final class DoubleModel {
             case GENERAL -> dot(q, 0, linear(w.get(p + "W.weight"), null, k, d)); // q^T W k
             case ADDITIVE -> {
                 int a = (int) shapes.get(p + "W1.weight")[0];
-                double[] u = linear(w.get(p + "W1.weight"), null, q, a), v = linear(w.get(p + "W2.weight"), w.get(p + "W2.bias"), k, a);
+                double[] u = linear(w.get(p + "W1.weight"), null, q, a),
+                        v = linear(w.get(p + "W2.weight"), w.get(p + "W2.bias"), k, a);
                 double sum = 0;
                 for (int i = 0; i < a; i++) {
                     sum += w.get(p + "v.weight")[i] * Math.tanh(u[i] + v[i]);

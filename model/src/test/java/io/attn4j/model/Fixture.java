@@ -28,7 +28,8 @@ final class Fixture {
         this.arena = arena;
         this.rnd = rnd;
         int in = 1 + rnd.nextInt(7), h = hiddenMultiple * (1 + rnd.nextInt(8 / hiddenMultiple + 1));
-        config = ModelConfig.parse(json.replace("$IN", String.valueOf(in)).replace("$H", String.valueOf(h)), "test config");
+        config = ModelConfig.parse(json.replace("$IN", String.valueOf(in)).replace("$H", String.valueOf(h)),
+                "test config");
         encoder();
         int hOut = config.encoder().outputSize();
         String p;
@@ -45,7 +46,8 @@ final class Fixture {
                 add(p + "out_proj.weight", hOut, hOut, hOut);
                 add(p + "out_proj.bias", hOut, hOut);
             }
-            case null -> { }
+            case null -> {
+            }
         }
         int width = hOut;
         for (int i = 0; i < config.head().size(); i++) {
@@ -83,7 +85,7 @@ final class Fixture {
     private void kerasOf(String sfx, String p, int in, int h) {
         boolean gru = config.encoder().cell() == io.attn4j.cells.CellType.GRU;
         int gates = config.encoder().cell().gates(), g = gates * h;
-        int[] kerasBlock = gru ? new int[] {1, 0, 2} : new int[] {0, 1, 2, 3};
+        int[] kerasBlock = gru ? new int[]{1, 0, 2} : new int[]{0, 1, 2, 3};
         double[] wIh = doubles.get("torch.weight_ih" + sfx), wHh = doubles.get("torch.weight_hh" + sfx);
         double[] bIh = doubles.get("torch.bias_ih" + sfx), bHh = doubles.get("torch.bias_hh" + sfx);
         float[] kernel = new float[in * g], recurrent = new float[h * g], bias = new float[(gru ? 2 : 1) * g];

@@ -3,12 +3,12 @@ package io.attn4j.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.attn4j.model.Sequences.Batch;
-import io.attn4j.model.Sequences.MissingValues;
-import io.attn4j.model.Sequences.Options;
 import io.attn4j.engine.golden.GoldenCase;
 import io.attn4j.engine.io.SafeTensorsWriter;
 import io.attn4j.engine.tensor.Tensor;
+import io.attn4j.model.Sequences.Batch;
+import io.attn4j.model.Sequences.MissingValues;
+import io.attn4j.model.Sequences.Options;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
@@ -27,6 +27,7 @@ class ReadmeModelExampleTest {
     Path dir;
 
     private static void example(Path weightsFile, float[][][] sequences) throws IOException {
+        // @formatter:off
         // README begin
         try (Arena arena = Arena.ofConfined();
              SequenceModel model = SequenceModel.load(weightsFile);   // config from the file's metadata or config.json
@@ -38,6 +39,7 @@ class ReadmeModelExampleTest {
             System.out.println(simple[0][0] + " = " + probs.get(0, 0));
         }
         // README end
+        // @formatter:on
     }
 
     @Test
@@ -56,8 +58,10 @@ class ReadmeModelExampleTest {
     void theReadmeShowsThisCode() throws IOException {
         Path module = Path.of(System.getProperty("user.dir"));
         String readme = Files.readString(module.resolveSibling("README.md"));
-        List<String> source = Files.readAllLines(module.resolve("src/test/java/io/attn4j/model/ReadmeModelExampleTest.java"));
-        List<String> body = source.subList(source.indexOf("        // README begin") + 1, source.indexOf("        // README end"))
+        List<String> source = Files
+                .readAllLines(module.resolve("src/test/java/io/attn4j/model/ReadmeModelExampleTest.java"));
+        List<String> body = source
+                .subList(source.indexOf("        // README begin") + 1, source.indexOf("        // README end"))
                 .stream().map(l -> l.length() >= 8 ? l.substring(8) : l).toList();
         int section = readme.indexOf("## Running a sequence model");
         assertTrue(section >= 0, "README has no 'Running a sequence model' section");

@@ -53,8 +53,8 @@ class SeedModelGoldenTest {
         GoldenCase c = seedCase();
         ModelConfig config = ModelConfig.parse(exampleConfig(), "config.json");
         try (Arena arena = Arena.ofConfined();
-             SequenceModel model = SequenceModel.build(config, WeightSource.of(weights(c, arena)));
-             Session session = model.newSession(4, 20, true)) {
+                SequenceModel model = SequenceModel.build(config, WeightSource.of(weights(c, arena)));
+                Session session = model.newSession(4, 20, true)) {
             assertEquals("LSTM(32 -> 64, 1 layer) -> scaled-dot self-attention (padding mask) -> masked mean"
                     + " -> Linear(64 -> 1) + sigmoid", model.describe());
             Tensor x = c.f32(arena, "input.x");
@@ -78,12 +78,13 @@ class SeedModelGoldenTest {
     @Test
     void loadsFromTheGoldenFileWithAConfigBesideIt(@TempDir Path dir) throws IOException {
         // What a user does with a PyTorch file that has no attn4j metadata: put config.json beside it.
-        Path weights = Files.copy(GoldenCases.directory().resolve("cases/seed_model.safetensors"), dir.resolve("seed.safetensors"));
+        Path weights = Files.copy(GoldenCases.directory().resolve("cases/seed_model.safetensors"),
+                dir.resolve("seed.safetensors"));
         Files.writeString(dir.resolve("config.json"), exampleConfig());
         GoldenCase c = seedCase();
         try (Arena arena = Arena.ofConfined();
-             SequenceModel model = SequenceModel.load(weights);
-             Session session = model.newSession(4, 20, true)) {
+                SequenceModel model = SequenceModel.load(weights);
+                Session session = model.newSession(4, 20, true)) {
             Tensor out = session.predict(c.f32(arena, "input.x"), ints(c.i64("input.lengths")));
             checkEveryIntermediate(c, session);
             check(c, "expected.prob", out);

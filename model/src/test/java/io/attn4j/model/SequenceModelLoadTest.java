@@ -49,8 +49,9 @@ class SequenceModelLoadTest {
     }
 
     private static void checkSeed(GoldenCase c, Path weights) throws IOException {
-        try (Arena arena = Arena.ofConfined(); SequenceModel model = SequenceModel.load(weights);
-             Session s = model.newSession(4, 20)) {
+        try (Arena arena = Arena.ofConfined();
+                SequenceModel model = SequenceModel.load(weights);
+                Session s = model.newSession(4, 20)) {
             SeedModelGoldenTest.check(c, "expected.prob", s.predict(c.f32(arena, "input.x"),
                     SeedModelGoldenTest.ints(c.i64("input.lengths"))));
         }
@@ -61,7 +62,9 @@ class SequenceModelLoadTest {
         Path weights = writeSeed(Map.of(), null);
         MalformedFileException e = assertThrows(MalformedFileException.class, () -> SequenceModel.load(weights));
         assertEquals(weights, e.file());
-        assertTrue(e.getMessage().contains("\"attn4j.config\"") && e.getMessage().contains(dir.resolve("config.json").toString()),
+        assertTrue(
+                e.getMessage().contains("\"attn4j.config\"")
+                        && e.getMessage().contains(dir.resolve("config.json").toString()),
                 e.getMessage());
     }
 
@@ -71,7 +74,8 @@ class SequenceModelLoadTest {
         Path weights = writeSeed(Map.of("attn4j.config", bad), null);
         MalformedFileException e = assertThrows(MalformedFileException.class, () -> SequenceModel.load(weights));
         assertEquals(weights, e.file());
-        assertTrue(e.getMessage().contains("encoder.hidden_size: expected a positive integer, got \"64\""), e.getMessage());
+        assertTrue(e.getMessage().contains("encoder.hidden_size: expected a positive integer, got \"64\""),
+                e.getMessage());
 
         Path other = writeSeed(Map.of(), bad);
         e = assertThrows(MalformedFileException.class, () -> SequenceModel.load(other));
@@ -89,7 +93,8 @@ class SequenceModelLoadTest {
             SafeTensorsWriter.write(missing, w, Map.of("attn4j.config", SeedModelGoldenTest.exampleConfig()));
             MalformedFileException e = assertThrows(MalformedFileException.class, () -> SequenceModel.load(missing));
             assertEquals(Optional.of("fc.bias"), e.tensor());
-            assertTrue(e.getMessage().startsWith(missing + ": tensor 'fc.bias': missing weight tensor"), e.getMessage());
+            assertTrue(e.getMessage().startsWith(missing + ": tensor 'fc.bias': missing weight tensor"),
+                    e.getMessage());
 
             w = new HashMap<>(SeedModelGoldenTest.weights(c, arena));
             w.put("lstm.weight_hh_l0", Tensor.allocate(arena, DType.F32, 256, 32));
@@ -104,7 +109,7 @@ class SequenceModelLoadTest {
     @Test
     void aMalformedFileStaysTheReadersError() throws IOException {
         Path broken = dir.resolve("broken.safetensors");
-        Files.write(broken, new byte[] {1, 2, 3});
+        Files.write(broken, new byte[]{1, 2, 3});
         MalformedFileException e = assertThrows(MalformedFileException.class, () -> SequenceModel.load(broken));
         assertEquals(broken, e.file());
     }

@@ -3,8 +3,8 @@ package io.attn4j.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.attn4j.engine.testing.RandomTrials;
 import io.attn4j.engine.tensor.Tensor;
+import io.attn4j.engine.testing.RandomTrials;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +39,8 @@ class SequenceModelPropertiesTest {
 
     static String config(String encoder, String attention, String pooling, String head) {
         return "{\"format\": \"attn4j.sequence-model\", \"version\": 1, \"input_size\": $IN, \"encoder\": {" + encoder
-                + ", \"hidden_size\": $H}, \"attention\": " + attention + ", \"pooling\": \"" + pooling + "\", " + head + "}";
+                + ", \"hidden_size\": $H}, \"attention\": " + attention + ", \"pooling\": \"" + pooling + "\", " + head
+                + "}";
     }
 
     static Stream<Arguments> variants() {
@@ -61,21 +62,25 @@ class SequenceModelPropertiesTest {
         v.add(arguments("\"cell\": \"gru\", \"layout\": \"keras\", \"bidirectional\": true", none, "last", HEAD, 1));
         v.add(arguments("\"cell\": \"rnn_relu\", \"layout\": \"keras\"", none, "max", HEAD, 1));
         // every score, as self-attention and as attention pooling
-        String[] scores = {"\"dot\"", "\"scaled_dot\"", "\"scaled_dot\", \"scale\": 0.3", "\"general\", \"prefix\": \"attn.\"",
+        String[] scores = {"\"dot\"", "\"scaled_dot\"", "\"scaled_dot\", \"scale\": 0.3",
+                "\"general\", \"prefix\": \"attn.\"",
                 "\"additive\"", "\"cosine\"", "\"cosine\", \"temperature\": 0.25"};
         for (String s : scores) {
             v.add(arguments("\"cell\": \"lstm\"", "{\"kind\": \"self\", \"score\": " + s + "}", "mean", HEAD, 1));
-            v.add(arguments("\"cell\": \"gru\"", "{\"kind\": \"pooling\", \"score\": " + s + ", \"query\": \"attn.query\"}",
+            v.add(arguments("\"cell\": \"gru\"",
+                    "{\"kind\": \"pooling\", \"score\": " + s + ", \"query\": \"attn.query\"}",
                     "attention", HEAD, 1));
         }
         // multi-head attention, with and without the causal mask
-        v.add(arguments("\"cell\": \"lstm\"", "{\"kind\": \"multi_head\", \"num_heads\": 2, \"prefix\": \"mha.\"}", "mean", HEAD, 2));
+        v.add(arguments("\"cell\": \"lstm\"", "{\"kind\": \"multi_head\", \"num_heads\": 2, \"prefix\": \"mha.\"}",
+                "mean", HEAD, 2));
         v.add(arguments("\"cell\": \"gru\", \"bidirectional\": true",
                 "{\"kind\": \"multi_head\", \"num_heads\": 2, \"causal\": true}", "last", HEAD, 1));
         // multi-layer heads with each activation, with and without biases
         String[] acts = {"identity", "relu", "tanh", "sigmoid", "softmax"};
         for (String a : acts) {
-            String head = "\"head\": [{\"weight\": \"h0.weight\", \"bias\": \"h0.bias\", \"activation\": \"" + a + "\"},"
+            String head = "\"head\": [{\"weight\": \"h0.weight\", \"bias\": \"h0.bias\", \"activation\": \"" + a
+                    + "\"},"
                     + " {\"weight\": \"h1.weight\", \"activation\": \"relu\"},"
                     + " {\"weight\": \"h2.weight\", \"bias\": \"h2.bias\", \"activation\": \"" + a + "\"}]";
             v.add(arguments("\"cell\": \"gru\"", self, "mean", head, 1));
@@ -83,7 +88,8 @@ class SequenceModelPropertiesTest {
         return v.stream();
     }
 
-    private static Arguments arguments(String encoder, String attention, String pooling, String head, int hiddenMultiple) {
+    private static Arguments arguments(String encoder, String attention, String pooling, String head,
+            int hiddenMultiple) {
         return Arguments.of(config(encoder, attention, pooling, head), hiddenMultiple);
     }
 
@@ -148,7 +154,8 @@ class SequenceModelPropertiesTest {
     void threadsSharingOneModelAgreeWithOneThread() throws Exception {
         SplittableRandom rnd = new SplittableRandom(7);
         try (Arena arena = Arena.ofShared()) {
-            Fixture f = new Fixture(config("\"cell\": \"lstm\"", "{\"kind\": \"self\", \"score\": \"scaled_dot\"}", "mean", HEAD),
+            Fixture f = new Fixture(
+                    config("\"cell\": \"lstm\"", "{\"kind\": \"self\", \"score\": \"scaled_dot\"}", "mean", HEAD),
                     1, rnd, arena);
             int calls = 24, batch = 3, seq = 9;
             Tensor[] inputs = new Tensor[calls];
@@ -172,7 +179,8 @@ class SequenceModelPropertiesTest {
                                 for (int round = 0; round < 5; round++) {
                                     for (int k = 0; k < calls; k++) {
                                         int i = (k + offset * 5) % calls;
-                                        assertArrayEquals(expected[i], session.predict(inputs[i], lengths[i]).toFloatArray(),
+                                        assertArrayEquals(expected[i],
+                                                session.predict(inputs[i], lengths[i]).toFloatArray(),
                                                 "call " + i + " on a shared model");
                                     }
                                 }

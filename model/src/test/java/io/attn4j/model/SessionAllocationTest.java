@@ -35,7 +35,8 @@ class SessionAllocationTest {
             Tensor x = uniform(arena, rnd, 1f, 4, 20, 32);
             int[] lengths = {20, 13, 5, 1};
             try (SequenceModel model = SequenceModel.build(config, WeightSource.of(w));
-                 Session fused = model.newSession(4, 20); Session keeping = model.newSession(4, 20, true)) {
+                    Session fused = model.newSession(4, 20);
+                    Session keeping = model.newSession(4, 20, true)) {
                 Allocations.assertSteadyStateFree("a session call, the mean of the self-attention", () -> {
                     for (int i = 0; i < 50; i++) {
                         fused.predict(x, lengths);

@@ -5,9 +5,9 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.text.DecimalFormat;
 import java.text.DecimalFormatSymbols;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,7 +44,8 @@ final class Charts {
      *
      * @throws UncheckedIOException if a file cannot be written
      */
-    static List<Path> write(Path dir, Roofline roofline, List<Result> results, Map<Integer, List<Result>> widths, int preferredBits) {
+    static List<Path> write(Path dir, Roofline roofline, List<Result> results, Map<Integer, List<Result>> widths,
+            int preferredBits) {
         if (System.getProperty("java.awt.headless") == null) {
             System.setProperty("java.awt.headless", "true");
         }
@@ -66,7 +67,8 @@ final class Charts {
             }
         }
         for (Map.Entry<String, DefaultCategoryDataset> op : byOp.entrySet()) {
-            JFreeChart chart = ChartFactory.createBarChart(op.getKey() + ": " + units.get(op.getKey()) + " per implementation (higher is better)",
+            JFreeChart chart = ChartFactory.createBarChart(
+                    op.getKey() + ": " + units.get(op.getKey()) + " per implementation (higher is better)",
                     "parameters", units.get(op.getKey()), op.getValue());
             files.add(save(chart, dir.resolve("rates-" + op.getKey() + ".png")));
         }
@@ -98,7 +100,8 @@ final class Charts {
             for (Result r : group) {
                 Optional<Workload> w = Workloads.of(r.op(), r.impl(), r.params(), lanes);
                 // calls on several threads are left out: the roof drawn is the measured one, not theirs
-                if (w.isPresent() && w.get().flops() > 0 && w.get().bytes() > 0 && w.get().callThreads() == 1 && !r.op().equals("limit")) {
+                if (w.isPresent() && w.get().flops() > 0 && w.get().bytes() > 0 && w.get().callThreads() == 1
+                        && !r.op().equals("limit")) {
                     byImpl.computeIfAbsent(r.impl(), k -> new XYSeries(k, false, true))
                             .add(w.get().intensity(), r.threads() * w.get().flops() / r.seconds() / 1e9);
                 }

@@ -14,15 +14,19 @@ final class Environment {
     private Environment() {
     }
 
-    static Map<String, String> describe(Map<String, String> machine, SuiteConfig config, List<Result> results, int preferredBits,
+    static Map<String, String> describe(Map<String, String> machine, SuiteConfig config, List<Result> results,
+            int preferredBits,
             Set<Integer> sweep, Roofline roofline) {
         Map<String, String> env = new LinkedHashMap<>(machine);
         env.put("Cores", Runtime.getRuntime().availableProcessors() + " available to the JVM");
         env.put("Last-level cache", roofline.llcBytes() == 0 ? "unknown" : (roofline.llcBytes() >> 20) + " MiB");
-        env.put("JDK", Runtime.version() + ", " + System.getProperty("java.vendor") + " (" + System.getProperty("java.vm.name") + ")");
+        env.put("JDK", Runtime.version() + ", " + System.getProperty("java.vendor") + " ("
+                + System.getProperty("java.vm.name") + ")");
         env.put("Vector width", preferredBits + " bits, the machine's preferred, in the main run"
-                + (sweep.isEmpty() ? "" : "; sweep at " + sweep.stream().map(String::valueOf).collect(Collectors.joining(", "))
-                        + " bits (-Dattn4j.vectorBits)"));
+                + (sweep.isEmpty()
+                        ? ""
+                        : "; sweep at " + sweep.stream().map(String::valueOf).collect(Collectors.joining(", "))
+                                + " bits (-Dattn4j.vectorBits)"));
         KernelProvider.Choice choice = KernelProvider.choice();
         env.put("Kernel provider", choice.kernels().name() + ": " + choice.reason());
         env.put("Threads", config.threads() + " JMH thread" + (config.threads() == 1 ? "" : "s")
@@ -38,10 +42,12 @@ final class Environment {
     }
 
     private static String iterations(SuiteConfig config) {
-        String count = config.iterations() != null ? config.iterations() + " warm-up + " + config.iterations() + " measured"
-                : config.quick() ? "2 x 0.5 s warm-up (5 x 1 s for attn4j's attention and recurrent layers, 10 x 1 s for its classifier)"
-                        + " + 3 x 0.5 s measured"
-                : "each benchmark's own (5 warm-up + 5 measured, 2 s)";
+        String count = config.iterations() != null
+                ? config.iterations() + " warm-up + " + config.iterations() + " measured"
+                : config.quick()
+                        ? "2 x 0.5 s warm-up (5 x 1 s for attn4j's attention and recurrent layers, 10 x 1 s for its classifier)"
+                                + " + 3 x 0.5 s measured"
+                        : "each benchmark's own (5 warm-up + 5 measured, 2 s)";
         String time = config.iterationTime() != null ? config.iterationTime().toMillis() + " ms" : null;
         return String.format(Locale.ROOT, "%s%s, %s", count, time == null ? "" : " of " + time,
                 config.quick() ? "1 fork" : "forks as each benchmark sets (1)");

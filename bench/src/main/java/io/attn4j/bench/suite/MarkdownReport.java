@@ -21,20 +21,24 @@ final class MarkdownReport {
     private MarkdownReport() {
     }
 
-    static String of(Map<String, String> environment, Roofline roofline, List<Result> results, Map<Integer, List<Result>> widths,
+    static String of(Map<String, String> environment, Roofline roofline, List<Result> results,
+            Map<Integer, List<Result>> widths,
             int preferredBits, double minutes, List<String> failures) {
         int lanes = preferredBits / Float.SIZE;
         StringBuilder md = new StringBuilder("# attn4j benchmarks\n\n");
-        md.append(String.format(Locale.ROOT, "Wall time %.1f min. Raw results: `jmh.json`%s; JMH's output: `jmh.log`.%n%n",
+        md.append(String.format(Locale.ROOT,
+                "Wall time %.1f min. Raw results: `jmh.json`%s; JMH's output: `jmh.log`.%n%n",
                 minutes, widths.size() > 1 ? " and `jmh-vector<bits>.json`" : ""));
 
         md.append("## Environment\n\n| | |\n|---|---|\n");
         environment.forEach((k, v) -> md.append("| ").append(cell(k)).append(" | ").append(cell(v)).append(" |\n"));
 
-        md.append("\n## Machine limits\n\nMeasured in this run, in the same kind of fork and with the same threads as the workloads.\n\n");
+        md.append(
+                "\n## Machine limits\n\nMeasured in this run, in the same kind of fork and with the same threads as the workloads.\n\n");
         md.append("| limit | value | how |\n|---|---|---|\n");
         md.append("| peak FP32 FMA | ").append(rate(roofline.peakGflops(), "GFLOP/s")).append(" | `limit_fma`: ")
-                .append(MachineLimitsBench.CHAINS).append(" independent FMA chains of ").append(lanes).append(" lanes |\n");
+                .append(MachineLimitsBench.CHAINS).append(" independent FMA chains of ").append(lanes)
+                .append(" lanes |\n");
         md.append("| read bandwidth | ").append(rate(roofline.bandwidthGbs(), "GB/s"))
                 .append(" | `limit_read`: a streaming vector sum over an off-heap segment larger than the last-level cache |\n");
         md.append("| ridge point | ").append(number(roofline.ridge())).append(" FLOP/byte | peak over bandwidth |\n");
@@ -44,16 +48,22 @@ final class MarkdownReport {
         for (List<Result> group : groups) {
             Result first = group.get(0);
             Optional<Workload> work = Workloads.of(first.op(), first.impl(), first.params(), lanes);
-            double attn4j = group.stream().filter(r -> r.impl().equals("attn4j")).mapToDouble(Result::seconds).findFirst().orElse(Double.NaN);
+            double attn4j = group.stream().filter(r -> r.impl().equals("attn4j")).mapToDouble(Result::seconds)
+                    .findFirst().orElse(Double.NaN);
             for (Result r : group) {
-                Optional<Workload> w = first.op().equals("limit") ? Workloads.of(r.op(), r.impl(), r.params(), lanes) : work;
+                Optional<Workload> w = first.op().equals("limit")
+                        ? Workloads.of(r.op(), r.impl(), r.params(), lanes)
+                        : work;
                 String label = w.map(Workload::label).orElse(r.op() + " " + r.paramText());
                 String err = Double.isNaN(r.error()) ? "" : " ± " + number(r.error());
                 String rateText = w.map(x -> rate(r.threads() * x.rate(r.seconds()), x.rateUnit())).orElse("-");
-                String place = first.op().equals("limit") ? "limit"
-                        : w.flatMap(x -> roofline.place(x, r)).map(p -> percent(p.fraction()) + " (" + p.roof() + ")").orElse("-");
+                String place = first.op().equals("limit")
+                        ? "limit"
+                        : w.flatMap(x -> roofline.place(x, r)).map(p -> percent(p.fraction()) + " (" + p.roof() + ")")
+                                .orElse("-");
                 String ratio = r.impl().equals("attn4j") || Double.isNaN(attn4j) ? "-" : number(r.seconds() / attn4j);
-                md.append("| ").append(cell(label)).append(" | ").append(r.impl()).append(" | ").append(number(r.score())).append(err)
+                md.append("| ").append(cell(label)).append(" | ").append(r.impl()).append(" | ")
+                        .append(number(r.score())).append(err)
                         .append(" | ").append(r.unit()).append(" | ").append(rateText).append(" | ").append(place)
                         .append(" | ").append(ratio).append(" |\n");
             }
@@ -73,8 +83,9 @@ final class MarkdownReport {
         }
         workloads(md, groups, roofline, lanes);
         if (!failures.isEmpty()) {
-            md.append("\n## Failures\n\nThese benchmarks failed (an agreement check in `@Setup`, or a crash) and have no results; "
-                    + "`jmh.log` has the stack traces.\n\n");
+            md.append(
+                    "\n## Failures\n\nThese benchmarks failed (an agreement check in `@Setup`, or a crash) and have no results; "
+                            + "`jmh.log` has the stack traces.\n\n");
             failures.forEach(f -> md.append("- ").append(f).append('\n'));
         }
         return md.toString();
@@ -87,9 +98,10 @@ final class MarkdownReport {
         if (sampled.isEmpty()) {
             return;
         }
-        md.append("\n## Call times\n\nBenchmarks in JMH's SampleTime mode time calls one by one: the mean, median (p50) and "
-                + "99th percentile (p99) of the calls timed in the measured iterations. *sequences/s*: sequences per call "
-                + "over the mean time, of all threads together; *attn4j/peer*: the peer's percentile over attn4j's.\n\n");
+        md.append(
+                "\n## Call times\n\nBenchmarks in JMH's SampleTime mode time calls one by one: the mean, median (p50) and "
+                        + "99th percentile (p99) of the calls timed in the measured iterations. *sequences/s*: sequences per call "
+                        + "over the mean time, of all threads together; *attn4j/peer*: the peer's percentile over attn4j's.\n\n");
         md.append(CALL_TIMES_HEADER).append("\n|---|---|--:|--:|--:|--:|---|--:|--:|--:|\n");
         for (List<Result> group : sampled) {
             Result first = group.get(0);
@@ -99,11 +111,16 @@ final class MarkdownReport {
                 Result.Percentiles p = r.sampled();
                 String perSecond = work.filter(w -> w.sequences() > 0)
                         .map(w -> number(r.threads() * w.sequences() / r.seconds())).orElse("-");
-                Result.Percentiles base = attn4j.filter(a -> a != r && a.unit().equals(r.unit())).map(Result::sampled).orElse(null);
-                md.append("| ").append(cell(work.map(Workload::label).orElse(r.op() + " " + r.paramText()))).append(" | ")
-                        .append(r.impl()).append(" | ").append(p.calls()).append(" | ").append(number(r.score())).append(" | ")
-                        .append(number(p.p50())).append(" | ").append(number(p.p99())).append(" | ").append(r.unit()).append(" | ")
-                        .append(perSecond).append(" | ").append(base == null ? "-" : number(p.p50() / base.p50())).append(" | ")
+                Result.Percentiles base = attn4j.filter(a -> a != r && a.unit().equals(r.unit())).map(Result::sampled)
+                        .orElse(null);
+                md.append("| ").append(cell(work.map(Workload::label).orElse(r.op() + " " + r.paramText())))
+                        .append(" | ")
+                        .append(r.impl()).append(" | ").append(p.calls()).append(" | ").append(number(r.score()))
+                        .append(" | ")
+                        .append(number(p.p50())).append(" | ").append(number(p.p99())).append(" | ").append(r.unit())
+                        .append(" | ")
+                        .append(perSecond).append(" | ").append(base == null ? "-" : number(p.p50() / base.p50()))
+                        .append(" | ")
                         .append(base == null ? "-" : number(p.p99() / base.p99())).append(" |\n");
             }
         }
@@ -111,7 +128,8 @@ final class MarkdownReport {
 
     /** attn4j's rate per width; the FMA peak per width as the first row. */
     private static void sweep(StringBuilder md, Map<Integer, List<Result>> widths, int preferredLanes) {
-        md.append("\n## Width sweep\n\nattn4j at each vector width (`-Dattn4j.vectorBits`); the other implementations do not depend on it.\n\n");
+        md.append(
+                "\n## Width sweep\n\nattn4j at each vector width (`-Dattn4j.vectorBits`); the other implementations do not depend on it.\n\n");
         md.append("| workload |");
         widths.keySet().forEach(bits -> md.append(' ').append(bits).append(" bits |"));
         md.append("\n|---|").append("--:|".repeat(widths.size())).append('\n');
@@ -122,9 +140,12 @@ final class MarkdownReport {
                 for (Result r : group) {
                     if (r.impl().equals("attn4j") || r.op().equals("limit") && r.impl().equals("fma")) {
                         Optional<Workload> w = Workloads.of(r.op(), r.impl(), r.params(), lanes);
-                        String key = r.op().equals("limit") ? "peak FP32 FMA" : w.map(Workload::label).orElse(r.op() + " " + r.paramText());
+                        String key = r.op().equals("limit")
+                                ? "peak FP32 FMA"
+                                : w.map(Workload::label).orElse(r.op() + " " + r.paramText());
                         rows.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(width.getKey(),
-                                w.map(x -> rate(r.threads() * x.rate(r.seconds()), x.rateUnit())).orElse(number(r.score()) + " " + r.unit()));
+                                w.map(x -> rate(r.threads() * x.rate(r.seconds()), x.rateUnit()))
+                                        .orElse(number(r.score()) + " " + r.unit()));
                     }
                 }
             }
@@ -138,17 +159,21 @@ final class MarkdownReport {
 
     /** The arithmetic intensity of each workload run, and which roof bounds it. */
     private static void workloads(StringBuilder md, List<List<Result>> groups, Roofline roofline, int lanes) {
-        md.append("\n## Workloads\n\nWork per call as `Workloads` counts it (bytes: each operand read once, each output written once).\n\n");
+        md.append(
+                "\n## Workloads\n\nWork per call as `Workloads` counts it (bytes: each operand read once, each output written once).\n\n");
         md.append("| workload | FLOPs per call | bytes per call | FLOP/byte | roof |\n|---|--:|--:|--:|---|\n");
         for (List<Result> group : groups) {
             Result first = group.get(0);
             if (first.op().equals("limit")) {
                 continue;
             }
-            Workloads.of(first.op(), first.impl(), first.params(), lanes).ifPresent(w -> md.append("| ").append(cell(w.label()))
-                    .append(" | ").append(w.flops() == 0 ? "not counted" : scientific(w.flops())).append(" | ").append(scientific(w.bytes()))
-                    .append(" | ").append(w.flops() == 0 ? "-" : number(w.intensity())).append(" | ")
-                    .append(roofline.memoryBound(w) ? "memory and compute" : "compute (fits in cache)").append(" |\n"));
+            Workloads.of(first.op(), first.impl(), first.params(), lanes)
+                    .ifPresent(w -> md.append("| ").append(cell(w.label()))
+                            .append(" | ").append(w.flops() == 0 ? "not counted" : scientific(w.flops())).append(" | ")
+                            .append(scientific(w.bytes()))
+                            .append(" | ").append(w.flops() == 0 ? "-" : number(w.intensity())).append(" | ")
+                            .append(roofline.memoryBound(w) ? "memory and compute" : "compute (fits in cache)")
+                            .append(" |\n"));
         }
     }
 
@@ -159,7 +184,8 @@ final class MarkdownReport {
                 .sorted(Comparator.comparingInt((Result r) -> rank(Workloads.OPS, r.op())).thenComparing(Result::op))
                 .forEach(r -> byWorkload.computeIfAbsent(r.op() + " " + r.paramText(), k -> new ArrayList<>()).add(r));
         List<List<Result>> groups = new ArrayList<>(byWorkload.values());
-        groups.forEach(g -> g.sort(Comparator.comparingInt((Result r) -> rank(Workloads.IMPLEMENTATIONS, r.impl())).thenComparing(Result::impl)));
+        groups.forEach(g -> g.sort(Comparator.comparingInt((Result r) -> rank(Workloads.IMPLEMENTATIONS, r.impl()))
+                .thenComparing(Result::impl)));
         return groups;
     }
 
@@ -182,10 +208,13 @@ final class MarkdownReport {
             return "-";
         }
         double a = Math.abs(x);
-        return a >= 1e6 || a != 0 && a < 1e-3 ? String.format(Locale.ROOT, "%.3g", x)
-                : a >= 100 ? String.format(Locale.ROOT, "%.0f", x)
-                : a >= 10 ? String.format(Locale.ROOT, "%.1f", x)
-                : String.format(Locale.ROOT, "%.3g", x);
+        return a >= 1e6 || a != 0 && a < 1e-3
+                ? String.format(Locale.ROOT, "%.3g", x)
+                : a >= 100
+                        ? String.format(Locale.ROOT, "%.0f", x)
+                        : a >= 10
+                                ? String.format(Locale.ROOT, "%.1f", x)
+                                : String.format(Locale.ROOT, "%.3g", x);
     }
 
     private static String scientific(double x) {

@@ -57,7 +57,8 @@ final class Progress implements OutputFormat {
         long elapsed = System.nanoTime() - start;
         long perBenchmark = ended > 0 ? elapsed / ended : planned(params);
         long left = perBenchmark * (total - started + 1);
-        console.printf(Locale.ROOT, "[%d/%d] %s  (%s elapsed, about %s left)%n", started, total, current, clock(elapsed), clock(left));
+        console.printf(Locale.ROOT, "[%d/%d] %s  (%s elapsed, about %s left)%n", started, total, current,
+                clock(elapsed), clock(left));
         console.flush();
     }
 
@@ -67,7 +68,8 @@ final class Progress implements OutputFormat {
         ended++;
         if (result != null) {
             Result<?> score = result.getPrimaryResult();
-            console.println("        " + MarkdownReport.number(score.getScore()) + " ± " + MarkdownReport.number(score.getScoreError())
+            console.println("        " + MarkdownReport.number(score.getScore()) + " ± "
+                    + MarkdownReport.number(score.getScoreError())
                     + " " + score.getScoreUnit());
         }
         console.flush();
@@ -119,7 +121,8 @@ final class Progress implements OutputFormat {
 
     private static String clock(long nanos) {
         long s = TimeUnit.NANOSECONDS.toSeconds(nanos);
-        return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+        return s >= 3600
+                ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
                 : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
     }
 
@@ -129,7 +132,8 @@ final class Progress implements OutputFormat {
     }
 
     @Override
-    public void iterationResult(BenchmarkParams benchParams, IterationParams params, int iteration, IterationResult data) {
+    public void iterationResult(BenchmarkParams benchParams, IterationParams params, int iteration,
+            IterationResult data) {
         log.iterationResult(benchParams, params, iteration, data);
     }
 

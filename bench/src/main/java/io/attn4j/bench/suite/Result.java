@@ -59,7 +59,8 @@ public record Result(String benchmark, String op, String impl, Map<String, Strin
             String method = name.substring(name.lastIndexOf('.') + 1);
             int us = method.indexOf('_');
             if (us < 0) {
-                throw new IllegalArgumentException(json + ": benchmark " + name + " is not named <op>_<implementation>");
+                throw new IllegalArgumentException(
+                        json + ": benchmark " + name + " is not named <op>_<implementation>");
             }
             Map<String, String> params = new LinkedHashMap<>();
             if (e.get("params") instanceof Map<?, ?> p) {
@@ -72,7 +73,8 @@ public record Result(String benchmark, String op, String impl, Map<String, Strin
             }
             results.add(new Result(name, method.substring(0, us), method.substring(us + 1), params,
                     number(metric.get("score")), number(metric.get("scoreError")), (String) metric.get("scoreUnit"),
-                    ((Number) e.get("threads")).intValue(), jvmArgs, "sample".equals(e.get("mode")) ? percentiles(metric, json) : null));
+                    ((Number) e.get("threads")).intValue(), jvmArgs,
+                    "sample".equals(e.get("mode")) ? percentiles(metric, json) : null));
         }
         return results;
     }

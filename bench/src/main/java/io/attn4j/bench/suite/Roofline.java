@@ -40,7 +40,8 @@ public record Roofline(double peakGflops, double bandwidthGbs, long llcBytes) {
 
     private static double limit(List<Result> results, String impl, int lanes) {
         return results.stream().filter(r -> r.op().equals("limit") && r.impl().equals(impl)).findFirst()
-                .flatMap(r -> Workloads.of(r.op(), r.impl(), r.params(), lanes).map(w -> r.threads() * w.rate(r.seconds())))
+                .flatMap(r -> Workloads.of(r.op(), r.impl(), r.params(), lanes)
+                        .map(w -> r.threads() * w.rate(r.seconds())))
                 .orElse(Double.NaN);
     }
 
@@ -65,7 +66,8 @@ public record Roofline(double peakGflops, double bandwidthGbs, long llcBytes) {
         if (w.flops() == 0) {
             return Optional.of(new Place(memory, "memory"));
         }
-        return Optional.of(memory > compute ? new Place(memory, "memory")
+        return Optional.of(memory > compute
+                ? new Place(memory, "memory")
                 : new Place(compute, memoryBound(w) ? "compute" : "compute, cached"));
     }
 
@@ -73,7 +75,8 @@ public record Roofline(double peakGflops, double bandwidthGbs, long llcBytes) {
     static long lastLevelCacheBytes() {
         Path caches = Path.of("/sys/devices/system/cpu/cpu0/cache");
         try (Stream<Path> dirs = Files.list(caches)) {
-            return dirs.filter(d -> d.getFileName().toString().startsWith("index")).mapToLong(Roofline::cacheBytes).max().orElse(0);
+            return dirs.filter(d -> d.getFileName().toString().startsWith("index")).mapToLong(Roofline::cacheBytes)
+                    .max().orElse(0);
         } catch (IOException | RuntimeException e) {
             return 0; // not Linux, or no sysfs: the memory roof then applies to every workload
         }

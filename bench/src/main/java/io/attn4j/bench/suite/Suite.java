@@ -47,7 +47,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  */
 public final class Suite {
     /** The JVM flags of every fork: the Vector API, native access (FFM, the peers' JNI), and JMH's Unsafe use without a warning. */
-    static final List<String> FORK_FLAGS = List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+    static final List<String> FORK_FLAGS = List.of("--add-modules", "jdk.incubator.vector",
+            "--enable-native-access=ALL-UNNAMED",
             "--sun-misc-unsafe-memory-access=allow");
     private static final Pattern EVERYTHING = Pattern.compile("");
     /** What the width sweep measures: attn4j's implementations, and the FMA peak at that width. */
@@ -62,7 +63,8 @@ public final class Suite {
     private static final TimeValue QUICK_ITERATION = TimeValue.milliseconds(500);
 
     /** The files a suite wrote, and the benchmarks that failed (not in the results). */
-    public record Outcome(Path json, List<Path> sweepJson, Path log, Path markdown, List<Path> charts, List<String> failures) {
+    public record Outcome(Path json, List<Path> sweepJson, Path log, Path markdown, List<Path> charts,
+            List<String> failures) {
     }
 
     private Suite() {
@@ -74,7 +76,8 @@ public final class Suite {
      * @param machine what the caller knows of the machine (CPU model, SIMD flags...), shown first
      *     in the report's environment
      */
-    public static Outcome run(SuiteConfig config, Map<String, String> machine, PrintWriter console) throws IOException, RunnerException {
+    public static Outcome run(SuiteConfig config, Map<String, String> machine, PrintWriter console)
+            throws IOException, RunnerException {
         Path out = Files.createDirectories(config.out());
         int preferred = VectorShape.preferredShape().vectorBitSize();
         List<SuitePlan.Run> main = SuitePlan.runs(config.quick(), config.filter(), EVERYTHING);
@@ -85,11 +88,13 @@ public final class Suite {
                 sweep.put(bits, SuitePlan.runs(config.quick(), config.filter(), SWEPT).stream()
                         .filter(r -> !r.params().containsKey("threads")).toList());
             } else if (bits > preferred) {
-                console.println("attn4j bench: no " + bits + "-bit sweep, this machine's widest vectors are " + preferred + " bits");
+                console.println("attn4j bench: no " + bits + "-bit sweep, this machine's widest vectors are "
+                        + preferred + " bits");
             }
         }
         int total = count(main) + sweep.values().stream().mapToInt(Suite::count).sum();
-        console.printf("attn4j bench: %d benchmarks (%s), writing to %s%n", total, config.quick() ? "--quick" : "--full", out);
+        console.printf("attn4j bench: %d benchmarks (%s), writing to %s%n", total,
+                config.quick() ? "--quick" : "--full", out);
         console.flush();
 
         long start = System.nanoTime();
@@ -98,7 +103,8 @@ public final class Suite {
         Map<Integer, Path> sweepJson = new TreeMap<>();
         Progress progress;
         try (PrintStream logStream = new PrintStream(Files.newOutputStream(log), true, UTF_8)) {
-            progress = new Progress(OutputFormatFactory.createFormatInstance(logStream, VerboseMode.NORMAL), console, total);
+            progress = new Progress(OutputFormatFactory.createFormatInstance(logStream, VerboseMode.NORMAL), console,
+                    total);
             measure(config, main, 0, progress, json);
             for (Map.Entry<Integer, List<SuitePlan.Run>> width : sweep.entrySet()) {
                 Path file = out.resolve("jmh-vector" + width.getKey() + ".json");
@@ -115,9 +121,12 @@ public final class Suite {
             widths.put(width.getKey(), Result.read(width.getValue()));
         }
         Roofline roofline = Roofline.of(results, preferred / Float.SIZE, Roofline.lastLevelCacheBytes());
-        Map<String, String> environment = Environment.describe(machine, config, results, preferred, sweep.keySet(), roofline);
+        Map<String, String> environment = Environment.describe(machine, config, results, preferred, sweep.keySet(),
+                roofline);
         Path markdown = out.resolve("report.md");
-        Files.writeString(markdown, MarkdownReport.of(environment, roofline, results, widths, preferred, minutes, progress.failures()), UTF_8);
+        Files.writeString(markdown,
+                MarkdownReport.of(environment, roofline, results, widths, preferred, minutes, progress.failures()),
+                UTF_8);
         List<Path> charts = Charts.write(out, roofline, results, widths, preferred);
         return new Outcome(json, List.copyOf(sweepJson.values()), log, markdown, charts, progress.failures());
     }
@@ -127,7 +136,8 @@ public final class Suite {
     }
 
     /** Runs {@code runs} at {@code bits} (0: the machine's preferred width) and writes their results as JMH JSON to {@code file}. */
-    private static void measure(SuiteConfig config, List<SuitePlan.Run> runs, int bits, Progress progress, Path file) throws RunnerException {
+    private static void measure(SuiteConfig config, List<SuitePlan.Run> runs, int bits, Progress progress, Path file)
+            throws RunnerException {
         List<RunResult> results = new ArrayList<>();
         for (SuitePlan.Run run : runs) {
             // Replaces the JVM arguments JMH would inherit from this JVM and those the classes' @Fork

@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * @param iterations warm-up and measurement iterations each, or null for the mode's default
  * @param iterationTime time of each iteration, or null for the mode's default
  */
-public record SuiteConfig(boolean quick, Pattern filter, int threads, List<Integer> vectorBits, Path out, Integer iterations,
+public record SuiteConfig(boolean quick, Pattern filter, int threads, List<Integer> vectorBits, Path out,
+        Integer iterations,
         Duration iterationTime) {
 
     public SuiteConfig {

@@ -50,18 +50,21 @@ public final class SuitePlan {
      * beyond the suite's flags, how many benchmarks it makes, and {@code --quick}'s 1 s warm-up
      * iterations for slow-to-warm ones (0: the ordinary warm-up).
      */
-    public record Run(List<String> benchmarks, Map<String, String> params, List<String> properties, int count, int slowWarmups) {
+    public record Run(List<String> benchmarks, Map<String, String> params, List<String> properties, int count,
+            int slowWarmups) {
     }
 
     private static final List<Selection> QUICK = List.of(
             LIMITS,
-            new Selection(PACKAGE + "GemmBench\\.gemm_(attn4j|openblas|onnxruntime)$", Map.of("shape", "1024x1024x1024")),
+            new Selection(PACKAGE + "GemmBench\\.gemm_(attn4j|openblas|onnxruntime)$",
+                    Map.of("shape", "1024x1024x1024")),
             new Selection(PACKAGE + "SoftmaxBench\\.softmax_(attn4j|onnxruntime)$", Map.of()),
             new Selection(PACKAGE + "DotBench\\.", Map.of()),
             new Selection(PACKAGE + "GemvBench\\.gemv_(attn4j|openblas|onnxruntime)$", Map.of()),
             new Selection(PACKAGE + "(Lstm|Gru)Bench\\.\\w+_onnxruntime$", Map.of("shape", "64x1")),
             new Selection(PACKAGE + "(Lstm|Gru)Bench\\.\\w+_attn4j$", Map.of("shape", "64x1"), 5),
-            new Selection(PACKAGE + "AttentionBench\\.attn_(openblas|onnxruntime)$", Map.of("seq", "512", "mask", "none")),
+            new Selection(PACKAGE + "AttentionBench\\.attn_(openblas|onnxruntime)$",
+                    Map.of("seq", "512", "mask", "none")),
             new Selection(PACKAGE + "AttentionBench\\.attn_attn4j$", Map.of("seq", "512", "mask", "none"), 5),
             new Selection(PACKAGE + "MhaBench\\.mha_(openblas|onnxruntime|onnxruntime_contrib)$", Map.of()),
             new Selection(PACKAGE + "MhaBench\\.mha_attn4j$", Map.of(), 5),
@@ -77,12 +80,16 @@ public final class SuitePlan {
 
     /** {@code --full} on a machine of {@code cores} cores; with one core, no all-core runs (they would repeat the others). */
     static List<Selection> full(int cores) {
-        List<Selection> full = new ArrayList<>(List.of(LIMITS, new Selection(PACKAGE + "(?!MachineLimits)\\w+Bench\\.", Map.of())));
+        List<Selection> full = new ArrayList<>(
+                List.of(LIMITS, new Selection(PACKAGE + "(?!MachineLimits)\\w+Bench\\.", Map.of())));
         if (cores > 1) {
             String all = String.valueOf(cores);
-            full.add(new Selection(PACKAGE + "AttentionBench\\.attn_(attn4j|openblas|onnxruntime)$", Map.of("seq", "2048", "threads", all)));
-            full.add(new Selection(PACKAGE + "MhaBench\\.mha_(attn4j|openblas|onnxruntime|onnxruntime_contrib)$", Map.of("threads", all)));
-            full.add(new Selection(PACKAGE + "DecodeBench\\.decode_(attn4j|openblas|onnxruntime|memoryread)$", Map.of("threads", all)));
+            full.add(new Selection(PACKAGE + "AttentionBench\\.attn_(attn4j|openblas|onnxruntime)$",
+                    Map.of("seq", "2048", "threads", all)));
+            full.add(new Selection(PACKAGE + "MhaBench\\.mha_(attn4j|openblas|onnxruntime|onnxruntime_contrib)$",
+                    Map.of("threads", all)));
+            full.add(new Selection(PACKAGE + "DecodeBench\\.decode_(attn4j|openblas|onnxruntime|memoryread)$",
+                    Map.of("threads", all)));
         }
         return List.copyOf(full);
     }
@@ -102,9 +109,11 @@ public final class SuitePlan {
                     byProperties.computeIfAbsent(properties(e), k -> new ArrayList<>()).add(e);
                 }
             }
-            byProperties.forEach((properties, entries) -> runs.add(new Run(entries.stream().map(BenchmarkListEntry::getUsername).toList(),
-                    new LinkedHashMap<>(s.params()), properties, entries.stream().mapToInt(e -> combinations(e, s.params())).sum(),
-                    s.slowWarmups())));
+            byProperties.forEach((properties,
+                    entries) -> runs.add(new Run(entries.stream().map(BenchmarkListEntry::getUsername).toList(),
+                            new LinkedHashMap<>(s.params()), properties,
+                            entries.stream().mapToInt(e -> combinations(e, s.params())).sum(),
+                            s.slowWarmups())));
         }
         return runs;
     }

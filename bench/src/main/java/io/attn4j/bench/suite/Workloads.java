@@ -51,10 +51,12 @@ import java.util.Optional;
  */
 public final class Workloads {
     /** Ops in report order; the machine limits first. */
-    static final List<String> OPS = List.of("limit", "gemm", "softmax", "dot", "gemv", "lstm", "gru", "attn", "mha", "decode",
+    static final List<String> OPS = List.of("limit", "gemm", "softmax", "dot", "gemv", "lstm", "gru", "attn", "mha",
+            "decode",
             "classifier");
     /** Implementations in report order: attn4j first, as the one the others are compared with. */
-    static final List<String> IMPLEMENTATIONS = List.of("attn4j", "reference", "scalar", "openblas", "onnxruntime", "lucene",
+    static final List<String> IMPLEMENTATIONS = List.of("attn4j", "reference", "scalar", "openblas", "onnxruntime",
+            "lucene",
             "onnxruntime_contrib", "memoryread", "fma", "read");
 
     private static final int STEPS = 100;
@@ -78,7 +80,8 @@ public final class Workloads {
      * @param sequences sequences one call processes (W6, W7), 0 for workloads without sequences
      * @param callThreads threads each call runs on
      */
-    public record Workload(String id, String label, double flops, double bytes, String rateUnit, int sequences, int callThreads) {
+    public record Workload(String id, String label, double flops, double bytes, String rateUnit, int sequences,
+            int callThreads) {
         public Workload(String id, String label, double flops, double bytes, String rateUnit) {
             this(id, label, flops, bytes, rateUnit, 0);
         }
@@ -89,8 +92,10 @@ public final class Workloads {
 
         /** The same work with each call on {@code threads} threads, said in the label when above 1. */
         Workload onThreads(int threads) {
-            return threads == 1 ? this : new Workload(id, label + ", " + threads + " threads per call", flops, bytes, rateUnit,
-                    sequences, threads);
+            return threads == 1
+                    ? this
+                    : new Workload(id, label + ", " + threads + " threads per call", flops, bytes, rateUnit,
+                            sequences, threads);
         }
 
         /** The rate of one caller, in {@link #rateUnit}, for {@code seconds} per call. */
@@ -120,7 +125,8 @@ public final class Workloads {
             }
             case "softmax" -> {
                 long[] d = dims(params.get("shape"), 2);
-                yield new Workload("W2", "W2 row softmax " + params.get("shape") + " (rows x cols)", 0, 8.0 * d[0] * d[1], "GB/s");
+                yield new Workload("W2", "W2 row softmax " + params.get("shape") + " (rows x cols)", 0,
+                        8.0 * d[0] * d[1], "GB/s");
             }
             case "dot" -> {
                 long n = Long.parseLong(params.get("n"));
@@ -136,13 +142,15 @@ public final class Workloads {
             case "attn" -> {
                 long t = Long.parseLong(params.get("seq"));
                 String mask = "causal".equals(params.get("mask")) ? "causal" : "no mask";
-                yield new Workload("W3", String.format(Locale.ROOT, "W3 attention, one head, T = %d, d = %d, %s", t, HEAD_DIM, mask),
+                yield new Workload("W3",
+                        String.format(Locale.ROOT, "W3 attention, one head, T = %d, d = %d, %s", t, HEAD_DIM, mask),
                         4.0 * t * t * HEAD_DIM, 16.0 * t * HEAD_DIM, "GFLOP/s");
             }
             case "mha" -> {
                 long t = Long.parseLong(params.get("seq"));
                 long e = MODEL_DIM;
-                yield new Workload("W4", String.format(Locale.ROOT, "W4 multi-head self-attention, T = %d, E = %d, 8 heads", t, e),
+                yield new Workload("W4",
+                        String.format(Locale.ROOT, "W4 multi-head self-attention, T = %d, E = %d, 8 heads", t, e),
                         8.0 * t * e * e + 4.0 * t * t * e, 4.0 * (2 * t * e + 4 * e * e), "GFLOP/s");
             }
             case "decode" -> {
@@ -157,8 +165,9 @@ public final class Workloads {
 
     private static Workload limit(String impl, Map<String, String> params, int lanes) {
         return switch (impl) {
-            case "fma" -> new Workload("limit", "peak FP32 FMA, " + MachineLimitsBench.CHAINS + " chains of " + lanes + " lanes",
-                    2.0 * MachineLimitsBench.CHAINS * MachineLimitsBench.STEPS * lanes, 0, "GFLOP/s");
+            case "fma" ->
+                new Workload("limit", "peak FP32 FMA, " + MachineLimitsBench.CHAINS + " chains of " + lanes + " lanes",
+                        2.0 * MachineLimitsBench.CHAINS * MachineLimitsBench.STEPS * lanes, 0, "GFLOP/s");
             case "read" -> new Workload("limit", "read bandwidth, sum of " + params.get("mib") + " MiB",
                     0, Long.parseLong(params.get("mib")) * (1L << 20), "GB/s");
             default -> null;
@@ -167,8 +176,10 @@ public final class Workloads {
 
     private static Workload recurrent(String op, long[] hiddenBatch) {
         long gates = op.equals("lstm") ? 4 : 3, h = hiddenBatch[0], b = hiddenBatch[1], in = RECURRENT_INPUT;
-        return new Workload("W6", String.format(Locale.ROOT, "W6 %s T = %d, in = %d, hidden %d, batch %d", op.toUpperCase(Locale.ROOT),
-                STEPS, in, h, b), 2.0 * gates * h * (in + h) * STEPS * b,
+        return new Workload("W6",
+                String.format(Locale.ROOT, "W6 %s T = %d, in = %d, hidden %d, batch %d", op.toUpperCase(Locale.ROOT),
+                        STEPS, in, h, b),
+                2.0 * gates * h * (in + h) * STEPS * b,
                 4.0 * (gates * h * (in + h) + STEPS * b * in + STEPS * b * h), "GFLOP/s", (int) b);
     }
 
@@ -186,8 +197,10 @@ public final class Workloads {
         double bytes = 4.0 * (weights + in * steps + batch) + 4.0 * batch;
         int shortest = Arrays.stream(lengths).min().orElseThrow(), longest = Arrays.stream(lengths).max().orElseThrow();
         String spread = shortest == longest ? "length " + longest : "lengths " + shortest + ".." + longest;
-        return new Workload("W7", String.format(Locale.ROOT, "W7 classifier LSTM(%d -> %d), self-attention, mean, Linear(%d, 1),"
-                + " sigmoid; T = %d, batch %d (%s)", in, h, h, ClassifierOperands.STEPS, batch, spread), flops, bytes, "GFLOP/s", batch);
+        return new Workload("W7",
+                String.format(Locale.ROOT, "W7 classifier LSTM(%d -> %d), self-attention, mean, Linear(%d, 1),"
+                        + " sigmoid; T = %d, batch %d (%s)", in, h, h, ClassifierOperands.STEPS, batch, spread),
+                flops, bytes, "GFLOP/s", batch);
     }
 
     private static long[] dims(String shape, int rank) {

@@ -31,7 +31,8 @@ class AllCoresReportTest {
     void ratiosAreBetweenRowsOfTheSameThreadsPerCall() {
         List<Result> results = List.of(result("attn4j", "1", 10), result("onnxruntime", "1", 20),
                 result("attn4j", "2", 4), result("onnxruntime", "2", 6), result("openblas", "2", 5));
-        String md = MarkdownReport.of(Map.of("JDK", "test"), new Roofline(Double.NaN, Double.NaN, 0), results, Map.of(256, results),
+        String md = MarkdownReport.of(Map.of("JDK", "test"), new Roofline(Double.NaN, Double.NaN, 0), results,
+                Map.of(256, results),
                 256, 1.0, List.of());
         List<String> rows = md.lines().filter(l -> l.startsWith("| W3") && l.contains(" ms/op ")).toList();
         // ratios: 20/10 on one thread; 6/4 and 5/4 on two, against the two-thread attn4j (10/4 would mix counts)
@@ -70,7 +71,8 @@ class AllCoresReportTest {
     }
 
     private static Result result(String impl, String threads, double ms) {
-        return new Result("io.attn4j.bench.AttentionBench.attn_" + impl, "attn", impl, params(threads), ms, Double.NaN, "ms/op", 1,
+        return new Result("io.attn4j.bench.AttentionBench.attn_" + impl, "attn", impl, params(threads), ms, Double.NaN,
+                "ms/op", 1,
                 List.of(), null);
     }
 }

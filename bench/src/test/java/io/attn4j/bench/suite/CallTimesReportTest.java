@@ -45,7 +45,8 @@ class CallTimesReportTest {
     @Test
     void reportShowsMeanPercentilesSequencesPerSecondAndRatios(@TempDir Path dir) throws IOException {
         List<Result> results = read(dir);
-        String md = MarkdownReport.of(Map.of("JDK", "test"), new Roofline(Double.NaN, Double.NaN, 0), results, Map.of(256, results),
+        String md = MarkdownReport.of(Map.of("JDK", "test"), new Roofline(Double.NaN, Double.NaN, 0), results,
+                Map.of(256, results),
                 256, 1.0, List.of());
         List<String> lines = md.lines().toList();
         int header = lines.indexOf(MarkdownReport.CALL_TIMES_HEADER);

@@ -29,7 +29,8 @@ class SuitePlanTest {
         List<SuitePlan.Run> runs = SuitePlan.runs(false, ALL, ALL);
         SuitePlan.Run scalar = only(runs, "classifier_scalar");
         assertEquals(List.of("-Dattn4j.simd=false"), scalar.properties());
-        assertTrue(scalar.benchmarks().stream().allMatch(n -> n.endsWith("classifier_scalar")), scalar.benchmarks().toString());
+        assertTrue(scalar.benchmarks().stream().allMatch(n -> n.endsWith("classifier_scalar")),
+                scalar.benchmarks().toString());
         assertEquals(List.of(), only(runs, "classifier_attn4j").properties());
     }
 
@@ -39,11 +40,15 @@ class SuitePlanTest {
         List<SuitePlan.Selection> allCores = full.stream().filter(s -> "2".equals(s.params().get("threads"))).toList();
         assertEquals(3, allCores.size(), full.toString());
         assertEquals("2048", allCores.get(0).params().get("seq"));
-        assertTrue(allCores.get(0).include().contains("AttentionBench") && allCores.get(1).include().contains("MhaBench")
-                && allCores.get(2).include().contains("DecodeBench"), allCores.toString());
+        assertTrue(
+                allCores.get(0).include().contains("AttentionBench") && allCores.get(1).include().contains("MhaBench")
+                        && allCores.get(2).include().contains("DecodeBench"),
+                allCores.toString());
         List<String> names = SuitePlan.runs(false, ALL, ALL).stream().flatMap(r -> r.benchmarks().stream()).toList();
-        for (String name : List.of("AttentionBench.attn_attn4j", "AttentionBench.attn_openblas", "AttentionBench.attn_onnxruntime",
-                "MhaBench.mha_attn4j", "MhaBench.mha_openblas", "MhaBench.mha_onnxruntime", "MhaBench.mha_onnxruntime_contrib",
+        for (String name : List.of("AttentionBench.attn_attn4j", "AttentionBench.attn_openblas",
+                "AttentionBench.attn_onnxruntime",
+                "MhaBench.mha_attn4j", "MhaBench.mha_openblas", "MhaBench.mha_onnxruntime",
+                "MhaBench.mha_onnxruntime_contrib",
                 "DecodeBench.decode_attn4j", "DecodeBench.decode_openblas", "DecodeBench.decode_onnxruntime",
                 "DecodeBench.decode_memoryread")) {
             assertTrue(allCores.stream().anyMatch(s -> ("io.attn4j.bench." + name).matches(s.include())), name);
@@ -58,12 +63,14 @@ class SuitePlanTest {
     @Test
     void quickRunsTheContribOperatorPeerAndNothingOnSeveralThreads() {
         List<SuitePlan.Run> runs = SuitePlan.runs(true, ALL, ALL);
-        assertTrue(runs.stream().flatMap(r -> r.benchmarks().stream()).anyMatch(n -> n.endsWith("MhaBench.mha_onnxruntime_contrib")));
+        assertTrue(runs.stream().flatMap(r -> r.benchmarks().stream())
+                .anyMatch(n -> n.endsWith("MhaBench.mha_onnxruntime_contrib")));
         assertTrue(runs.stream().noneMatch(r -> r.params().containsKey("threads")), runs.toString());
     }
 
     private static SuitePlan.Run only(List<SuitePlan.Run> runs, String method) {
-        List<SuitePlan.Run> with = runs.stream().filter(r -> r.benchmarks().stream().anyMatch(n -> n.endsWith("." + method))).toList();
+        List<SuitePlan.Run> with = runs.stream()
+                .filter(r -> r.benchmarks().stream().anyMatch(n -> n.endsWith("." + method))).toList();
         assertEquals(1, with.size(), method + " in " + runs);
         return with.get(0);
     }

@@ -26,10 +26,13 @@ class WorkloadsTest {
 
     @Test
     void everySuiteBenchmarkHasAWorkloadAtEveryParameterCombination() {
-        Set<String> suite = SuitePlan.runs(false, ALL, ALL).stream().flatMap(r -> r.benchmarks().stream()).collect(Collectors.toSet());
+        Set<String> suite = SuitePlan.runs(false, ALL, ALL).stream().flatMap(r -> r.benchmarks().stream())
+                .collect(Collectors.toSet());
         List<BenchmarkListEntry> entries = BenchmarkList.defaultList()
-                .getAll(OutputFormatFactory.createFormatInstance(new PrintStream(OutputStream.nullOutputStream()), VerboseMode.SILENT),
-                        List.of()).stream().filter(e -> suite.contains(e.getUsername())).toList();
+                .getAll(OutputFormatFactory.createFormatInstance(new PrintStream(OutputStream.nullOutputStream()),
+                        VerboseMode.SILENT),
+                        List.of())
+                .stream().filter(e -> suite.contains(e.getUsername())).toList();
         assertTrue(entries.stream().anyMatch(e -> e.getUsername().endsWith("ClassifierBench.classifier_attn4j")),
                 "the suite runs the classifier: " + suite);
         for (BenchmarkListEntry e : entries) {
@@ -38,7 +41,8 @@ class WorkloadsTest {
             for (Map<String, String> params : combinations(e)) {
                 Optional<Workload> w = Workloads.of(op, impl, params, 8);
                 assertTrue(w.isPresent(), e.getUsername() + " " + params + " has no Workloads row");
-                assertTrue(w.get().flops() > 0 || w.get().bytes() > 0, e.getUsername() + " " + params + " counts no work");
+                assertTrue(w.get().flops() > 0 || w.get().bytes() > 0,
+                        e.getUsername() + " " + params + " counts no work");
             }
         }
     }

@@ -36,8 +36,8 @@ public final class Gemm {
 
     /** Arguments are already checked by the caller ({@code KernelArgs.gemm}). */
     public static void gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha,
-                            MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb,
-                            float beta, MemorySegment c, long cOff, long ldc) {
+            MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb,
+            float beta, MemorySegment c, long cOff, long ldc) {
         run(transA, m, n, k, alpha, a, aOff, lda, transB, b, bOff, ldb, null, beta, c, cOff, ldc);
     }
 
@@ -46,14 +46,14 @@ public final class Gemm {
      * packing of B. Arguments are already checked ({@code KernelArgs.gemmPacked}).
      */
     public static void gemm(Transpose transA, int m, float alpha, MemorySegment a, long aOff, long lda,
-                            PackedPanels packed, float beta, MemorySegment c, long cOff, long ldc) {
+            PackedPanels packed, float beta, MemorySegment c, long cOff, long ldc) {
         run(transA, m, packed.n(), packed.k(), alpha, a, aOff, lda, null, null, 0, 0, packed, beta, c, cOff, ldc);
     }
 
     /** The driver; B comes packed ({@code packed != null}) or is packed here block by block. */
     private static void run(Transpose transA, int m, int n, int k, float alpha, MemorySegment a, long aOff, long lda,
-                            Transpose transB, MemorySegment b, long bOff, long ldb, PackedPanels packed,
-                            float beta, MemorySegment c, long cOff, long ldc) {
+            Transpose transB, MemorySegment b, long bOff, long ldb, PackedPanels packed,
+            float beta, MemorySegment c, long cOff, long ldc) {
         if (m == 0 || n == 0) {
             return;
         }

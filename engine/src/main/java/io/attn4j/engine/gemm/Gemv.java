@@ -47,7 +47,7 @@ public final class Gemv {
 
     /** Arguments are already checked by the caller ({@code KernelArgs.gemv}). */
     public static void gemv(Transpose transA, int m, int n, float alpha, MemorySegment a, long aOff, long lda,
-                            MemorySegment x, long xOff, float beta, MemorySegment y, long yOff) {
+            MemorySegment x, long xOff, float beta, MemorySegment y, long yOff) {
         if (transA == Transpose.NO) {
             rowDots(m, n, alpha, a, aOff, lda, x, xOff, beta, y, yOff);
         } else {
@@ -57,7 +57,7 @@ public final class Gemv {
 
     /** {@code y[i] = alpha * dot(A[i, :], x) + beta * y[i]}. */
     private static void rowDots(int m, int n, float alpha, MemorySegment a, long aOff, long lda,
-                                MemorySegment x, long xOff, float beta, MemorySegment y, long yOff) {
+            MemorySegment x, long xOff, float beta, MemorySegment y, long yOff) {
         int bound = F.loopBound(n);
         int i = 0;
         for (; i + ROWS <= m; i += ROWS) {
@@ -124,7 +124,7 @@ public final class Gemv {
 
     /** {@code y[j] = alpha * sum_i x[i] A[i, j] + beta * y[j]}. */
     private static void rowSums(int m, int n, float alpha, MemorySegment a, long aOff, long lda,
-                                MemorySegment x, long xOff, float beta, MemorySegment y, long yOff) {
+            MemorySegment x, long xOff, float beta, MemorySegment y, long yOff) {
         float[] sum = scratch(n);
         Arrays.fill(sum, 0, n, 0f);
         int bound = F.loopBound(n);

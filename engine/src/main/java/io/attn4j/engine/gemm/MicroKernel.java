@@ -49,7 +49,7 @@ final class MicroKernel {
      * @param tile scratch of {@code MR * NR} floats for a tile cut by the edge of C
      */
     static void tile(int kc, float[] ap, int aAt, float[] bp, int bAt, float alpha, float beta,
-                     MemorySegment c, long cAt, long ldc, int rows, int cols, float[] tile) {
+            MemorySegment c, long cAt, long ldc, int rows, int cols, float[] tile) {
         // acc_rv = row r of the tile, vector v (columns v*L ..): 12 independent FMA chains.
         FloatVector acc00 = FloatVector.zero(F), acc01 = FloatVector.zero(F);
         FloatVector acc10 = FloatVector.zero(F), acc11 = FloatVector.zero(F);
@@ -122,7 +122,6 @@ final class MicroKernel {
         writeBack(tile, alpha, beta, c, cAt, ldc, rows, cols);
     }
 
-
     /** Panels of B that {@link #row} covers at once. */
     static final int ROW_PANELS = 4;
 
@@ -139,7 +138,7 @@ final class MicroKernel {
      *     {@code bAt + p * kc * NR}
      */
     static void row(int kc, float[] ap, int aAt, float[] bp, int bAt, float alpha, float beta,
-                    MemorySegment c, long cAt) {
+            MemorySegment c, long cAt) {
         FloatVector acc00 = FloatVector.zero(F), acc01 = FloatVector.zero(F);
         FloatVector acc10 = FloatVector.zero(F), acc11 = FloatVector.zero(F);
         FloatVector acc20 = FloatVector.zero(F), acc21 = FloatVector.zero(F);
@@ -171,13 +170,20 @@ final class MicroKernel {
         } else {
             FloatVector vb = FloatVector.broadcast(F, beta);
             FloatVector.fromMemorySegment(F, c, at, ORDER).fma(vb, acc00.mul(va)).intoMemorySegment(c, at, ORDER);
-            FloatVector.fromMemorySegment(F, c, at + v, ORDER).fma(vb, acc01.mul(va)).intoMemorySegment(c, at + v, ORDER);
-            FloatVector.fromMemorySegment(F, c, at + 2 * v, ORDER).fma(vb, acc10.mul(va)).intoMemorySegment(c, at + 2 * v, ORDER);
-            FloatVector.fromMemorySegment(F, c, at + 3 * v, ORDER).fma(vb, acc11.mul(va)).intoMemorySegment(c, at + 3 * v, ORDER);
-            FloatVector.fromMemorySegment(F, c, at + 4 * v, ORDER).fma(vb, acc20.mul(va)).intoMemorySegment(c, at + 4 * v, ORDER);
-            FloatVector.fromMemorySegment(F, c, at + 5 * v, ORDER).fma(vb, acc21.mul(va)).intoMemorySegment(c, at + 5 * v, ORDER);
-            FloatVector.fromMemorySegment(F, c, at + 6 * v, ORDER).fma(vb, acc30.mul(va)).intoMemorySegment(c, at + 6 * v, ORDER);
-            FloatVector.fromMemorySegment(F, c, at + 7 * v, ORDER).fma(vb, acc31.mul(va)).intoMemorySegment(c, at + 7 * v, ORDER);
+            FloatVector.fromMemorySegment(F, c, at + v, ORDER).fma(vb, acc01.mul(va)).intoMemorySegment(c, at + v,
+                    ORDER);
+            FloatVector.fromMemorySegment(F, c, at + 2 * v, ORDER).fma(vb, acc10.mul(va)).intoMemorySegment(c,
+                    at + 2 * v, ORDER);
+            FloatVector.fromMemorySegment(F, c, at + 3 * v, ORDER).fma(vb, acc11.mul(va)).intoMemorySegment(c,
+                    at + 3 * v, ORDER);
+            FloatVector.fromMemorySegment(F, c, at + 4 * v, ORDER).fma(vb, acc20.mul(va)).intoMemorySegment(c,
+                    at + 4 * v, ORDER);
+            FloatVector.fromMemorySegment(F, c, at + 5 * v, ORDER).fma(vb, acc21.mul(va)).intoMemorySegment(c,
+                    at + 5 * v, ORDER);
+            FloatVector.fromMemorySegment(F, c, at + 6 * v, ORDER).fma(vb, acc30.mul(va)).intoMemorySegment(c,
+                    at + 6 * v, ORDER);
+            FloatVector.fromMemorySegment(F, c, at + 7 * v, ORDER).fma(vb, acc31.mul(va)).intoMemorySegment(c,
+                    at + 7 * v, ORDER);
         }
     }
 
@@ -187,7 +193,7 @@ final class MicroKernel {
      * all round as the whole-tile path does (one product, then one FMA), so no cut changes a bit.
      */
     private static void writeBack(float[] tile, float alpha, float beta, MemorySegment c, long cAt, long ldc,
-                                  int rows, int cols) {
+            int rows, int cols) {
         for (int r = 0; r < rows; r++) {
             long at = cAt + r * ldc;
             int t = r * NR;
@@ -196,14 +202,16 @@ final class MicroKernel {
                     FloatVector scaled = FloatVector.fromArray(F, tile, t + v).mul(alpha);
                     long bytes = 4 * (at + v);
                     if (beta != 0f) {
-                        scaled = FloatVector.fromMemorySegment(F, c, bytes, ORDER).fma(FloatVector.broadcast(F, beta), scaled);
+                        scaled = FloatVector.fromMemorySegment(F, c, bytes, ORDER).fma(FloatVector.broadcast(F, beta),
+                                scaled);
                     }
                     scaled.intoMemorySegment(c, bytes, ORDER);
                 }
             } else {
                 for (int j = 0; j < cols; j++) {
                     float scaled = alpha * tile[t + j];
-                    c.setAtIndex(FLOAT, at + j, beta == 0f ? scaled : Math.fma(beta, c.getAtIndex(FLOAT, at + j), scaled));
+                    c.setAtIndex(FLOAT, at + j,
+                            beta == 0f ? scaled : Math.fma(beta, c.getAtIndex(FLOAT, at + j), scaled));
                 }
             }
         }

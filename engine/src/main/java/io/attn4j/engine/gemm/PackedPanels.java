@@ -27,7 +27,8 @@ public final class PackedPanels extends PackedMatrix {
     }
 
     /** Packs op(B) ({@code k x n}); arguments already checked. */
-    public static PackedPanels pack(String packedBy, Transpose transB, int k, int n, MemorySegment b, long bOff, long ldb) {
+    public static PackedPanels pack(String packedBy, Transpose transB, int k, int n, MemorySegment b, long bOff,
+            long ldb) {
         int kStep = GemmBlocking.kBlock(k);
         int kBlocks = Math.max(1, (k + kStep - 1) / kStep);
         int panels = (n + NC - 1) / NC;

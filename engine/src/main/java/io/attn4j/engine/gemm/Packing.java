@@ -38,7 +38,8 @@ final class Packing {
     }
 
     /** Packs rows {@code [i0, i0 + mc)} and columns {@code [l0, l0 + kc)} of op(A). */
-    static void packA(Transpose trans, MemorySegment a, long aOff, long lda, int i0, int l0, int mc, int kc, float[] pa) {
+    static void packA(Transpose trans, MemorySegment a, long aOff, long lda, int i0, int l0, int mc, int kc,
+            float[] pa) {
         if (trans == Transpose.NO) {
             // op(A)[i, l] = A[i*lda + l]: packed row i is a piece of row i of A.
             for (int i = 0; i < mc; i++) {
@@ -52,7 +53,8 @@ final class Packing {
     }
 
     /** Packs rows {@code [l0, l0 + kc)} and columns {@code [j0, j0 + nc)} of op(B). */
-    static void packB(Transpose trans, MemorySegment b, long bOff, long ldb, int l0, int j0, int kc, int nc, float[] pb, int base) {
+    static void packB(Transpose trans, MemorySegment b, long bOff, long ldb, int l0, int j0, int kc, int nc, float[] pb,
+            int base) {
         int full = nc - nc % NR;
         if (trans == Transpose.NO) {
             // op(B)[l, j] = B[l*ldb + j]: row l of B feeds row l of every sliver.
@@ -85,7 +87,7 @@ final class Packing {
      * lands as eight adjacent floats of dst (measured twice as fast as 16 x 16 tiles).
      */
     private static void transpose(MemorySegment src, long off, long ld, int rows, int cols,
-                                  float[] dst, int at, int dstLd) {
+            float[] dst, int at, int dstLd) {
         int r = 0;
         for (; r + 8 <= rows; r += 8) {
             long r0 = off + r * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;

@@ -51,11 +51,13 @@ public final class Npy {
             ByteBuffer prefix = ByteBuffer.allocate((int) Math.min(size, 12)).order(ByteOrder.LITTLE_ENDIAN);
             readFully(file, channel, prefix, 0);
             if (size < 10 || !prefix.slice(0, MAGIC.length).equals(ByteBuffer.wrap(MAGIC))) {
-                throw new MalformedFileException(file, "not an .npy file: it does not start with \\x93NUMPY and a version");
+                throw new MalformedFileException(file,
+                        "not an .npy file: it does not start with \\x93NUMPY and a version");
             }
             int major = prefix.get(6), minor = prefix.get(7);
             if (major < 1 || major > 3 || minor != 0) {
-                throw new MalformedFileException(file, "unsupported .npy version " + major + "." + minor + " (read: 1.0, 2.0, 3.0)");
+                throw new MalformedFileException(file,
+                        "unsupported .npy version " + major + "." + minor + " (read: 1.0, 2.0, 3.0)");
             }
             if (major > 1 && size < 12) {
                 throw new MalformedFileException(file, size + " bytes, too short for a version " + major + ".0 header");
@@ -63,8 +65,9 @@ public final class Npy {
             long headerLength = major == 1 ? prefix.getShort(8) & 0xFFFF : prefix.getInt(8) & 0xFFFF_FFFFL;
             int headerStart = major == 1 ? 10 : 12;
             if (headerLength > MAX_HEADER_BYTES || headerLength > size - headerStart) {
-                throw new MalformedFileException(file, "header length " + headerLength + " does not fit a file of " + size
-                        + " bytes (limit " + MAX_HEADER_BYTES + ")");
+                throw new MalformedFileException(file,
+                        "header length " + headerLength + " does not fit a file of " + size
+                                + " bytes (limit " + MAX_HEADER_BYTES + ")");
             }
             ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
             readFully(file, channel, headerBytes, headerStart);
@@ -79,13 +82,15 @@ public final class Npy {
             NpyHeader header = NpyHeader.parse(file, text);
             long dataStart = headerStart + headerLength;
             if (header.byteSize() != size - dataStart) {
-                throw new MalformedFileException(file, "data holds " + (size - dataStart) + " bytes, but " + header.dtype()
-                        + Arrays.toString(header.shape()) + " needs " + header.byteSize());
+                throw new MalformedFileException(file,
+                        "data holds " + (size - dataStart) + " bytes, but " + header.dtype()
+                                + Arrays.toString(header.shape()) + " needs " + header.byteSize());
             }
             Tensor t = Tensor.allocate(arena, header.dtype(), header.shape());
             MemorySegment data = t.segment();
             for (long done = 0; done < header.byteSize(); done += CHUNK) {
-                readFully(file, channel, data.asSlice(done, Math.min(CHUNK, header.byteSize() - done)).asByteBuffer(), dataStart + done);
+                readFully(file, channel, data.asSlice(done, Math.min(CHUNK, header.byteSize() - done)).asByteBuffer(),
+                        dataStart + done);
             }
             return t;
         }
@@ -143,7 +148,8 @@ public final class Npy {
         while (into.hasRemaining()) {
             int n = channel.read(into, at);
             if (n < 0) {
-                throw new IOException(file + ": the file ended at byte " + at + " while it was read (changed under us?)");
+                throw new IOException(
+                        file + ": the file ended at byte " + at + " while it was read (changed under us?)");
             }
             at += n;
         }

@@ -51,7 +51,8 @@ record NpyHeader(DType dtype, long[] shape) {
 
     /** The dictionary numpy writes for a C-order array: {@code {'descr': ..., 'fortran_order': False, 'shape': (...), }}. */
     static String format(DType dtype, long[] shape) {
-        StringBuilder s = new StringBuilder("{'descr': '").append(descr(dtype)).append("', 'fortran_order': False, 'shape': (");
+        StringBuilder s = new StringBuilder("{'descr': '").append(descr(dtype))
+                .append("', 'fortran_order': False, 'shape': (");
         for (int i = 0; i < shape.length; i++) {
             s.append(i > 0 ? ", " : "").append(shape[i]);
         }
@@ -67,14 +68,17 @@ record NpyHeader(DType dtype, long[] shape) {
     static NpyHeader parse(Path file, String text) throws MalformedFileException {
         Map<String, Object> dict = new Parser(file, text).dictionary();
         if (!dict.keySet().equals(Set.of("descr", "fortran_order", "shape"))) {
-            throw new MalformedFileException(file, "header keys are " + dict.keySet() + ", expected descr, fortran_order and shape");
+            throw new MalformedFileException(file,
+                    "header keys are " + dict.keySet() + ", expected descr, fortran_order and shape");
         }
         if (!(dict.get("descr") instanceof String descr)) {
-            throw new MalformedFileException(file, "descr " + dict.get("descr") + " is not a type string (structured arrays are not read)");
+            throw new MalformedFileException(file,
+                    "descr " + dict.get("descr") + " is not a type string (structured arrays are not read)");
         }
         DType dtype = dtype(descr);
         if (dtype == null) {
-            throw new MalformedFileException(file, "unsupported descr '" + descr + "' (read: <f4, <f2, <i8, <i4, |i1, |b1)");
+            throw new MalformedFileException(file,
+                    "unsupported descr '" + descr + "' (read: <f4, <f2, <i8, <i4, |i1, |b1)");
         }
         if (!(dict.get("fortran_order") instanceof Boolean fortran)) {
             throw new MalformedFileException(file, "fortran_order is not True or False");
@@ -90,7 +94,8 @@ record NpyHeader(DType dtype, long[] shape) {
             try {
                 bytes = Math.multiplyExact(bytes, d);
             } catch (ArithmeticException overflow) {
-                throw new MalformedFileException(file, "shape " + Arrays.toString(shape) + " is too large: its byte size overflows");
+                throw new MalformedFileException(file,
+                        "shape " + Arrays.toString(shape) + " is too large: its byte size overflows");
             }
         }
         return new NpyHeader(dtype, shape);
@@ -215,8 +220,9 @@ record NpyHeader(DType dtype, long[] shape) {
         }
 
         private void skipSpace() {
-            while (pos < text.length() && (text.charAt(pos) == ' ' || text.charAt(pos) == '\n' || text.charAt(pos) == '\t'
-                    || text.charAt(pos) == '\r')) {
+            while (pos < text.length()
+                    && (text.charAt(pos) == ' ' || text.charAt(pos) == '\n' || text.charAt(pos) == '\t'
+                            || text.charAt(pos) == '\r')) {
                 pos++;
             }
         }

@@ -38,8 +38,10 @@ import java.util.Map;
  * <p>Thread safety: all methods may be called from any thread.
  */
 public final class SafeTensorsFile implements AutoCloseable {
-    private static final ValueLayout.OfShort U16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort U16_LE = ValueLayout.JAVA_SHORT_UNALIGNED
+            .withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED
+            .withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int NAMES_IN_ERRORS = 8;
 
     private final Path file;
@@ -114,9 +116,10 @@ public final class SafeTensorsFile implements AutoCloseable {
         TensorInfo info = byName.get(name);
         if (info == null) {
             List<String> names = List.copyOf(byName.keySet());
-            throw new IllegalArgumentException(file + ": no tensor '" + name + "'; it has " + names.size() + " tensors: "
-                    + String.join(", ", names.subList(0, Math.min(NAMES_IN_ERRORS, names.size())))
-                    + (names.size() > NAMES_IN_ERRORS ? ", ..." : ""));
+            throw new IllegalArgumentException(
+                    file + ": no tensor '" + name + "'; it has " + names.size() + " tensors: "
+                            + String.join(", ", names.subList(0, Math.min(NAMES_IN_ERRORS, names.size())))
+                            + (names.size() > NAMES_IN_ERRORS ? ", ..." : ""));
         }
         return info;
     }
@@ -186,7 +189,8 @@ public final class SafeTensorsFile implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "SafeTensorsFile(" + file + ", " + byName.size() + " tensors" + (arena.scope().isAlive() ? ")" : ", closed)");
+        return "SafeTensorsFile(" + file + ", " + byName.size() + " tensors"
+                + (arena.scope().isAlive() ? ")" : ", closed)");
     }
 
     private MemorySegment data(TensorInfo info) {

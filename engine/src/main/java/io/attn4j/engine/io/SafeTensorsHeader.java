@@ -120,12 +120,14 @@ record SafeTensorsHeader(List<TensorInfo> tensors, Map<String, String> metadata,
             try {
                 bytes = Math.multiplyExact(bytes, d);
             } catch (ArithmeticException overflow) {
-                throw malformed(file, name, "shape " + dims + " of " + dtype + " is too large: its byte size overflows");
+                throw malformed(file, name,
+                        "shape " + dims + " of " + dtype + " is too large: its byte size overflows");
             }
         }
         if (!(offsets.get(0) instanceof Long begin) || !(offsets.get(1) instanceof Long end)
                 || begin < 0 || end < begin || end > dataSize) {
-            throw malformed(file, name, "data_offsets " + offsets + " are not inside the " + dataSize + "-byte data section");
+            throw malformed(file, name,
+                    "data_offsets " + offsets + " are not inside the " + dataSize + "-byte data section");
         }
         if (end - begin != bytes) {
             throw malformed(file, name, "data_offsets " + offsets + " hold " + (end - begin) + " bytes, but "
@@ -135,7 +137,8 @@ record SafeTensorsHeader(List<TensorInfo> tensors, Map<String, String> metadata,
     }
 
     /** Tensors sorted by offset must tile the data section exactly: no overlap, no hole, nothing after. */
-    private static void checkCoverage(Path file, List<TensorInfo> tensors, long dataSize) throws MalformedFileException {
+    private static void checkCoverage(Path file, List<TensorInfo> tensors, long dataSize)
+            throws MalformedFileException {
         List<TensorInfo> sorted = new ArrayList<>(tensors);
         sorted.sort(Comparator.comparingLong(TensorInfo::byteOffset).thenComparingLong(TensorInfo::byteSize));
         long covered = 0;
@@ -146,8 +149,9 @@ record SafeTensorsHeader(List<TensorInfo> tensors, Map<String, String> metadata,
                         + " < " + covered + ")");
             }
             if (t.byteOffset() > covered) {
-                throw malformed(file, t.name(), "starts at byte " + t.byteOffset() + " of the data section, leaving a hole after byte "
-                        + covered + " (the format forbids holes)");
+                throw malformed(file, t.name(),
+                        "starts at byte " + t.byteOffset() + " of the data section, leaving a hole after byte "
+                                + covered + " (the format forbids holes)");
             }
             covered = t.byteOffset() + t.byteSize();
             previous = t;

@@ -38,7 +38,8 @@ public final class SafeTensorsWriter {
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             Tensor t = e.getValue();
             if (e.getKey().equals(SafeTensorsHeader.METADATA_KEY)) {
-                throw new IllegalArgumentException("tensors: the name " + SafeTensorsHeader.METADATA_KEY + " is reserved for metadata");
+                throw new IllegalArgumentException(
+                        "tensors: the name " + SafeTensorsHeader.METADATA_KEY + " is reserved for metadata");
             }
             if (!t.isAlive()) {
                 throw new IllegalStateException("tensors: the arena of '" + e.getKey() + "' is closed");

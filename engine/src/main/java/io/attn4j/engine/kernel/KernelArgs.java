@@ -21,30 +21,33 @@ public final class KernelArgs {
         vector("out", n, out, outOff);
     }
 
-    public static void binary(int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff) {
+    public static void binary(int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out,
+            long outOff) {
         vector("a", n, a, aOff);
         vector("b", n, b, bOff);
         vector("out", n, out, outOff);
     }
 
     public static void softmax(int rows, int cols, MemorySegment x, long xOff, long ldx, SoftmaxMask mask,
-                        MemorySegment out, long outOff, long ldo) {
+            MemorySegment out, long outOff, long ldo) {
         Checks.nonNegative("rows", rows);
         Checks.nonNegative("cols", cols);
         Checks.floats("x", x, xOff, rows, cols, ldx);
         Checks.floats("out", out, outOff, rows, cols, ldo);
         if (mask != null) {
             if (mask.additive() != null) {
-                Checks.floats("mask.additive", mask.additive(), mask.addOffset(), mask.addLd() == 0 ? 1 : rows, cols, mask.addLd());
+                Checks.floats("mask.additive", mask.additive(), mask.addOffset(), mask.addLd() == 0 ? 1 : rows, cols,
+                        mask.addLd());
             }
             if (mask.excluded() != null) {
-                Checks.bytes("mask.excluded", mask.excluded(), mask.exOffset(), mask.exLd() == 0 ? 1 : rows, cols, mask.exLd());
+                Checks.bytes("mask.excluded", mask.excluded(), mask.exOffset(), mask.exLd() == 0 ? 1 : rows, cols,
+                        mask.exLd());
             }
         }
     }
 
     public static void gemv(Transpose transA, int m, int n, MemorySegment a, long aOff, long lda,
-                     MemorySegment x, long xOff, MemorySegment y, long yOff) {
+            MemorySegment x, long xOff, MemorySegment y, long yOff) {
         Checks.nonNegative("m", m);
         Checks.nonNegative("n", n);
         requireNonNull("transA", transA);
@@ -55,8 +58,8 @@ public final class KernelArgs {
     }
 
     public static void gemm(Transpose transA, Transpose transB, int m, int n, int k,
-                     MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb,
-                     MemorySegment c, long cOff, long ldc) {
+            MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb,
+            MemorySegment c, long cOff, long ldc) {
         Checks.nonNegative("m", m);
         Checks.nonNegative("n", n);
         Checks.nonNegative("k", k);
@@ -87,7 +90,7 @@ public final class KernelArgs {
     }
 
     public static void gemmPacked(Kernels kernels, Transpose transA, int m, MemorySegment a, long aOff, long lda,
-                                  PackedMatrix b, MemorySegment c, long cOff, long ldc) {
+            PackedMatrix b, MemorySegment c, long cOff, long ldc) {
         Checks.nonNegative("m", m);
         requireNonNull("transA", transA);
         requireNonNull("b", b);

@@ -59,7 +59,7 @@ public interface Kernels {
      * any input.
      */
     void fma(int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment c, long cOff,
-             MemorySegment out, long outOff);
+            MemorySegment out, long outOff);
 
     /**
      * {@code sum_i x[i]}. Error: {@code |err| <= n * eps * sum_i |x[i]|}. NaN if any element is
@@ -126,7 +126,7 @@ public interface Kernels {
      * @param mask may be null (no mask)
      */
     void softmaxRows(int rows, int cols, float scale, MemorySegment x, long xOff, long ldx,
-                     SoftmaxMask mask, MemorySegment out, long outOff, long ldo);
+            SoftmaxMask mask, MemorySegment out, long outOff, long ldo);
 
     /**
      * {@code log(sum_i exp(x[i]))}, computed as {@code m + log(sum exp(x[i] - m))} with
@@ -146,7 +146,7 @@ public interface Kernels {
      * the rounding of the beta term.
      */
     void gemv(Transpose transA, int m, int n, float alpha, MemorySegment a, long aOff, long lda,
-              MemorySegment x, long xOff, float beta, MemorySegment y, long yOff);
+            MemorySegment x, long xOff, float beta, MemorySegment y, long yOff);
 
     /**
      * {@code C = alpha * op(A) op(B) + beta * C}, {@code C} {@code m x n} with leading dimension
@@ -160,8 +160,8 @@ public interface Kernels {
      * calls or threads.
      */
     void gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha,
-              MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb,
-              float beta, MemorySegment c, long cOff, long ldc);
+            MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb,
+            float beta, MemorySegment c, long cOff, long ldc);
 
     /**
      * Packs {@code op(B)} ({@code k x n}; B stored {@code k x n} with leading dimension
@@ -179,5 +179,5 @@ public interface Kernels {
      * @throws IllegalArgumentException also if {@code b} was packed by another implementation
      */
     void gemm(Transpose transA, int m, float alpha, MemorySegment a, long aOff, long lda,
-              PackedMatrix b, float beta, MemorySegment c, long cOff, long ldc);
+            PackedMatrix b, float beta, MemorySegment c, long cOff, long ldc);
 }

@@ -71,7 +71,7 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public void fma(int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment c, long cOff,
-                    MemorySegment out, long outOff) {
+            MemorySegment out, long outOff) {
         KernelArgs.binary(n, a, aOff, b, bOff, out, outOff);
         KernelArgs.vector("c", n, c, cOff);
         for (int i = 0; i < n; i++) {
@@ -156,7 +156,7 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public void softmaxRows(int rows, int cols, float scale, MemorySegment x, long xOff, long ldx,
-                            SoftmaxMask mask, MemorySegment out, long outOff, long ldo) {
+            SoftmaxMask mask, MemorySegment out, long outOff, long ldo) {
         KernelArgs.softmax(rows, cols, x, xOff, ldx, mask, out, outOff, ldo);
         for (int r = 0; r < rows; r++) {
             long xi = xOff + r * ldx, oi = outOff + r * ldo;
@@ -191,7 +191,8 @@ public class ScalarKernels implements Kernels {
         if (mask == null) {
             return scaled;
         }
-        if (mask.excluded() != null && mask.excluded().get(ValueLayout.JAVA_BYTE, mask.exOffset() + r * mask.exLd() + c) != 0) {
+        if (mask.excluded() != null
+                && mask.excluded().get(ValueLayout.JAVA_BYTE, mask.exOffset() + r * mask.exLd() + c) != 0) {
             return Float.NEGATIVE_INFINITY;
         }
         if (mask.additive() != null) {
@@ -216,7 +217,7 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public void gemv(Transpose transA, int m, int n, float alpha, MemorySegment a, long aOff, long lda,
-                     MemorySegment x, long xOff, float beta, MemorySegment y, long yOff) {
+            MemorySegment x, long xOff, float beta, MemorySegment y, long yOff) {
         KernelArgs.gemv(transA, m, n, a, aOff, lda, x, xOff, y, yOff);
         boolean t = transA == Transpose.YES;
         int outs = t ? n : m, terms = t ? m : n;
@@ -232,8 +233,8 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public void gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha,
-                     MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb,
-                     float beta, MemorySegment c, long cOff, long ldc) {
+            MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb,
+            float beta, MemorySegment c, long cOff, long ldc) {
         KernelArgs.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
         boolean ta = transA == Transpose.YES, tb = transB == Transpose.YES;
         for (int i = 0; i < m; i++) {
@@ -264,7 +265,7 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public void gemm(Transpose transA, int m, float alpha, MemorySegment a, long aOff, long lda,
-                     PackedMatrix b, float beta, MemorySegment c, long cOff, long ldc) {
+            PackedMatrix b, float beta, MemorySegment c, long cOff, long ldc) {
         KernelArgs.gemmPacked(this, transA, m, a, aOff, lda, b, c, cOff, ldc);
         float[] bv = ((RowMajorPacked) b).values;
         int n = b.n(), k = b.k();

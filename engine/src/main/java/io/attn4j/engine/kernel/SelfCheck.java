@@ -36,7 +36,8 @@ import java.util.SplittableRandom;
 public final class SelfCheck {
     private static final double EPS = 0x1p-24;
     /** Reaches lanes - 1, lanes, lanes + 1 and unrolled bodies of 4, 8 and 16 lanes, and beyond. */
-    private static final int[] SIZES = {0, 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129, 257};
+    private static final int[] SIZES = {0, 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129,
+            257};
 
     /**
      * One kernel's verdict. {@code error} and {@code bound} are those of the value that came
@@ -75,8 +76,9 @@ public final class SelfCheck {
             results.add(c.guarded("dot", "abs", c::dot));
             results.add(c.guarded("axpy", "ulp", v -> c.elementwise(v, -4, 4, 0, new float[0],
                     (k, n, x, xo, out, oo) -> k.axpy(n, -0.3f, x, xo, out, oo), false)));
-            results.add(c.guarded("scale", "ulp", v -> c.elementwise(v, -4, 4, 0, new float[] {Float.MAX_VALUE, Float.MIN_VALUE},
-                    (k, n, x, xo, out, oo) -> k.scale(n, 1.7f, out, oo), true)));
+            results.add(c.guarded("scale", "ulp",
+                    v -> c.elementwise(v, -4, 4, 0, new float[]{Float.MAX_VALUE, Float.MIN_VALUE},
+                            (k, n, x, xo, out, oo) -> k.scale(n, 1.7f, out, oo), true)));
             results.add(c.guarded("add", "ulp", v -> c.binary(v, Kernels::add)));
             results.add(c.guarded("mul", "ulp", v -> c.binary(v, Kernels::mul)));
             results.add(c.guarded("fma", "ulp", v -> c.binary(v,
@@ -85,13 +87,13 @@ public final class SelfCheck {
             results.add(c.guarded("max", "abs", v -> c.reduction(v, false)));
             results.add(c.guarded("argmax", "index", v -> c.reduction(v, true)));
             results.add(c.guarded("exp", "ulp", v -> c.elementwise(v, -20, 20, 5,
-                    new float[] {0f, -0f, -100f, -88f, 88f, 89f, -87.5f, 1e-30f}, Kernels::exp, false)));
+                    new float[]{0f, -0f, -100f, -88f, 88f, 89f, -87.5f, 1e-30f}, Kernels::exp, false)));
             results.add(c.guarded("tanh", "ulp", v -> c.elementwise(v, -10, 10, 5,
-                    new float[] {0f, -0f, 1e-30f, -1e-30f, 1e-45f, 20f, -20f, 0.3f}, Kernels::tanh, false)));
+                    new float[]{0f, -0f, 1e-30f, -1e-30f, 1e-45f, 20f, -20f, 0.3f}, Kernels::tanh, false)));
             results.add(c.guarded("sigmoid", "ulp", v -> c.elementwise(v, -20, 20, 5,
-                    new float[] {0f, -0f, -100f, 100f, -88f, 17f, -17f}, Kernels::sigmoid, false)));
+                    new float[]{0f, -0f, -100f, 100f, -88f, 17f, -17f}, Kernels::sigmoid, false)));
             results.add(c.guarded("relu", "ulp", v -> c.elementwise(v, -4, 4, 0,
-                    new float[] {Float.NaN, -0f, 0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE},
+                    new float[]{Float.NaN, -0f, 0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE},
                     Kernels::relu, false)));
             results.add(c.guarded("softmaxRows", "abs", c::softmax));
             results.add(c.guarded("logSumExp", "abs", c::logSumExp));
@@ -120,7 +122,9 @@ public final class SelfCheck {
             double err;
             if (Double.isNaN(want) || Double.isNaN(got) || Double.isInfinite(want) || Double.isInfinite(got)) {
                 // NaN must meet NaN and infinity the same infinity: no bound applies
-                err = Double.compare(got, want) == 0 || (Double.isNaN(got) && Double.isNaN(want)) ? 0 : Double.POSITIVE_INFINITY;
+                err = Double.compare(got, want) == 0 || (Double.isNaN(got) && Double.isNaN(want))
+                        ? 0
+                        : Double.POSITIVE_INFINITY;
                 boundAbs = 0;
             } else {
                 err = Math.abs(got - want);
@@ -137,7 +141,8 @@ public final class SelfCheck {
                 bound = tightest == Double.POSITIVE_INFINITY ? 0 : tightest;
             }
             if (r > 1 && failure == null) {
-                failure = where + ": got " + got + ", reference " + want + " (|difference| " + err + " > bound " + boundAbs + ")";
+                failure = where + ": got " + got + ", reference " + want + " (|difference| " + err + " > bound "
+                        + boundAbs + ")";
             }
         }
 
@@ -205,7 +210,8 @@ public final class SelfCheck {
 
     @FunctionalInterface
     private interface Binary {
-        void call(Kernels k, int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff);
+        void call(Kernels k, int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out,
+                long outOff);
     }
 
     /**
@@ -228,7 +234,8 @@ public final class SelfCheck {
                 if (e < 0 || e >= n) {
                     v.ulps(results[0][i], results[1][i], 0, 0, "n=" + n + ": memory next to the output, element " + e);
                 } else {
-                    v.ulps(results[0][i], results[1][i], ulps, ulps == 0 ? 0 : 1e-37, "n=" + n + " x[" + e + "]=" + x[e]);
+                    v.ulps(results[0][i], results[1][i], ulps, ulps == 0 ? 0 : 1e-37,
+                            "n=" + n + " x[" + e + "]=" + x[e]);
                 }
             }
         }
@@ -237,7 +244,7 @@ public final class SelfCheck {
     private void binary(Verdict v, Binary f) {
         for (int n : SIZES) {
             int off = (n + 1) % 4;
-            float[] a = values(n + 1, -4, 4, new float[] {-0f, Float.NaN}), b = values(n, -4, 4, new float[] {0f});
+            float[] a = values(n + 1, -4, 4, new float[]{-0f, Float.NaN}), b = values(n, -4, 4, new float[]{0f});
             float[] out0 = values(n, -4, 4, new float[0]);
             float[][] results = new float[2][];
             for (int side = 0; side < 2; side++) {
@@ -271,7 +278,8 @@ public final class SelfCheck {
             for (float f : x) {
                 terms += Math.abs(f);
             }
-            v.compare(candidate.sum(n, segment(x, 3), 3), reference.sum(n, segment(x, 3), 3), 2 * (n + 1) * EPS * terms, 1, "n=" + n);
+            v.compare(candidate.sum(n, segment(x, 3), 3), reference.sum(n, segment(x, 3), 3), 2 * (n + 1) * EPS * terms,
+                    1, "n=" + n);
         }
     }
 
@@ -300,7 +308,7 @@ public final class SelfCheck {
 
     private void logSumExp(Verdict v) {
         for (int n : SIZES) {
-            float[] x = values(n, -30, 30, n > 4 ? new float[] {-1e30f, Float.NEGATIVE_INFINITY} : new float[0]);
+            float[] x = values(n, -30, 30, n > 4 ? new float[]{-1e30f, Float.NEGATIVE_INFINITY} : new float[0]);
             MemorySegment s = segment(x, 2);
             float want = reference.logSumExp(n, s, 2);
             v.compare(candidate.logSumExp(n, s, 2), want, (2.0 * n + 12) * EPS + 2 * EPS * Math.abs(want), 1, "n=" + n);
@@ -314,10 +322,10 @@ public final class SelfCheck {
         for (int[] shape : shapes) {
             int rows = shape[0], cols = shape[1], ld = cols + 3;
             for (int variant = 0; variant < 3; variant++) {
-                float[] x = values(rows * ld, -3, 3, new float[] {Float.NEGATIVE_INFINITY, -1e30f});
+                float[] x = values(rows * ld, -3, 3, new float[]{Float.NEGATIVE_INFINITY, -1e30f});
                 SoftmaxMask mask = null;
                 if (variant == 1) {
-                    float[] add = values(rows * cols, -1, 1, new float[] {Float.NEGATIVE_INFINITY});
+                    float[] add = values(rows * cols, -1, 1, new float[]{Float.NEGATIVE_INFINITY});
                     mask = SoftmaxMask.additive(segment(add, 0), 0, cols);
                 } else if (variant == 2) {
                     MemorySegment ex = arena.allocate((long) rows * cols);
@@ -332,7 +340,8 @@ public final class SelfCheck {
                 float[][] results = new float[2][];
                 for (int side = 0; side < 2; side++) {
                     MemorySegment out = segment(out0, 0);
-                    (side == 0 ? candidate : reference).softmaxRows(rows, cols, 0.7f, segment(x, 1), 1, ld, mask, out, 0, ld);
+                    (side == 0 ? candidate : reference).softmaxRows(rows, cols, 0.7f, segment(x, 1), 1, ld, mask, out,
+                            0, ld);
                     results[side] = floats(out, 0, rows * ld);
                 }
                 for (int r = 0; r < rows; r++) {
@@ -355,14 +364,15 @@ public final class SelfCheck {
             int m = shape[0], n = shape[1], lda = n + 2;
             for (Transpose t : Transpose.values()) {
                 int outs = t == Transpose.NO ? m : n, terms = t == Transpose.NO ? n : m;
-                for (float beta : new float[] {0f, 0.5f}) {
+                for (float beta : new float[]{0f, 0.5f}) {
                     float alpha = 1.3f;
                     float[] a = values(m * lda, -1, 1, new float[0]), x = values(terms, -1, 1, new float[0]);
                     float[] y0 = beta == 0 ? nans(outs) : values(outs, -1, 1, new float[0]);
                     float[][] results = new float[2][];
                     for (int side = 0; side < 2; side++) {
                         MemorySegment y = segment(y0, 1);
-                        (side == 0 ? candidate : reference).gemv(t, m, n, alpha, segment(a, 0), 0, lda, segment(x, 3), 3, beta, y, 1);
+                        (side == 0 ? candidate : reference).gemv(t, m, n, alpha, segment(a, 0), 0, lda, segment(x, 3),
+                                3, beta, y, 1);
                         results[side] = floats(y, 1, outs);
                     }
                     for (int i = 0; i < outs; i++) {
@@ -386,7 +396,7 @@ public final class SelfCheck {
             int m = shape[0], n = shape[1], k = shape[2];
             for (Transpose ta : Transpose.values()) {
                 for (Transpose tb : Transpose.values()) {
-                    for (float beta : new float[] {0f, 1.5f}) {
+                    for (float beta : new float[]{0f, 1.5f}) {
                         gemmCase(v, m, n, k, ta, tb, 0.9f, beta);
                     }
                 }
@@ -397,12 +407,14 @@ public final class SelfCheck {
     private void gemmCase(Verdict v, int m, int n, int k, Transpose ta, Transpose tb, float alpha, float beta) {
         boolean at = ta == Transpose.YES, bt = tb == Transpose.YES;
         int lda = (at ? m : k) + 1, ldb = (bt ? k : n) + 2, ldc = n + 3;
-        float[] a = values((at ? k : m) * lda, -1, 1, new float[0]), b = values((bt ? n : k) * ldb, -1, 1, new float[0]);
+        float[] a = values((at ? k : m) * lda, -1, 1, new float[0]),
+                b = values((bt ? n : k) * ldb, -1, 1, new float[0]);
         float[] c0 = beta == 0 ? nans(m * ldc) : values(m * ldc, -1, 1, new float[0]);
         float[][] results = new float[2][];
         for (int side = 0; side < 2; side++) {
             MemorySegment c = segment(c0, 0);
-            (side == 0 ? candidate : reference).gemm(ta, tb, m, n, k, alpha, segment(a, 1), 1, lda, segment(b, 0), 0, ldb, beta, c, 0, ldc);
+            (side == 0 ? candidate : reference).gemm(ta, tb, m, n, k, alpha, segment(a, 1), 1, lda, segment(b, 0), 0,
+                    ldb, beta, c, 0, ldc);
             results[side] = floats(c, 0, m * ldc);
         }
         for (int i = 0; i < m; i++) {
@@ -432,9 +444,11 @@ public final class SelfCheck {
                 for (Transpose tb : Transpose.values()) {
                     boolean at = ta == Transpose.YES, bt = tb == Transpose.YES;
                     int lda = (at ? m : k) + 1, ldb = (bt ? k : n) + 2;
-                    float[] a = values((at ? k : m) * lda, -1, 1, new float[0]), b = values((bt ? n : k) * ldb, -1, 1, new float[0]);
+                    float[] a = values((at ? k : m) * lda, -1, 1, new float[0]),
+                            b = values((bt ? n : k) * ldb, -1, 1, new float[0]);
                     MemorySegment unpacked = segment(nans(m * n), 0), packed = segment(nans(m * n), 0);
-                    candidate.gemm(ta, tb, m, n, k, 0.9f, segment(a, 0), 0, lda, segment(b, 0), 0, ldb, 0f, unpacked, 0, n);
+                    candidate.gemm(ta, tb, m, n, k, 0.9f, segment(a, 0), 0, lda, segment(b, 0), 0, ldb, 0f, unpacked, 0,
+                            n);
                     PackedMatrix pb = candidate.packB(tb, k, n, segment(b, 0), 0, ldb);
                     candidate.gemm(ta, m, 0.9f, segment(a, 0), 0, lda, pb, 0f, packed, 0, n);
                     float[] want = floats(unpacked, 0, m * n), got = floats(packed, 0, m * n);

@@ -31,10 +31,12 @@ public final class Simd {
                 case "128", "256", "512" -> {
                     int want = Integer.parseInt(requested.trim());
                     bits = Math.min(want, max);
-                    reason = want <= max ? "forced by -Dattn4j.vectorBits=" + want
+                    reason = want <= max
+                            ? "forced by -Dattn4j.vectorBits=" + want
                             : "-Dattn4j.vectorBits=" + want + " exceeds the machine's " + max + " bits; using " + max;
                 }
-                default -> reason = "ignored -Dattn4j.vectorBits=" + requested + " (expected 128, 256 or 512); using preferred " + max;
+                default -> reason = "ignored -Dattn4j.vectorBits=" + requested
+                        + " (expected 128, 256 or 512); using preferred " + max;
             }
         }
         F = VectorSpecies.of(float.class, VectorShape.forBitSize(bits));

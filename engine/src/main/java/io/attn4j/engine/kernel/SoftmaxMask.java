@@ -17,7 +17,7 @@ import java.lang.foreign.MemorySegment;
  * @param exLd bytes between excluded rows (0 = one row for all)
  */
 public record SoftmaxMask(MemorySegment additive, long addOffset, long addLd,
-                          MemorySegment excluded, long exOffset, long exLd) {
+        MemorySegment excluded, long exOffset, long exLd) {
 
     /** Adds {@code additive[r, c]} to score (r, c). */
     public static SoftmaxMask additive(MemorySegment additive, long offset, long ld) {

@@ -1,7 +1,7 @@
 package io.attn4j.engine.kernel;
 
-import static io.attn4j.engine.kernel.VectorAccess.load;
 import static io.attn4j.engine.kernel.VectorAccess.ORDER;
+import static io.attn4j.engine.kernel.VectorAccess.load;
 
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
@@ -29,7 +29,8 @@ final class VectorElementwise {
             load(x, xb, i).fma(a, load(y, yb, i)).intoMemorySegment(y, yb + (long) i * Float.BYTES, ORDER);
         }
         for (; i < n; i++) {
-            ScalarKernels.set(y, yOff + i, Math.fma(alpha, ScalarKernels.get(x, xOff + i), ScalarKernels.get(y, yOff + i)));
+            ScalarKernels.set(y, yOff + i,
+                    Math.fma(alpha, ScalarKernels.get(x, xOff + i), ScalarKernels.get(y, yOff + i)));
         }
     }
 
@@ -73,15 +74,17 @@ final class VectorElementwise {
     }
 
     static void fma(int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment c, long cOff,
-                    MemorySegment out, long outOff) {
+            MemorySegment out, long outOff) {
         long ab = aOff * Float.BYTES, bb = bOff * Float.BYTES, cb = cOff * Float.BYTES, ob = outOff * Float.BYTES;
         int i = 0;
         for (int bound = Simd.F.loopBound(n); i < bound; i += Simd.LANES) {
-            load(a, ab, i).fma(load(b, bb, i), load(c, cb, i)).intoMemorySegment(out, ob + (long) i * Float.BYTES, ORDER);
+            load(a, ab, i).fma(load(b, bb, i), load(c, cb, i)).intoMemorySegment(out, ob + (long) i * Float.BYTES,
+                    ORDER);
         }
         for (; i < n; i++) {
             ScalarKernels.set(out, outOff + i,
-                    Math.fma(ScalarKernels.get(a, aOff + i), ScalarKernels.get(b, bOff + i), ScalarKernels.get(c, cOff + i)));
+                    Math.fma(ScalarKernels.get(a, aOff + i), ScalarKernels.get(b, bOff + i),
+                            ScalarKernels.get(c, cOff + i)));
         }
     }
 
@@ -128,7 +131,8 @@ final class VectorElementwise {
             VectorMath.sigmoid(load(x, xb, i)).intoMemorySegment(out, ob + (long) i * Float.BYTES, ORDER);
         }
         for (; i < n; i++) {
-            ScalarKernels.set(out, outOff + i, (float) (1.0 / (1.0 + Math.exp(-(double) ScalarKernels.get(x, xOff + i)))));
+            ScalarKernels.set(out, outOff + i,
+                    (float) (1.0 / (1.0 + Math.exp(-(double) ScalarKernels.get(x, xOff + i)))));
         }
     }
 }

@@ -1,8 +1,8 @@
 package io.attn4j.engine.kernel;
 
 import io.attn4j.engine.gemm.Gemm;
-import io.attn4j.engine.gemm.PackedPanels;
 import io.attn4j.engine.gemm.Gemv;
+import io.attn4j.engine.gemm.PackedPanels;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -65,7 +65,7 @@ public final class VectorKernels extends ScalarKernels {
 
     @Override
     public void fma(int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment c, long cOff,
-                    MemorySegment out, long outOff) {
+            MemorySegment out, long outOff) {
         KernelArgs.binary(n, a, aOff, b, bOff, out, outOff);
         KernelArgs.vector("c", n, c, cOff);
         VectorElementwise.fma(n, a, aOff, b, bOff, c, cOff, out, outOff);
@@ -118,7 +118,7 @@ public final class VectorKernels extends ScalarKernels {
 
     @Override
     public void softmaxRows(int rows, int cols, float scale, MemorySegment x, long xOff, long ldx,
-                            SoftmaxMask mask, MemorySegment out, long outOff, long ldo) {
+            SoftmaxMask mask, MemorySegment out, long outOff, long ldo) {
         KernelArgs.softmax(rows, cols, x, xOff, ldx, mask, out, outOff, ldo);
         VectorSoftmax.softmaxRows(rows, cols, scale, x, xOff, ldx, mask, out, outOff, ldo);
     }
@@ -131,15 +131,15 @@ public final class VectorKernels extends ScalarKernels {
 
     @Override
     public void gemv(Transpose transA, int m, int n, float alpha, MemorySegment a, long aOff, long lda,
-                     MemorySegment x, long xOff, float beta, MemorySegment y, long yOff) {
+            MemorySegment x, long xOff, float beta, MemorySegment y, long yOff) {
         KernelArgs.gemv(transA, m, n, a, aOff, lda, x, xOff, y, yOff);
         Gemv.gemv(transA, m, n, alpha, a, aOff, lda, x, xOff, beta, y, yOff);
     }
 
     @Override
     public void gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha,
-                     MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb,
-                     float beta, MemorySegment c, long cOff, long ldc) {
+            MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb,
+            float beta, MemorySegment c, long cOff, long ldc) {
         KernelArgs.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
         Gemm.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
@@ -152,7 +152,7 @@ public final class VectorKernels extends ScalarKernels {
 
     @Override
     public void gemm(Transpose transA, int m, float alpha, MemorySegment a, long aOff, long lda,
-                     PackedMatrix b, float beta, MemorySegment c, long cOff, long ldc) {
+            PackedMatrix b, float beta, MemorySegment c, long cOff, long ldc) {
         KernelArgs.gemmPacked(this, transA, m, a, aOff, lda, b, c, cOff, ldc);
         Gemm.gemm(transA, m, alpha, a, aOff, lda, (PackedPanels) b, beta, c, cOff, ldc);
     }

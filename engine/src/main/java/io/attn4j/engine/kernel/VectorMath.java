@@ -149,7 +149,8 @@ public final class VectorMath {
         p = p.fma(r, p.broadcast(1f));
         // 2^n: n + 127 in the exponent field; bits(t) << 23 is n << 23 as the shifter's own bits
         // shift out
-        FloatVector pow2n = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(127 << 23).reinterpretAsFloats();
+        FloatVector pow2n = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(127 << 23)
+                .reinterpretAsFloats();
         return p.mul(pow2n).blend(0f, tiny);
     }
 
@@ -173,7 +174,8 @@ public final class VectorMath {
         p = p.fma(x2, p.broadcast(T3));
         FloatVector small = p.mul(x2).fma(x, x);
         // x + x^3 P(x^2) is +0 for x = -0: zeros are returned as they are
-        return large.blend(small, a.compare(VectorOperators.LT, TANH_POLY_LIMIT)).blend(x, x.compare(VectorOperators.EQ, 0f));
+        return large.blend(small, a.compare(VectorOperators.LT, TANH_POLY_LIMIT)).blend(x,
+                x.compare(VectorOperators.EQ, 0f));
     }
 
     /**

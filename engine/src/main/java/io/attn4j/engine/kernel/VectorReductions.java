@@ -78,7 +78,8 @@ final class VectorReductions {
         long xb = xOff * Float.BYTES;
         int step = Simd.LANES, block = ACCUMULATORS * step;
         long v = Simd.F.vectorByteSize(); // see VectorAccess: bases one vector apart, all indexed by i
-        FloatVector acc0 = FloatVector.broadcast(Simd.F, Float.NEGATIVE_INFINITY), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        FloatVector acc0 = FloatVector.broadcast(Simd.F, Float.NEGATIVE_INFINITY), acc1 = acc0, acc2 = acc0,
+                acc3 = acc0;
         int i = 0;
         for (int bound = n - n % block; i < bound; i += block) {
             acc0 = load(x, xb, i).max(acc0);

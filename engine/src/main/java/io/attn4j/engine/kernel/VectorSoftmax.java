@@ -1,8 +1,8 @@
 package io.attn4j.engine.kernel;
 
+import static io.attn4j.engine.kernel.VectorAccess.ORDER;
 import static io.attn4j.engine.kernel.VectorAccess.load;
 import static io.attn4j.engine.kernel.VectorAccess.nonZeroBytes;
-import static io.attn4j.engine.kernel.VectorAccess.ORDER;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -34,7 +34,7 @@ final class VectorSoftmax {
     }
 
     static void softmaxRows(int rows, int cols, float scale, MemorySegment x, long xOff, long ldx,
-                            SoftmaxMask mask, MemorySegment out, long outOff, long ldo) {
+            SoftmaxMask mask, MemorySegment out, long outOff, long ldo) {
         for (int r = 0; r < rows; r++) {
             long xRow = xOff + r * ldx, oRow = outOff + r * ldo;
             // pass 2 reads z as s * src[c]: x and the scale without a mask, as z = scale * x is
@@ -48,7 +48,8 @@ final class VectorSoftmax {
             } else {
                 VectorElementwise.scaleInto(cols, scale, x, xRow, out, oRow);
                 if (mask.additive() != null) {
-                    VectorElementwise.add(cols, out, oRow, mask.additive(), mask.addOffset() + r * mask.addLd(), out, oRow);
+                    VectorElementwise.add(cols, out, oRow, mask.additive(), mask.addOffset() + r * mask.addLd(), out,
+                            oRow);
                 }
                 if (mask.excluded() != null) {
                     exclude(cols, mask.excluded(), mask.exOffset() + r * mask.exLd(), out, oRow);
@@ -106,7 +107,8 @@ final class VectorSoftmax {
         long zb = zOff * Float.BYTES;
         int c = 0;
         for (int bound = n - Simd.MASK_BYTES.length() + 1; c < bound; c += Simd.LANES) {
-            load(z, zb, c).blend(Float.NEGATIVE_INFINITY, nonZeroBytes(ex, exOff, c)).intoMemorySegment(z, zb + (long) c * Float.BYTES, ORDER);
+            load(z, zb, c).blend(Float.NEGATIVE_INFINITY, nonZeroBytes(ex, exOff, c)).intoMemorySegment(z,
+                    zb + (long) c * Float.BYTES, ORDER);
         }
         for (; c < n; c++) {
             if (ex.get(ValueLayout.JAVA_BYTE, exOff + c) != 0) {
@@ -121,7 +123,7 @@ final class VectorSoftmax {
      * each vector's exp is some fifteen independent instructions, under which the add chain hides.
      */
     private static float expMinusMax(int n, float s, float max, MemorySegment src, long srcOff,
-                                     MemorySegment dst, long dstOff) {
+            MemorySegment dst, long dstOff) {
         long sb = srcOff * Float.BYTES, db = dstOff * Float.BYTES;
         FloatVector m = FloatVector.broadcast(Simd.F, max), acc = FloatVector.zero(Simd.F);
         int c = 0;

@@ -26,7 +26,8 @@ public final class Parallel {
     /** Below this many multiply-adds per task, a split costs more than it saves. */
     private static final long MIN_FLOPS_PER_TASK = 1L << 18;
     /** A thread that owns no arena: a segment it may not access is confined to another thread. */
-    private static final Thread NON_OWNER = Thread.ofVirtual().unstarted(() -> { });
+    private static final Thread NON_OWNER = Thread.ofVirtual().unstarted(() -> {
+    });
 
     private static final class Shared {
         static final ExecutorService POOL = Executors.newFixedThreadPool(
@@ -66,7 +67,7 @@ public final class Parallel {
         CountDownLatch done = new CountDownLatch(tasks);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Runnable worker = () -> {
-            for (int i; (i = next.getAndIncrement()) < tasks; ) {
+            for (int i; (i = next.getAndIncrement()) < tasks;) {
                 try {
                     body.accept(i);
                 } catch (Throwable t) {
@@ -102,8 +103,8 @@ public final class Parallel {
      * short), one task each. Same contract and same result bits as the single-threaded call.
      */
     public static void gemm(Kernels kernels, Executor executor, Transpose transA, Transpose transB,
-                            int m, int n, int k, float alpha, MemorySegment a, long aOff, long lda,
-                            MemorySegment b, long bOff, long ldb, float beta, MemorySegment c, long cOff, long ldc) {
+            int m, int n, int k, float alpha, MemorySegment a, long aOff, long lda,
+            MemorySegment b, long bOff, long ldb, float beta, MemorySegment c, long cOff, long ldc) {
         long flops = (long) m * n * Math.max(k, 1);
         int tasks = (int) Math.min(4L * parallelism(), Math.max(1, flops / MIN_FLOPS_PER_TASK));
         boolean byRows = m >= n;
@@ -120,7 +121,8 @@ public final class Parallel {
             int from = t * block, len = Math.min(block, extent - from);
             if (byRows) {
                 long aAt = aOff + (transA == Transpose.NO ? from * lda : from);
-                kernels.gemm(transA, transB, len, n, k, alpha, a, aAt, lda, b, bOff, ldb, beta, c, cOff + from * ldc, ldc);
+                kernels.gemm(transA, transB, len, n, k, alpha, a, aAt, lda, b, bOff, ldb, beta, c, cOff + from * ldc,
+                        ldc);
             } else {
                 long bAt = bOff + (transB == Transpose.NO ? from : from * ldb);
                 kernels.gemm(transA, transB, m, len, k, alpha, a, aOff, lda, b, bAt, ldb, beta, c, cOff + from, ldc);
@@ -130,10 +132,11 @@ public final class Parallel {
 
     /** {@link Kernels#softmaxRows} split into blocks of rows. Same contract and result bits. */
     public static void softmaxRows(Kernels kernels, Executor executor, int rows, int cols, float scale,
-                                   MemorySegment x, long xOff, long ldx, SoftmaxMask mask,
-                                   MemorySegment out, long outOff, long ldo) {
+            MemorySegment x, long xOff, long ldx, SoftmaxMask mask,
+            MemorySegment out, long outOff, long ldo) {
         KernelArgs.softmax(rows, cols, x, xOff, ldx, mask, out, outOff, ldo);
-        int tasks = (int) Math.min(Math.min(rows, 4L * parallelism()), Math.max(1, (long) rows * cols / (MIN_FLOPS_PER_TASK / 8)));
+        int tasks = (int) Math.min(Math.min(rows, 4L * parallelism()),
+                Math.max(1, (long) rows * cols / (MIN_FLOPS_PER_TASK / 8)));
         if (tasks <= 1 || !shareable(x) || !shareable(out) || mask != null
                 && (!shareable(mask.additive()) || !shareable(mask.excluded()))) {
             kernels.softmaxRows(rows, cols, scale, x, xOff, ldx, mask, out, outOff, ldo);
@@ -142,7 +145,8 @@ public final class Parallel {
         int block = (rows + tasks - 1) / tasks;
         forEach(executor, (rows + block - 1) / block, t -> {
             int from = t * block, len = Math.min(block, rows - from);
-            kernels.softmaxRows(len, cols, scale, x, xOff + from * ldx, ldx, shift(mask, from), out, outOff + from * ldo, ldo);
+            kernels.softmaxRows(len, cols, scale, x, xOff + from * ldx, ldx, shift(mask, from), out,
+                    outOff + from * ldo, ldo);
         });
     }
 

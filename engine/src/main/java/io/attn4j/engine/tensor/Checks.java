@@ -40,7 +40,8 @@ public final class Checks {
             throw new IllegalStateException(name + ": the arena that owns this memory is closed");
         }
         if (offset < 0 || rows < 0 || cols < 0) {
-            throw new IllegalArgumentException(name + ": negative offset/rows/cols (" + offset + ", " + rows + ", " + cols + ")");
+            throw new IllegalArgumentException(
+                    name + ": negative offset/rows/cols (" + offset + ", " + rows + ", " + cols + ")");
         }
         if (rows > 1 && ld < cols) {
             throw new IllegalArgumentException(name + ": leading dimension " + ld + " < row length " + cols);
@@ -70,7 +71,8 @@ public final class Checks {
             throw new IllegalStateException(name + ": the arena that owns this memory is closed");
         }
         if (offset < 0 || rows < 0 || cols < 0) {
-            throw new IllegalArgumentException(name + ": negative offset/rows/cols (" + offset + ", " + rows + ", " + cols + ")");
+            throw new IllegalArgumentException(
+                    name + ": negative offset/rows/cols (" + offset + ", " + rows + ", " + cols + ")");
         }
         if (rows > 1 && ld < cols && ld != 0) {
             throw new IllegalArgumentException(name + ": leading dimension " + ld + " < row length " + cols);
@@ -81,7 +83,8 @@ public final class Checks {
         long last = end(offset, rows, cols, ld);
         if (last > segment.byteSize()) {
             throw new IllegalArgumentException(name + ": " + rows + "x" + cols + " bytes at offset " + offset
-                    + " with leading dimension " + ld + " need " + last + " bytes, segment holds " + segment.byteSize());
+                    + " with leading dimension " + ld + " need " + last + " bytes, segment holds "
+                    + segment.byteSize());
         }
     }
 

@@ -37,12 +37,10 @@ public final class Tensor {
     /** Alignment of every allocation: one cache line, and a full 512-bit vector. */
     public static final long ALIGNMENT = 64;
 
-    private static final ValueLayout.OfFloat F32_LE =
-            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt I32_LE =
-            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong I64_LE =
-            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED
+            .withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong I64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final MemorySegment segment;
     private final DType dtype;
@@ -203,14 +201,16 @@ public final class Tensor {
             if (dims[i] == -1 && inferred < 0) {
                 inferred = i;
             } else if (dims[i] < 0) {
-                throw new IllegalArgumentException("bad dimension " + dims[i] + " in reshape " + Arrays.toString(newShape));
+                throw new IllegalArgumentException(
+                        "bad dimension " + dims[i] + " in reshape " + Arrays.toString(newShape));
             } else {
                 known = multiplySize(known, dims[i], newShape);
             }
         }
         if (inferred >= 0) {
             if (known == 0 || size() % known != 0) {
-                throw new IllegalArgumentException("cannot reshape " + Arrays.toString(shape) + " to " + Arrays.toString(newShape));
+                throw new IllegalArgumentException(
+                        "cannot reshape " + Arrays.toString(shape) + " to " + Arrays.toString(newShape));
             }
             dims[inferred] = size() / known;
         }
@@ -219,7 +219,8 @@ public final class Tensor {
                     + " elements) to " + Arrays.toString(newShape));
         }
         if (!isContiguous()) {
-            throw new IllegalArgumentException("reshape needs a contiguous tensor; strides are " + Arrays.toString(strides));
+            throw new IllegalArgumentException(
+                    "reshape needs a contiguous tensor; strides are " + Arrays.toString(strides));
         }
         return new Tensor(segment, dtype, offset, dims, rowMajorStrides(dims));
     }
@@ -404,7 +405,8 @@ public final class Tensor {
             long[] pos = new long[shape.length];
             for (int i = 0; i < shown; i++) {
                 long e = elementIndex(pos);
-                Object value = dtype == DType.F32 ? (Object) segment.getAtIndex(F32_LE, e)
+                Object value = dtype == DType.F32
+                        ? (Object) segment.getAtIndex(F32_LE, e)
                         : dtype == DType.BOOL ? (Object) (segment.get(ValueLayout.JAVA_BYTE, e) != 0) : readInteger(e);
                 sb.append(i == 0 ? "" : ", ").append(value);
                 advance(pos);
@@ -551,7 +553,8 @@ public final class Tensor {
         try {
             return Math.multiplyExact(n, d);
         } catch (ArithmeticException overflow) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " is too large: its size overflows a long");
+            throw new IllegalArgumentException(
+                    "shape " + Arrays.toString(shape) + " is too large: its size overflows a long");
         }
     }
 

@@ -33,7 +33,8 @@ class GemmPropertiesTest {
     /** Columns of C that one call of the lone-row kernel covers. */
     private static final int ROW_SPAN = MicroKernel.ROW_PANELS * NR;
     /** Sizes on the edges of the micro-tile and of the lone-row kernel. */
-    private static final int[] SIDE_EDGES = {0, 1, 2, MR - 1, MR, MR + 1, 2 * MR + 1, NR - 1, NR, NR + 1, 2 * NR + 1, 13,
+    private static final int[] SIDE_EDGES = {0, 1, 2, MR - 1, MR, MR + 1, 2 * MR + 1, NR - 1, NR, NR + 1, 2 * NR + 1,
+            13,
             ROW_SPAN - 1, ROW_SPAN, ROW_SPAN + NR + 3};
     /** k = 0 (C = beta C), tiny k, and both sides of one K block. */
     private static final int[] DEPTH_EDGES = {0, 1, 2, 3, 7, 13, KC - 1, KC, KC + 1};
@@ -45,13 +46,14 @@ class GemmPropertiesTest {
 
     /** One call: shapes, transposes, scalars, layout and the seed of the values. */
     record Case(Transpose transA, Transpose transB, int m, int n, int k, float alpha, float beta,
-                int pad, int offset, float scale, long seed) {
+            int pad, int offset, float scale, long seed) {
     }
 
     @Test
     void matchesTheReference() {
-        RandomTrials.run(250, r -> assertMatchesReference(new Case(transpose(r), transpose(r), side(r), side(r), depth(r),
-                pick(r, ALPHAS), pick(r, BETAS), r.nextInt(4), r.nextInt(6), pick(r, SCALES), r.nextLong())));
+        RandomTrials.run(250,
+                r -> assertMatchesReference(new Case(transpose(r), transpose(r), side(r), side(r), depth(r),
+                        pick(r, ALPHAS), pick(r, BETAS), r.nextInt(4), r.nextInt(6), pick(r, SCALES), r.nextLong())));
     }
 
     @Test
@@ -63,7 +65,8 @@ class GemmPropertiesTest {
                 // n crosses NC
                 assertMatchesReference(new Case(transA, transB, 7, NC + 37, 40, -0.5f, 1f, 0, 2, 1f, 2));
                 // three K blocks, m just past MC
-                assertMatchesReference(new Case(transA, transB, MC + 1, 2 * NR + 3, 2 * KC + 3, 1.5f, 0.5f, 1, 0, 1f, 3));
+                assertMatchesReference(
+                        new Case(transA, transB, MC + 1, 2 * NR + 3, 2 * KC + 3, 1.5f, 0.5f, 1, 0, 1f, 3));
             }
         }
     }
@@ -84,22 +87,27 @@ class GemmPropertiesTest {
                 if (byRows) {
                     // rows [0, at) and [at, m): A's rows start at row `at` (its column `at` when transposed)
                     long aAt = a.offset() + (transA == Transpose.NO ? at * a.ld() : at);
-                    VECTOR.gemm(transA, transB, at, n, k, alpha, a.segment(), a.offset(), a.ld(), b.segment(), b.offset(), b.ld(),
+                    VECTOR.gemm(transA, transB, at, n, k, alpha, a.segment(), a.offset(), a.ld(), b.segment(),
+                            b.offset(), b.ld(),
                             beta, parts.segment(), parts.offset(), parts.ld());
-                    VECTOR.gemm(transA, transB, m - at, n, k, alpha, a.segment(), aAt, a.ld(), b.segment(), b.offset(), b.ld(),
+                    VECTOR.gemm(transA, transB, m - at, n, k, alpha, a.segment(), aAt, a.ld(), b.segment(), b.offset(),
+                            b.ld(),
                             beta, parts.segment(), parts.offset() + at * parts.ld(), parts.ld());
                 } else {
                     long bAt = b.offset() + (transB == Transpose.NO ? at : at * b.ld());
-                    VECTOR.gemm(transA, transB, m, at, k, alpha, a.segment(), a.offset(), a.ld(), b.segment(), b.offset(), b.ld(),
+                    VECTOR.gemm(transA, transB, m, at, k, alpha, a.segment(), a.offset(), a.ld(), b.segment(),
+                            b.offset(), b.ld(),
                             beta, parts.segment(), parts.offset(), parts.ld());
-                    VECTOR.gemm(transA, transB, m, n - at, k, alpha, a.segment(), a.offset(), a.ld(), b.segment(), bAt, b.ld(),
+                    VECTOR.gemm(transA, transB, m, n - at, k, alpha, a.segment(), a.offset(), a.ld(), b.segment(), bAt,
+                            b.ld(),
                             beta, parts.segment(), parts.offset() + at, parts.ld());
                 }
                 for (int i = 0; i < m; i++) {
                     for (int j = 0; j < n; j++) {
                         int ii = i, jj = j;
                         assertEquals(Float.floatToRawIntBits(whole.get(i, j)), Float.floatToRawIntBits(parts.get(i, j)),
-                                () -> "split " + (byRows ? "rows" : "columns") + " at " + at + " changed C[" + ii + "," + jj
+                                () -> "split " + (byRows ? "rows" : "columns") + " at " + at + " changed C[" + ii + ","
+                                        + jj
                                         + "] of " + m + " x " + n + " x " + k + ", " + transA + "/" + transB);
                     }
                 }
@@ -123,14 +131,16 @@ class GemmPropertiesTest {
                 gemm(VECTOR, transA, transB, m, n, k, alpha, a, b, beta, tiled);
                 for (int i = 0; i < m; i++) {
                     long aAt = a.offset() + (transA == Transpose.NO ? i * a.ld() : i);
-                    VECTOR.gemm(transA, transB, 1, n, k, alpha, a.segment(), aAt, a.ld(), b.segment(), b.offset(), b.ld(),
+                    VECTOR.gemm(transA, transB, 1, n, k, alpha, a.segment(), aAt, a.ld(), b.segment(), b.offset(),
+                            b.ld(),
                             beta, rows.segment(), rows.offset() + i * rows.ld(), rows.ld());
                 }
                 for (int i = 0; i < m; i++) {
                     for (int j = 0; j < n; j++) {
                         int ii = i, jj = j;
                         assertEquals(Float.floatToRawIntBits(tiled.get(i, j)), Float.floatToRawIntBits(rows.get(i, j)),
-                                () -> "row " + ii + " alone changed C[" + ii + "," + jj + "] of " + m + " x " + n + " x " + k
+                                () -> "row " + ii + " alone changed C[" + ii + "," + jj + "] of " + m + " x " + n
+                                        + " x " + k
                                         + ", " + transA + "/" + transB);
                     }
                 }
@@ -189,7 +199,8 @@ class GemmPropertiesTest {
                     for (int l = 0; l < t.k(); l++) {
                         sum += Math.abs((double) at(a, t.transA(), i, l) * at(b, t.transB(), l, j));
                     }
-                    double magnitude = Math.abs(t.alpha()) * sum + (t.beta() == 0f ? 0 : Math.abs((double) t.beta() * c0.get(i, j)));
+                    double magnitude = Math.abs(t.alpha()) * sum
+                            + (t.beta() == 0f ? 0 : Math.abs((double) t.beta() * c0.get(i, j)));
                     float g = got.get(i, j), w = want.get(i, j);
                     int ii = i, jj = j;
                     assertTrue(Float.isFinite(g), () -> "C[" + ii + "," + jj + "] = " + g + " in " + t);
@@ -203,13 +214,19 @@ class GemmPropertiesTest {
     }
 
     /** op(A) is m x k: A is stored m x k, or k x m when transposed. */
-    private static Operand opA(Arena arena, SplittableRandom r, Transpose t, int m, int k, int pad, int offset, float scale) {
-        return t == Transpose.NO ? Operand.random(arena, r, m, k, pad, offset, scale) : Operand.random(arena, r, k, m, pad, offset, scale);
+    private static Operand opA(Arena arena, SplittableRandom r, Transpose t, int m, int k, int pad, int offset,
+            float scale) {
+        return t == Transpose.NO
+                ? Operand.random(arena, r, m, k, pad, offset, scale)
+                : Operand.random(arena, r, k, m, pad, offset, scale);
     }
 
     /** op(B) is k x n: B is stored k x n, or n x k when transposed. */
-    private static Operand opB(Arena arena, SplittableRandom r, Transpose t, int k, int n, int pad, int offset, float scale) {
-        return t == Transpose.NO ? Operand.random(arena, r, k, n, pad, offset, scale) : Operand.random(arena, r, n, k, pad, offset, scale);
+    private static Operand opB(Arena arena, SplittableRandom r, Transpose t, int k, int n, int pad, int offset,
+            float scale) {
+        return t == Transpose.NO
+                ? Operand.random(arena, r, k, n, pad, offset, scale)
+                : Operand.random(arena, r, n, k, pad, offset, scale);
     }
 
     /** Element (i, j) of op(X). */
@@ -218,7 +235,7 @@ class GemmPropertiesTest {
     }
 
     private static void gemm(Kernels kernels, Transpose transA, Transpose transB, int m, int n, int k, float alpha,
-                             Operand a, Operand b, float beta, Operand c) {
+            Operand a, Operand b, float beta, Operand c) {
         kernels.gemm(transA, transB, m, n, k, alpha, a.segment(), a.offset(), a.ld(), b.segment(), b.offset(), b.ld(),
                 beta, c.segment(), c.offset(), c.ld());
     }

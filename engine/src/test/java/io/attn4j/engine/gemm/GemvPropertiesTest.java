@@ -27,7 +27,8 @@ class GemvPropertiesTest {
     private static final double EPS = 0x1p-24;
     private static final int L = Simd.LANES;
     /** Around the vector width, its double (one unrolled step) and the four-row groups. */
-    private static final int[] SIZE_EDGES = {0, 1, 2, 3, 4, 5, 7, 13, L - 1, L, L + 1, 2 * L - 1, 2 * L, 2 * L + 1, 4 * L + 3, 207};
+    private static final int[] SIZE_EDGES = {0, 1, 2, 3, 4, 5, 7, 13, L - 1, L, L + 1, 2 * L - 1, 2 * L, 2 * L + 1,
+            4 * L + 3, 207};
     private static final float[] ALPHAS = {1f, -1f, 0.5f, 2.75f, 0f, -1.3e-3f};
     private static final float[] BETAS = {0f, 1f, -1f, 0.5f, 3.1f};
     private static final float[] SCALES = {1f, 1e-3f, 1e3f};
@@ -38,8 +39,10 @@ class GemvPropertiesTest {
 
     @Test
     void matchesTheReference() {
-        RandomTrials.run(300, r -> assertMatchesReference(new Case(Transpose.values()[r.nextInt(Transpose.values().length)],
-                size(r), size(r), pick(r, ALPHAS), pick(r, BETAS), r.nextInt(4), r.nextInt(6), pick(r, SCALES), r.nextLong())));
+        RandomTrials.run(300,
+                r -> assertMatchesReference(new Case(Transpose.values()[r.nextInt(Transpose.values().length)],
+                        size(r), size(r), pick(r, ALPHAS), pick(r, BETAS), r.nextInt(4), r.nextInt(6), pick(r, SCALES),
+                        r.nextLong())));
     }
 
     @Test
@@ -85,12 +88,14 @@ class GemvPropertiesTest {
                 for (int l = 0; l < terms; l++) {
                     sum += Math.abs((double) (t ? a.get(l, i) : a.get(i, l)) * x.get(0, l));
                 }
-                double magnitude = Math.abs(c.alpha()) * sum + (c.beta() == 0f ? 0 : Math.abs((double) c.beta() * y0.get(0, i)));
+                double magnitude = Math.abs(c.alpha()) * sum
+                        + (c.beta() == 0f ? 0 : Math.abs((double) c.beta() * y0.get(0, i)));
                 float g = got.get(0, i), w = want.get(0, i);
                 int ii = i;
                 assertTrue(Float.isFinite(g), () -> "y[" + ii + "] = " + g + " in " + c);
                 assertTrue(Math.abs((double) g - w) <= bound * magnitude,
-                        () -> "y[" + ii + "] = " + g + ", reference " + w + ", bound " + bound * magnitude + " in " + c);
+                        () -> "y[" + ii + "] = " + g + ", reference " + w + ", bound " + bound * magnitude + " in "
+                                + c);
             }
             assertEquals(-1, got.firstOverwrittenOutside(), () -> "wrote outside y in " + c);
         }

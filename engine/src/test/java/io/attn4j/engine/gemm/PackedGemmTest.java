@@ -31,7 +31,8 @@ class PackedGemmTest {
         RandomTrials.run(60, rnd -> {
             int m = size(rnd, 40), n = rnd.nextInt(6) == 0 ? 1000 + size(rnd, 100) : size(rnd, 70);
             int k = rnd.nextInt(8) == 0 ? 2049 + size(rnd, 40) : size(rnd, 90) - 1;
-            check(m, n, k, rnd.nextBoolean() ? Transpose.NO : Transpose.YES, rnd.nextBoolean() ? Transpose.NO : Transpose.YES,
+            check(m, n, k, rnd.nextBoolean() ? Transpose.NO : Transpose.YES,
+                    rnd.nextBoolean() ? Transpose.NO : Transpose.YES,
                     rnd.nextBoolean() ? 0f : 0.5f, rnd);
         });
     }
@@ -39,7 +40,8 @@ class PackedGemmTest {
     private static void check(int m, int n, int k, Transpose ta, Transpose tb, float beta, RandomGenerator rnd) {
         for (Kernels kernels : List.of(new VectorKernels(), new ScalarKernels())) {
             try (Arena arena = Arena.ofConfined()) {
-                long lda = (ta == Transpose.NO ? k : m) + rnd.nextInt(3), ldb = (tb == Transpose.NO ? n : k) + rnd.nextInt(3);
+                long lda = (ta == Transpose.NO ? k : m) + rnd.nextInt(3),
+                        ldb = (tb == Transpose.NO ? n : k) + rnd.nextInt(3);
                 MemorySegment a = random(arena, (ta == Transpose.NO ? m : k) * lda + 1, rnd);
                 MemorySegment b = random(arena, (tb == Transpose.NO ? k : n) * ldb + 1, rnd);
                 MemorySegment c0 = random(arena, (long) m * n, rnd);

@@ -37,7 +37,8 @@ public final class GoldenCase {
     /** Decoded values by name: float[] for F32, boolean[] for BOOL, long[] for I64. */
     private final Map<String, Object> values;
 
-    private GoldenCase(Path file, Map<String, Entry> entries, Map<String, String> metadata, Map<String, Object> values) {
+    private GoldenCase(Path file, Map<String, Entry> entries, Map<String, String> metadata,
+            Map<String, Object> values) {
         this.file = file;
         this.entries = entries;
         this.metadata = metadata;
@@ -61,7 +62,8 @@ public final class GoldenCase {
                     case F32 -> values.put(name, f.f32(name).toFloatArray());
                     case BOOL -> values.put(name, f.tensor(name).toBooleanArray());
                     case I64 -> values.put(name, f.tensor(name).toLongArray());
-                    default -> { } // listed in entries(), not decoded
+                    default -> {
+                    } // listed in entries(), not decoded
                 }
             }
             return new GoldenCase(file, Collections.unmodifiableMap(entries), f.metadata(), values);

@@ -35,11 +35,13 @@ class GoldenCaseTest {
             assertEquals(c.name(), c.metadata().get("case"), c + ": metadata case");
             assertEquals(entry.get("kind"), c.metadata().get("kind"), c + ": kind");
             List<GoldenManifest.TensorSpec> want = GoldenManifest.tensors(entry);
-            assertEquals(want.stream().map(GoldenManifest.TensorSpec::name).toList(), List.copyOf(c.entries().keySet()), c + ": names");
+            assertEquals(want.stream().map(GoldenManifest.TensorSpec::name).toList(), List.copyOf(c.entries().keySet()),
+                    c + ": names");
             for (GoldenManifest.TensorSpec t : want) {
                 GoldenCase.Entry e = c.entries().get(t.name());
                 assertEquals(t.dtype(), e.dtype(), c + ": " + t.name());
-                assertArrayEquals(t.shape().stream().mapToLong(Long::longValue).toArray(), e.shape(), c + ": " + t.name());
+                assertArrayEquals(t.shape().stream().mapToLong(Long::longValue).toArray(), e.shape(),
+                        c + ": " + t.name());
                 long decoded = switch (e.dtype()) { // every tensor decodes to as many values as its shape says
                     case "F32" -> c.f32(t.name()).length;
                     case "BOOL" -> c.bool(t.name()).length;
@@ -55,7 +57,7 @@ class GoldenCaseTest {
     void decodedValuesMatchWhatTheReadmeStates() throws IOException {
         Path cases = GoldenCases.directory().resolve("cases");
         GoldenCase packed = GoldenCase.read(cases.resolve("lstm_packed_l1_b3_s7_len731.safetensors"));
-        assertArrayEquals(new long[] {7, 3, 1}, packed.i64("input.lengths"));
+        assertArrayEquals(new long[]{7, 3, 1}, packed.i64("input.lengths"));
         GoldenCase attn = GoldenCase.read(cases.resolve("attn_dot_cross_kpm.safetensors"));
         boolean[] pad = attn.bool("input.key_padding_mask"); // (3, 7), true where j >= key_lengths[b]
         long[] lengths = attn.i64("input.key_lengths");
@@ -70,7 +72,7 @@ class GoldenCaseTest {
         }
         try (Arena arena = Arena.ofConfined()) {
             Tensor x = softmax.f32(arena, "input.x");
-            assertArrayEquals(new long[] {11, 1}, x.shape());
+            assertArrayEquals(new long[]{11, 1}, x.shape());
             assertArrayEquals(softmax.f32("input.x"), x.toFloatArray());
         }
     }
@@ -91,7 +93,8 @@ class GoldenCaseTest {
     }
 
     private static byte[] bytes(float[] f32, byte[] bool, long[] i64) {
-        ByteBuffer b = ByteBuffer.allocate(f32.length * 4 + bool.length + i64.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate(f32.length * 4 + bool.length + i64.length * 8)
+                .order(ByteOrder.LITTLE_ENDIAN);
         for (float v : f32) {
             b.putFloat(v);
         }
@@ -110,17 +113,17 @@ class GoldenCaseTest {
                   "m": {"dtype": "BOOL", "shape": [3], "data_offsets": [16, 19]},
                   "n": {"dtype": "I64", "shape": [2], "data_offsets": [19, 35]},
                   "s": {"dtype": "F32", "shape": [], "data_offsets": [35, 39]} }""";
-        byte[] data = bytes(new float[] {1.5f, -2f, Float.NEGATIVE_INFINITY, Float.NaN}, new byte[] {0, 1, 0},
-                new long[] {-3, 1L << 40});
+        byte[] data = bytes(new float[]{1.5f, -2f, Float.NEGATIVE_INFINITY, Float.NaN}, new byte[]{0, 1, 0},
+                new long[]{-3, 1L << 40});
         data = Arrays.copyOf(data, data.length + 4);
         ByteBuffer.wrap(data, 35, 4).order(ByteOrder.LITTLE_ENDIAN).putFloat(0.25f);
         GoldenCase c = GoldenCase.read(file(header, data));
         assertEquals("tab\there \u00e9 \"q\"", c.metadata().get("note"));
         assertEquals(List.of("w", "m", "n", "s"), List.copyOf(c.entries().keySet()));
-        assertArrayEquals(new float[] {1.5f, -2f, Float.NEGATIVE_INFINITY, Float.NaN}, c.f32("w"));
-        assertArrayEquals(new boolean[] {false, true, false}, c.bool("m"));
-        assertArrayEquals(new long[] {-3, 1L << 40}, c.i64("n"));
-        assertArrayEquals(new float[] {0.25f}, c.f32("s"));
+        assertArrayEquals(new float[]{1.5f, -2f, Float.NEGATIVE_INFINITY, Float.NaN}, c.f32("w"));
+        assertArrayEquals(new boolean[]{false, true, false}, c.bool("m"));
+        assertArrayEquals(new long[]{-3, 1L << 40}, c.i64("n"));
+        assertArrayEquals(new float[]{0.25f}, c.f32("s"));
         assertArrayEquals(new long[0], c.shape("s"));
         assertThrows(IllegalArgumentException.class, () -> c.bool("w"), "wrong dtype");
         assertThrows(IllegalArgumentException.class, () -> c.f32("missing"));
@@ -133,8 +136,8 @@ class GoldenCaseTest {
 
     @Test
     void malformedFilesAreRefusedWithTheFileAndTensorNamed() throws IOException {
-        byte[] eight = bytes(new float[] {1, 2}, new byte[0], new long[0]);
-        malformed("shorter than", Files.write(tmp.resolve("short.safetensors"), new byte[] {1, 2, 3}));
+        byte[] eight = bytes(new float[]{1, 2}, new byte[0], new long[0]);
+        malformed("shorter than", Files.write(tmp.resolve("short.safetensors"), new byte[]{1, 2, 3}));
         Path huge = tmp.resolve("huge.safetensors");
         Files.write(huge, ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 40).array());
         malformed("header length", huge);

@@ -22,7 +22,8 @@ public final class GoldenCases {
     /** The golden directory (holding {@code README.md} and {@code cases/}); fails the test if absent. */
     public static Path directory() {
         String property = System.getProperty("attn4j.golden");
-        Path dir = (property != null && !property.isBlank() ? Path.of(property) : defaultDirectory()).toAbsolutePath().normalize();
+        Path dir = (property != null && !property.isBlank() ? Path.of(property) : defaultDirectory()).toAbsolutePath()
+                .normalize();
         if (!Files.isDirectory(dir.resolve("cases"))) {
             fail("golden cases not found: " + dir.resolve("cases") + " is not a directory"
                     + (property != null ? " (attn4j.golden=" + property + ")" : "")

@@ -23,7 +23,8 @@ record GoldenManifest(List<Map<String, Object>> cases) {
 
     /** File names of the cases of {@code kind}, sorted. */
     List<String> filesOfKind(String kind) {
-        return cases.stream().filter(c -> kind.equals(c.get("kind"))).map(c -> (String) c.get("file")).sorted().toList();
+        return cases.stream().filter(c -> kind.equals(c.get("kind"))).map(c -> (String) c.get("file")).sorted()
+                .toList();
     }
 
     @SuppressWarnings("unchecked")

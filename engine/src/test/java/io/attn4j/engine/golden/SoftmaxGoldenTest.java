@@ -51,7 +51,8 @@ class SoftmaxGoldenTest {
             Tensor in = Tensor.of(arena, x, rows, cols);
             Tensor out = Tensor.allocate(arena, DType.F32, rows, cols);
             out.fill(Float.NaN); // every output must be written
-            kernels.softmaxRows(rows, cols, 1f, in.segment(), in.offset(), cols, null, out.segment(), out.offset(), cols);
+            kernels.softmaxRows(rows, cols, 1f, in.segment(), in.offset(), cols, null, out.segment(), out.offset(),
+                    cols);
             got = out.toFloatArray();
         }
         double maxAbsExpected = 0, maxErr = 0;

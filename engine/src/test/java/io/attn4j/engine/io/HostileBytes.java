@@ -40,13 +40,14 @@ final class HostileBytes {
     static final Layout NPY_V1 = new Layout(8, 2, 10);
 
     private static final String[] NUMBERS = {"0", "1", "-1", "2", "3", "4", "7", "8", "9", "16", "255", "65536",
-        "2147483648", "4294967296", "1099511627776", "4611686018427387904", "9223372036854775807",
-        "9223372036854775808", "-9223372036854775808", "1e3", "2.5", "00", "-0"};
+            "2147483648", "4294967296", "1099511627776", "4611686018427387904", "9223372036854775807",
+            "9223372036854775808", "-9223372036854775808", "1e3", "2.5", "00", "-0"};
     private static final String[] STRINGS = {"F32", "F16", "BF16", "BOOL", "I8", "I32", "I64", "U8", "F64", "U64",
-        "F8_E4M3", "", "__metadata__", "dtype", "shape", "data_offsets", "<f4", "<i8", "|b1", ">f4", "<f8", "|u1",
-        "<i4", "<f2", "descr", "fortran_order", "w", "\u00e9\u00e9\u00e9"};
+            "F8_E4M3", "", "__metadata__", "dtype", "shape", "data_offsets", "<f4", "<i8", "|b1", ">f4", "<f8", "|u1",
+            "<i4", "<f2", "descr", "fortran_order", "w", "\u00e9\u00e9\u00e9"};
     private static final String[] HUGE_SHAPES = {"1099511627776, 1099511627776", "4611686018427387904, 4",
-        "9223372036854775807", "1, 0, 9223372036854775807", "0, 9223372036854775807, 9223372036854775807", "", "-1"};
+            "9223372036854775807", "1, 0, 9223372036854775807", "0, 9223372036854775807, 9223372036854775807", "",
+            "-1"};
     private static final Pattern DIGITS = Pattern.compile("-?\\d+");
     private static final Pattern QUOTED = Pattern.compile("\"[^\"]*\"|'[^']*'");
     private static final Pattern GROUP = Pattern.compile("\\[[^\\[\\]]*\\]|\\([^()]*\\)");
@@ -73,7 +74,7 @@ final class HostileBytes {
             case 3 -> {
                 long n = layout.headerLength(b);
                 long[] lengths = {Long.MAX_VALUE, -1, 0, 1, n - 1, n + 1, n + 8, b.length, b.length - layout.headerAt(),
-                    1L << 40, 100L << 20, (100L << 20) + 1, rnd.nextLong()};
+                        1L << 40, 100L << 20, (100L << 20) + 1, rnd.nextLong()};
                 layout.setHeaderLength(b, lengths[rnd.nextInt(lengths.length)]);
                 yield b;
             }
@@ -82,8 +83,9 @@ final class HostileBytes {
                 char q = m.charAt(0);
                 return q + STRINGS[rnd.nextInt(STRINGS.length)] + q;
             }, rnd);
-            case 6 -> editHeader(b, layout, headerEnd, GROUP, m -> m.charAt(0) + HUGE_SHAPES[rnd.nextInt(HUGE_SHAPES.length)]
-                    + m.charAt(m.length() - 1), rnd);
+            case 6 ->
+                editHeader(b, layout, headerEnd, GROUP, m -> m.charAt(0) + HUGE_SHAPES[rnd.nextInt(HUGE_SHAPES.length)]
+                        + m.charAt(m.length() - 1), rnd);
             case 7 -> {
                 if (b.length > 0) {
                     int from = rnd.nextInt(b.length), to = Math.min(b.length, from + 1 + rnd.nextInt(16));
@@ -117,7 +119,8 @@ final class HostileBytes {
                 }
                 int from = rnd.nextInt(header.length()), to = Math.min(header.length(), from + 1 + rnd.nextInt(80));
                 int at = rnd.nextInt(header.length() + 1);
-                yield withHeader(b, layout, headerEnd, header.substring(0, at) + header.substring(from, to) + header.substring(at),
+                yield withHeader(b, layout, headerEnd,
+                        header.substring(0, at) + header.substring(from, to) + header.substring(at),
                         rnd.nextBoolean());
             }
             default -> { // random bytes, sometimes after a plausible length field
@@ -135,7 +138,8 @@ final class HostileBytes {
 
     private static int headerEnd(byte[] b, Layout layout) {
         long n = layout.headerLength(b);
-        return (int) Math.max(Math.min(b.length, layout.headerAt()), Math.min(b.length, layout.headerAt() + Math.max(0, n)));
+        return (int) Math.max(Math.min(b.length, layout.headerAt()),
+                Math.min(b.length, layout.headerAt() + Math.max(0, n)));
     }
 
     /** Truncation points that matter most: inside the length field, inside the header, just at or around its end, near the file's end. */
@@ -144,7 +148,7 @@ final class HostileBytes {
             return 0;
         }
         int[] points = {rnd.nextInt(layout.headerAt() + 1), headerEnd, headerEnd - 1, headerEnd + 1, b.length - 1,
-            b.length - 1 - rnd.nextInt(Math.min(b.length, 9)), rnd.nextInt(b.length)};
+                b.length - 1 - rnd.nextInt(Math.min(b.length, 9)), rnd.nextInt(b.length)};
         return Math.clamp(points[rnd.nextInt(points.length)], 0, b.length - 1);
     }
 
@@ -170,19 +174,22 @@ final class HostileBytes {
         List<int[]> matches = new ArrayList<>();
         Matcher m = pattern.matcher(header);
         while (m.find()) {
-            matches.add(new int[] {m.start(), m.end()});
+            matches.add(new int[]{m.start(), m.end()});
         }
         if (matches.isEmpty()) {
             return b;
         }
         int[] at = matches.get(rnd.nextInt(matches.size()));
-        String edited = header.substring(0, at[0]) + replacement.of(header.substring(at[0], at[1])) + header.substring(at[1]);
+        String edited = header.substring(0, at[0]) + replacement.of(header.substring(at[0], at[1]))
+                + header.substring(at[1]);
         return withHeader(b, layout, headerEnd, edited, rnd.nextInt(4) != 0);
     }
 
     /** The header as text, one char per byte (Latin-1 keeps every byte as it is). */
     private static String header(byte[] b, Layout layout, int headerEnd) {
-        return headerEnd <= layout.headerAt() ? "" : new String(b, layout.headerAt(), headerEnd - layout.headerAt(), StandardCharsets.ISO_8859_1);
+        return headerEnd <= layout.headerAt()
+                ? ""
+                : new String(b, layout.headerAt(), headerEnd - layout.headerAt(), StandardCharsets.ISO_8859_1);
     }
 
     private static byte[] withHeader(byte[] b, Layout layout, int headerEnd, String header, boolean fixLength) {

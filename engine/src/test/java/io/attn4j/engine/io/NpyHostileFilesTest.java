@@ -42,7 +42,8 @@ class NpyHostileFilesTest {
             try (Arena arena = Arena.ofConfined()) {
                 Tensor t = Npy.read(file, arena);
                 assertEquals(t.size() * t.dtype().byteSize(), t.segment().byteSize());
-                assertTrue(t.segment().byteSize() < bytes.length, "data of " + t.segment().byteSize() + " bytes from " + bytes.length);
+                assertTrue(t.segment().byteSize() < bytes.length,
+                        "data of " + t.segment().byteSize() + " bytes from " + bytes.length);
                 byte[] data = t.segment().toArray(ValueLayout.JAVA_BYTE);
                 byte[] tail = Arrays.copyOfRange(bytes, bytes.length - data.length, bytes.length);
                 assertArrayEquals(tail, data, "the data is the end of the file");
@@ -58,7 +59,8 @@ class NpyHostileFilesTest {
 
     private List<Seed> seeds() throws IOException {
         List<Seed> seeds = new ArrayList<>();
-        for (String name : List.of("f32_2x3.npy", "i64_3.npy", "bool_2x2.npy", "f32_scalar.npy", "f32_fortran_2x3.npy")) {
+        for (String name : List.of("f32_2x3.npy", "i64_3.npy", "bool_2x2.npy", "f32_scalar.npy",
+                "f32_fortran_2x3.npy")) {
             seeds.add(new Seed(Files.readAllBytes(NpyTest.resource(name)), HostileBytes.NPY_V1));
         }
         seeds.add(new Seed(Files.readAllBytes(NpyTest.resource("f32_v2_0x3.npy")), new HostileBytes.Layout(8, 4, 12)));

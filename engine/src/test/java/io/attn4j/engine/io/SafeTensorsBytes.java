@@ -22,6 +22,7 @@ final class SafeTensorsBytes {
 
     /** One header entry: {@code "name": {"dtype": ..., "shape": ..., "data_offsets": [begin, end]}}. */
     static String entry(String name, String dtype, String shape, long begin, long end) {
-        return "\"" + name + "\": {\"dtype\": \"" + dtype + "\", \"shape\": " + shape + ", \"data_offsets\": [" + begin + ", " + end + "]}";
+        return "\"" + name + "\": {\"dtype\": \"" + dtype + "\", \"shape\": " + shape + ", \"data_offsets\": [" + begin
+                + ", " + end + "]}";
     }
 }

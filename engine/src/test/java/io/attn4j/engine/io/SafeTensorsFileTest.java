@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@link SafeTensorsFile} and {@link SafeTensorsWriter}: round trips, views, widening, lifetime. */
 class SafeTensorsFileTest {
-    private static final ValueLayout.OfShort U16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort U16_LE = ValueLayout.JAVA_SHORT_UNALIGNED
+            .withOrder(ByteOrder.LITTLE_ENDIAN);
 
     @TempDir
     Path tmp;
@@ -42,21 +43,22 @@ class SafeTensorsFileTest {
         metadata.put("note \"é\"", "tab\there");
         try (Arena arena = Arena.ofConfined()) {
             Map<String, Tensor> tensors = new LinkedHashMap<>();
-            tensors.put("f32", Tensor.of(arena, new float[] {1.5f, -0f, Float.NaN, Float.NEGATIVE_INFINITY, 3e-42f, 7}, 2, 3));
+            tensors.put("f32",
+                    Tensor.of(arena, new float[]{1.5f, -0f, Float.NaN, Float.NEGATIVE_INFINITY, 3e-42f, 7}, 2, 3));
             tensors.put("bool", Tensor.allocate(arena, DType.BOOL, 2, 2));
-            tensors.get("bool").copyFrom(new boolean[] {true, false, false, true});
+            tensors.get("bool").copyFrom(new boolean[]{true, false, false, true});
             tensors.put("i8", Tensor.allocate(arena, DType.I8, 3));
-            tensors.get("i8").copyFrom(new long[] {-128, 0, 127});
+            tensors.get("i8").copyFrom(new long[]{-128, 0, 127});
             tensors.put("i32", Tensor.allocate(arena, DType.I32, 3));
-            tensors.get("i32").copyFrom(new long[] {Integer.MIN_VALUE, -1, Integer.MAX_VALUE});
+            tensors.get("i32").copyFrom(new long[]{Integer.MIN_VALUE, -1, Integer.MAX_VALUE});
             tensors.put("i64", Tensor.allocate(arena, DType.I64, 1, 2));
-            tensors.get("i64").copyFrom(new long[] {Long.MIN_VALUE, 1L << 40});
+            tensors.get("i64").copyFrom(new long[]{Long.MIN_VALUE, 1L << 40});
             tensors.put("f16", Tensor.allocate(arena, DType.F16, 2));
             tensors.get("f16").segment().setAtIndex(U16_LE, 0, Float.floatToFloat16(-2.5f));
             tensors.get("f16").segment().setAtIndex(U16_LE, 1, Float.floatToFloat16(65504f));
             tensors.put("bf16", Tensor.allocate(arena, DType.BF16, 1));
             tensors.get("bf16").segment().setAtIndex(U16_LE, 0, (short) (Float.floatToIntBits(-3.0f) >>> 16));
-            tensors.put("scalar", Tensor.of(arena, new float[] {42f}));
+            tensors.put("scalar", Tensor.of(arena, new float[]{42f}));
             tensors.put("empty", Tensor.allocate(arena, DType.F32, 0, 5));
             tensors.put("empty_i64", Tensor.allocate(arena, DType.I64, 0));
             SafeTensorsWriter.write(file, tensors, metadata);
@@ -71,20 +73,21 @@ class SafeTensorsFileTest {
                     assertArrayEquals(want.shape(), got.shape(), e.getKey());
                     assertEquals(want.dtype(), f.info(e.getKey()).dtype());
                     assertArrayEquals(want.shape(), f.info(e.getKey()).shape());
-                    assertArrayEquals(want.segment().toArray(ValueLayout.JAVA_BYTE), got.segment().toArray(ValueLayout.JAVA_BYTE),
+                    assertArrayEquals(want.segment().toArray(ValueLayout.JAVA_BYTE),
+                            got.segment().toArray(ValueLayout.JAVA_BYTE),
                             e.getKey() + ": bytes");
                 }
                 assertArrayEquals(tensors.get("f32").toFloatArray(), f.f32("f32").toFloatArray());
-                assertArrayEquals(new boolean[] {true, false, false, true}, f.tensor("bool").toBooleanArray());
-                assertArrayEquals(new long[] {-128, 0, 127}, f.tensor("i8").toLongArray());
-                assertArrayEquals(new int[] {Integer.MIN_VALUE, -1, Integer.MAX_VALUE}, f.tensor("i32").toIntArray());
-                assertArrayEquals(new long[] {Long.MIN_VALUE, 1L << 40}, f.tensor("i64").toLongArray());
-                assertArrayEquals(new float[] {-2.5f, 65504f}, f.f32("f16").toFloatArray());
-                assertArrayEquals(new float[] {-3f}, f.f32("bf16").toFloatArray());
-                assertArrayEquals(new float[] {42f}, f.f32("scalar").toFloatArray());
+                assertArrayEquals(new boolean[]{true, false, false, true}, f.tensor("bool").toBooleanArray());
+                assertArrayEquals(new long[]{-128, 0, 127}, f.tensor("i8").toLongArray());
+                assertArrayEquals(new int[]{Integer.MIN_VALUE, -1, Integer.MAX_VALUE}, f.tensor("i32").toIntArray());
+                assertArrayEquals(new long[]{Long.MIN_VALUE, 1L << 40}, f.tensor("i64").toLongArray());
+                assertArrayEquals(new float[]{-2.5f, 65504f}, f.f32("f16").toFloatArray());
+                assertArrayEquals(new float[]{-3f}, f.f32("bf16").toFloatArray());
+                assertArrayEquals(new float[]{42f}, f.f32("scalar").toFloatArray());
                 assertArrayEquals(new long[0], f.info("scalar").shape());
                 assertEquals(0, f.f32("empty").size());
-                assertArrayEquals(new long[] {0, 5}, f.f32("empty").shape());
+                assertArrayEquals(new long[]{0, 5}, f.f32("empty").shape());
                 assertArrayEquals(new long[0], f.tensor("empty_i64").toLongArray());
             }
         }
@@ -115,7 +118,7 @@ class SafeTensorsFileTest {
             Tensor transposed = m.transpose(); // [4, 3], strides [1, 4]
             Tensor column = m.slice(1, 1, 3); // [3, 2], strides [4, 1]
             Tensor rowsOfLongs = Tensor.allocate(arena, DType.I64, 4, 2);
-            rowsOfLongs.copyFrom(new long[] {0, 1, 2, 3, 4, 5, 6, 7});
+            rowsOfLongs.copyFrom(new long[]{0, 1, 2, 3, 4, 5, 6, 7});
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             tensors.put("t", transposed);
             tensors.put("c", column);
@@ -123,9 +126,9 @@ class SafeTensorsFileTest {
             SafeTensorsWriter.write(file, tensors, Map.of());
             try (SafeTensorsFile f = SafeTensorsFile.open(file)) {
                 assertArrayEquals(transposed.toFloatArray(), f.f32("t").toFloatArray());
-                assertArrayEquals(new long[] {4, 3}, f.info("t").shape());
+                assertArrayEquals(new long[]{4, 3}, f.info("t").shape());
                 assertArrayEquals(column.toFloatArray(), f.f32("c").toFloatArray());
-                assertArrayEquals(new long[] {0, 2, 4, 6, 1, 3, 5, 7}, f.tensor("l").toLongArray());
+                assertArrayEquals(new long[]{0, 2, 4, 6, 1, 3, 5, 7}, f.tensor("l").toLongArray());
             }
         }
     }
@@ -136,7 +139,7 @@ class SafeTensorsFileTest {
         try (Arena arena = Arena.ofConfined()) {
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             tensors.put("mask", Tensor.allocate(arena, DType.BOOL, 4)); // 4 bytes: the next tensor stays 4-aligned
-            tensors.put("w", Tensor.of(arena, new float[] {1, 2, 3}, 3));
+            tensors.put("w", Tensor.of(arena, new float[]{1, 2, 3}, 3));
             SafeTensorsWriter.write(file, tensors, Map.of());
         }
         try (SafeTensorsFile f = SafeTensorsFile.open(file)) {
@@ -145,7 +148,7 @@ class SafeTensorsFileTest {
             assertTrue(w.segment().isReadOnly());
             assertEquals(f.tensor("w").segment().address(), w.segment().address());
             assertEquals(0, w.segment().address() % 4);
-            assertArrayEquals(new float[] {1, 2, 3}, w.toFloatArray());
+            assertArrayEquals(new float[]{1, 2, 3}, w.toFloatArray());
         }
     }
 
@@ -157,12 +160,13 @@ class SafeTensorsFileTest {
                 "{" + entry("flag", "BOOL", "[1]", 0, 1) + ", " + entry("w", "F32", "[3]", 1, 13) + "}", data.array()));
         try (SafeTensorsFile f = SafeTensorsFile.open(file)) {
             assertNotEquals(0, f.tensor("w").segment().address() % 4, "the test needs misaligned data");
-            assertArrayEquals(new float[] {1.25f, -7f, Float.MIN_VALUE}, f.tensor("w").toFloatArray(), "the raw view reads unaligned");
+            assertArrayEquals(new float[]{1.25f, -7f, Float.MIN_VALUE}, f.tensor("w").toFloatArray(),
+                    "the raw view reads unaligned");
             Tensor w = f.f32("w");
             assertFalse(w.segment().isMapped(), "misaligned F32 is copied");
             assertEquals(0, w.segment().address() % Tensor.ALIGNMENT);
             assertTrue(w.segment().isReadOnly());
-            assertArrayEquals(new float[] {1.25f, -7f, Float.MIN_VALUE}, w.toFloatArray());
+            assertArrayEquals(new float[]{1.25f, -7f, Float.MIN_VALUE}, w.toFloatArray());
             assertSame(w, f.f32("w"), "copied once");
         }
     }
@@ -186,7 +190,7 @@ class SafeTensorsFileTest {
         }
         try (SafeTensorsFile f = SafeTensorsFile.open(file)) {
             float[] f16 = f.f32("f16").toFloatArray(), bf16 = f.f32("bf16").toFloatArray();
-            assertArrayEquals(new long[] {256, 256}, f.f32("f16").shape());
+            assertArrayEquals(new long[]{256, 256}, f.f32("f16").shape());
             for (int i = 0; i < n; i++) {
                 assertSameFloat(Float.float16ToFloat((short) i), f16[i], "F16 bits " + Integer.toHexString(i));
                 assertSameFloat(Float.intBitsToFloat(i << 16), bf16[i], "BF16 bits " + Integer.toHexString(i));
@@ -201,7 +205,8 @@ class SafeTensorsFileTest {
         if (Float.isNaN(expected)) {
             assertTrue(Float.isNaN(got), what + ": got " + got);
         } else {
-            assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(got), what + ": got " + got + ", expected " + expected);
+            assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(got),
+                    what + ": got " + got + ", expected " + expected);
         }
     }
 
@@ -251,7 +256,7 @@ class SafeTensorsFileTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> w.set(0f, 0));
             assertTrue(e.getMessage().contains("read-only"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> w.fill(1f));
-            assertArrayEquals(new float[] {1, 2}, w.toFloatArray(), "nothing was written");
+            assertArrayEquals(new float[]{1, 2}, w.toFloatArray(), "nothing was written");
             Kernels kernels = KernelProvider.kernels(); // kernels read mapped weights directly
             assertEquals(5f, kernels.dot(2, w.segment(), w.offset(), w.segment(), w.offset()));
             assertThrows(IllegalArgumentException.class, () -> kernels.scale(2, 2f, w.segment(), w.offset()));
@@ -274,8 +279,9 @@ class SafeTensorsFileTest {
     @Test
     void theMetadataNameIsReservedForTheWriter() {
         try (Arena arena = Arena.ofConfined()) {
-            Map<String, Tensor> tensors = Map.of("__metadata__", Tensor.of(arena, new float[] {1}, 1));
-            assertThrows(IllegalArgumentException.class, () -> SafeTensorsWriter.write(tmp.resolve("x.safetensors"), tensors, Map.of()));
+            Map<String, Tensor> tensors = Map.of("__metadata__", Tensor.of(arena, new float[]{1}, 1));
+            assertThrows(IllegalArgumentException.class,
+                    () -> SafeTensorsWriter.write(tmp.resolve("x.safetensors"), tensors, Map.of()));
         }
         assertFalse(Files.exists(tmp.resolve("x.safetensors")));
     }
@@ -285,7 +291,7 @@ class SafeTensorsFileTest {
         Path file = write("target.safetensors");
         byte[] before = Files.readAllBytes(file);
         Arena closed = Arena.ofConfined();
-        Tensor dead = Tensor.of(closed, new float[] {9}, 1);
+        Tensor dead = Tensor.of(closed, new float[]{9}, 1);
         closed.close();
         assertThrows(IllegalStateException.class, () -> SafeTensorsWriter.write(file, Map.of("d", dead), Map.of()));
         IOException failure = new IOException("disk full");
@@ -304,9 +310,9 @@ class SafeTensorsFileTest {
         Path file = tmp.resolve(name);
         try (Arena arena = Arena.ofConfined()) {
             Map<String, Tensor> tensors = new LinkedHashMap<>();
-            tensors.put("w", Tensor.of(arena, new float[] {1, 2}, 2));
+            tensors.put("w", Tensor.of(arena, new float[]{1, 2}, 2));
             tensors.put("n", Tensor.allocate(arena, DType.I64, 1));
-            tensors.get("n").copyFrom(new long[] {3});
+            tensors.get("n").copyFrom(new long[]{3});
             SafeTensorsWriter.write(file, tensors, Map.of("k", "v"));
         }
         return file;

@@ -91,7 +91,7 @@ class SafeTensorsHostileFilesTest {
             for (DType type : DType.values()) {
                 tensors.put(type.name().toLowerCase(), Tensor.allocate(arena, type, 3, 2));
             }
-            tensors.put("scalar", Tensor.of(arena, new float[] {1}));
+            tensors.put("scalar", Tensor.of(arena, new float[]{1}));
             tensors.put("empty", Tensor.allocate(arena, DType.I64, 0, 4));
             SafeTensorsWriter.write(mixed, tensors, Map.of("format", "pt"));
         }

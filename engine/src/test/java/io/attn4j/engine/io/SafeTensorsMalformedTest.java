@@ -44,7 +44,7 @@ class SafeTensorsMalformedTest {
     @Test
     void fileAndHeaderLevelProblems() throws IOException {
         refused(new byte[0], null, "shorter than the 8-byte");
-        refused(new byte[] {1, 2, 3}, null, "shorter than the 8-byte");
+        refused(new byte[]{1, 2, 3}, null, "shorter than the 8-byte");
         refused(lengthThen(Long.MAX_VALUE, 8), null, "header length " + Long.MAX_VALUE);
         refused(lengthThen(-1, 8), null, "header length 18446744073709551615");
         refused(lengthThen(SafeTensorsHeader.MAX_HEADER_BYTES + 1, 8), null, "header length");
@@ -61,7 +61,8 @@ class SafeTensorsMalformedTest {
                 "duplicate key \"w\"");
         refused("{\"__metadata__\": {\"k\": 1}}", new byte[0], null, "__metadata__ entry 'k' is not a string");
         refused("{\"__metadata__\": [\"k\"]}", new byte[0], null, "__metadata__ is not a JSON object");
-        refused("{" + entry("w", "F32", "[2]", 0, 8) + "}", new byte[12], null, "cover 8 bytes of a 12-byte data section");
+        refused("{" + entry("w", "F32", "[2]", 0, 8) + "}", new byte[12], null,
+                "cover 8 bytes of a 12-byte data section");
     }
 
     @Test
@@ -82,8 +83,10 @@ class SafeTensorsMalformedTest {
         refused("{" + entry("w", "F32", "[1]", -4, 0) + "}", EIGHT, "w", "not inside");
         refused("{" + entry("w", "F32", "[3]", 0, 8) + "}", EIGHT, "w", "needs 12");
         refused("{" + entry("w", "I64", "[2]", 0, 8) + "}", EIGHT, "w", "needs 16");
-        refused("{" + entry("a", "F32", "[2]", 0, 8) + ", " + entry("b", "F32", "[1]", 4, 8) + "}", EIGHT, "b", "overlaps tensor 'a'");
-        refused("{" + entry("a", "F32", "[1]", 0, 4) + ", " + entry("b", "F32", "[1]", 8, 12) + "}", new byte[12], "b", "hole");
+        refused("{" + entry("a", "F32", "[2]", 0, 8) + ", " + entry("b", "F32", "[1]", 4, 8) + "}", EIGHT, "b",
+                "overlaps tensor 'a'");
+        refused("{" + entry("a", "F32", "[1]", 0, 4) + ", " + entry("b", "F32", "[1]", 8, 12) + "}", new byte[12], "b",
+                "hole");
         refused("{" + entry("a", "F32", "[1]", 4, 8) + "}", EIGHT, "a", "hole");
     }
 }

@@ -55,7 +55,8 @@ class KernelArgsTest {
             MemorySegment s = arena.allocate(4L * count, 64);
             for (int i = 0; i < count; i++) {
                 // NaN payloads and ordinary values: a write of any float would change some byte
-                s.setAtIndex(ValueLayout.JAVA_FLOAT, i, i % 3 == 0 ? Float.intBitsToFloat(0x7fc00000 | seed << 8 | i) : seed + i / 8f);
+                s.setAtIndex(ValueLayout.JAVA_FLOAT, i,
+                        i % 3 == 0 ? Float.intBitsToFloat(0x7fc00000 | seed << 8 | i) : seed + i / 8f);
             }
             return s;
         }
@@ -95,12 +96,14 @@ class KernelArgsTest {
 
     @FunctionalInterface
     interface Vec3 {
-        void call(Kernels k, int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff);
+        void call(Kernels k, int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out,
+                long outOff);
     }
 
     private static final List<Case> CASES = new ArrayList<>();
 
-    private static void add(String entry, String wrong, Class<? extends RuntimeException> thrown, String mentions, Call call) {
+    private static void add(String entry, String wrong, Class<? extends RuntimeException> thrown, String mentions,
+            Call call) {
         CASES.add(new Case(entry, wrong, thrown, mentions, call));
     }
 
@@ -134,7 +137,8 @@ class KernelArgsTest {
         add(entry, "n < 0", IAE, "n", (k, o) -> f.call(k, -1, o.a, 0, o.b, 0, o.out, 0));
         vectorArgument(entry, "a", (k, o, n, off, dead) -> f.call(k, n, dead ? o.dead : o.a, off, o.b, 0, o.out, 0));
         vectorArgument(entry, "b", (k, o, n, off, dead) -> f.call(k, n, o.wide, 0, dead ? o.dead : o.b, off, o.out, 0));
-        vectorArgument(entry, "out", (k, o, n, off, dead) -> f.call(k, n, o.wide, 0, o.wide, 0, dead ? o.dead : o.out, off));
+        vectorArgument(entry, "out",
+                (k, o, n, off, dead) -> f.call(k, n, o.wide, 0, o.wide, 0, dead ? o.dead : o.out, off));
     }
 
     static {
@@ -153,7 +157,8 @@ class KernelArgsTest {
         vec3("mul", (k, n, a, ao, b, bo, out, oo) -> k.mul(n, a, ao, b, bo, out, oo));
         // c aliases out (allowed): checked after a, b and out, it is valid whenever they are
         vec3("fma", (k, n, a, ao, b, bo, out, oo) -> k.fma(n, a, ao, b, bo, out, oo, out, oo));
-        vectorArgument("fma", "c", (k, o, n, off, dead) -> k.fma(n, o.wide, 0, o.wide, 0, dead ? o.dead : o.c, off, o.wide, 0));
+        vectorArgument("fma", "c",
+                (k, o, n, off, dead) -> k.fma(n, o.wide, 0, o.wide, 0, dead ? o.dead : o.c, off, o.wide, 0));
         softmaxCases();
         gemvCases();
         gemmCases();
@@ -218,8 +223,10 @@ class KernelArgsTest {
     private static void gemmCases() {
         String e = "gemm";
         Transpose no = Transpose.NO, yes = Transpose.YES;
-        add(e, "transA null", IAE, "transA", (k, o) -> k.gemm(null, no, 4, 4, 4, 1f, o.a, 0, 4, o.b, 0, 4, 0f, o.c, 0, 4));
-        add(e, "transB null", IAE, "transB", (k, o) -> k.gemm(no, null, 4, 4, 4, 1f, o.a, 0, 4, o.b, 0, 4, 0f, o.c, 0, 4));
+        add(e, "transA null", IAE, "transA",
+                (k, o) -> k.gemm(null, no, 4, 4, 4, 1f, o.a, 0, 4, o.b, 0, 4, 0f, o.c, 0, 4));
+        add(e, "transB null", IAE, "transB",
+                (k, o) -> k.gemm(no, null, 4, 4, 4, 1f, o.a, 0, 4, o.b, 0, 4, 0f, o.c, 0, 4));
         add(e, "m < 0", IAE, "m", (k, o) -> k.gemm(no, no, -1, 4, 4, 1f, o.a, 0, 4, o.b, 0, 4, 0f, o.c, 0, 4));
         add(e, "n < 0", IAE, "n", (k, o) -> k.gemm(no, no, 4, -1, 4, 1f, o.a, 0, 4, o.b, 0, 4, 0f, o.c, 0, 4));
         add(e, "k < 0", IAE, "k", (k, o) -> k.gemm(no, no, 4, 4, -1, 1f, o.a, 0, 4, o.b, 0, 4, 0f, o.c, 0, 4));
@@ -233,11 +240,16 @@ class KernelArgsTest {
         add(e, "B too short", IAE, "B", (k, o) -> k.gemm(no, no, 4, 4, 4, 1f, o.a, 0, 4, o.b, 0, 5, 0f, o.c, 0, 4));
         add(e, "B^T too short", IAE, "B", (k, o) -> k.gemm(no, yes, 4, 5, 4, 1f, o.a, 0, 4, o.b, 0, 4, 0f, o.c, 0, 5));
         add(e, "C too short", IAE, "C", (k, o) -> k.gemm(no, no, 4, 4, 4, 1f, o.a, 0, 4, o.b, 0, 4, 1f, o.c, 1, 4));
-        add(e, "C offset negative", IAE, "C", (k, o) -> k.gemm(no, no, 4, 4, 4, 1f, o.a, 0, 4, o.b, 0, 4, 0f, o.c, -1, 4));
-        add(e, "ldc overflows", IAE, "C", (k, o) -> k.gemm(no, no, 3, 1, 1, 1f, o.a, 0, 1, o.b, 0, 1, 0f, o.c, 0, 1L << 62));
-        add(e, "A arena closed", ISE, "A", (k, o) -> k.gemm(no, no, 4, 4, 4, 1f, o.dead, 0, 4, o.b, 0, 4, 0f, o.c, 0, 4));
-        add(e, "B arena closed", ISE, "B", (k, o) -> k.gemm(no, no, 4, 4, 4, 1f, o.a, 0, 4, o.dead, 0, 4, 0f, o.c, 0, 4));
-        add(e, "C arena closed", ISE, "C", (k, o) -> k.gemm(no, no, 4, 4, 4, 1f, o.a, 0, 4, o.b, 0, 4, 0f, o.dead, 0, 4));
+        add(e, "C offset negative", IAE, "C",
+                (k, o) -> k.gemm(no, no, 4, 4, 4, 1f, o.a, 0, 4, o.b, 0, 4, 0f, o.c, -1, 4));
+        add(e, "ldc overflows", IAE, "C",
+                (k, o) -> k.gemm(no, no, 3, 1, 1, 1f, o.a, 0, 1, o.b, 0, 1, 0f, o.c, 0, 1L << 62));
+        add(e, "A arena closed", ISE, "A",
+                (k, o) -> k.gemm(no, no, 4, 4, 4, 1f, o.dead, 0, 4, o.b, 0, 4, 0f, o.c, 0, 4));
+        add(e, "B arena closed", ISE, "B",
+                (k, o) -> k.gemm(no, no, 4, 4, 4, 1f, o.a, 0, 4, o.dead, 0, 4, 0f, o.c, 0, 4));
+        add(e, "C arena closed", ISE, "C",
+                (k, o) -> k.gemm(no, no, 4, 4, 4, 1f, o.a, 0, 4, o.b, 0, 4, 0f, o.dead, 0, 4));
     }
 
     private static void packedGemmCases() {
@@ -251,17 +263,22 @@ class KernelArgsTest {
         add(p, "B^T too short", IAE, "B", (k, o) -> k.packB(yes, 4, 5, o.b, 0, 4));
         add(p, "B arena closed", ISE, "B", (k, o) -> k.packB(no, 4, 4, o.dead, 0, 4));
         String e = "gemm";
-        add(e, "packed: transA null", IAE, "transA", (k, o) -> k.gemm(null, 4, 1f, o.a, 0, 4, packed(k, o), 0f, o.c, 0, 4));
+        add(e, "packed: transA null", IAE, "transA",
+                (k, o) -> k.gemm(null, 4, 1f, o.a, 0, 4, packed(k, o), 0f, o.c, 0, 4));
         add(e, "packed: m < 0", IAE, "m", (k, o) -> k.gemm(no, -1, 1f, o.a, 0, 4, packed(k, o), 0f, o.c, 0, 4));
         add(e, "packed: b null", IAE, "b", (k, o) -> k.gemm(no, 4, 1f, o.a, 0, 4, null, 0f, o.c, 0, 4));
         add(e, "packed by another implementation", IAE, "b",
-                (k, o) -> k.gemm(no, 4, 1f, o.a, 0, 4, packed(k instanceof VectorKernels ? new ScalarKernels() : new VectorKernels(), o), 0f, o.c, 0, 4));
+                (k, o) -> k.gemm(no, 4, 1f, o.a, 0, 4,
+                        packed(k instanceof VectorKernels ? new ScalarKernels() : new VectorKernels(), o), 0f, o.c, 0,
+                        4));
         add(e, "packed: A too short", IAE, "A", (k, o) -> k.gemm(no, 4, 1f, o.a, 1, 4, packed(k, o), 0f, o.c, 0, 4));
         add(e, "packed: A^T lda < m", IAE, "A", (k, o) -> k.gemm(yes, 4, 1f, o.a, 0, 3, packed(k, o), 0f, o.c, 0, 4));
         add(e, "packed: C too short", IAE, "C", (k, o) -> k.gemm(no, 4, 1f, o.a, 0, 4, packed(k, o), 1f, o.c, 1, 4));
         add(e, "packed: ldc < n", IAE, "C", (k, o) -> k.gemm(no, 2, 1f, o.a, 0, 4, packed(k, o), 0f, o.c, 0, 3));
-        add(e, "packed: A arena closed", ISE, "A", (k, o) -> k.gemm(no, 4, 1f, o.dead, 0, 4, packed(k, o), 0f, o.c, 0, 4));
-        add(e, "packed: C arena closed", ISE, "C", (k, o) -> k.gemm(no, 4, 1f, o.a, 0, 4, packed(k, o), 0f, o.dead, 0, 4));
+        add(e, "packed: A arena closed", ISE, "A",
+                (k, o) -> k.gemm(no, 4, 1f, o.dead, 0, 4, packed(k, o), 0f, o.c, 0, 4));
+        add(e, "packed: C arena closed", ISE, "C",
+                (k, o) -> k.gemm(no, 4, 1f, o.a, 0, 4, packed(k, o), 0f, o.dead, 0, 4));
     }
 
     /** B (4 x 4) packed by {@code k}: a valid operand, so that each case fails for its own reason. */

@@ -89,15 +89,16 @@ class SelfCheckTest {
 
             @Override
             public void gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha, MemorySegment a,
-                             long aOff, long lda, MemorySegment b, long bOff, long ldb, float beta, MemorySegment c,
-                             long cOff, long ldc) {
+                    long aOff, long lda, MemorySegment b, long bOff, long ldb, float beta, MemorySegment c,
+                    long cOff, long ldc) {
                 // reads C even when beta is 0: NaN in C leaks into the result
-                super.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta == 0 ? 1e-30f : beta, c, cOff, ldc);
+                super.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta == 0 ? 1e-30f : beta, c,
+                        cOff, ldc);
             }
 
             @Override
             public void softmaxRows(int rows, int cols, float scale, MemorySegment x, long xOff, long ldx,
-                                    SoftmaxMask mask, MemorySegment out, long outOff, long ldo) {
+                    SoftmaxMask mask, MemorySegment out, long outOff, long ldo) {
                 super.softmaxRows(rows, cols, scale, x, xOff, ldx, mask, out, outOff, ldo);
                 if (rows > 1 && ldo > cols) {
                     set(out, outOff + cols, 0f); // writes between rows

@@ -32,8 +32,8 @@ final class Values {
 
     private static int[] sizeEdges() {
         int l = Simd.LANES;
-        return new int[] {0, 1, 2, 3, 7, 13, 31, 97, 207, 1021, 4099,
-            l - 1, l, l + 1, 2 * l - 1, 4 * l - 1, 4 * l, 4 * l + 1, 8 * l + 3, 17 * l - 1, MAX_SIZE};
+        return new int[]{0, 1, 2, 3, 7, 13, 31, 97, 207, 1021, 4099,
+                l - 1, l, l + 1, 2 * l - 1, 4 * l - 1, 4 * l, 4 * l + 1, 8 * l + 3, 17 * l - 1, MAX_SIZE};
     }
 
     /**

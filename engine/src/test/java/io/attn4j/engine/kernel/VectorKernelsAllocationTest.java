@@ -43,7 +43,8 @@ class VectorKernelsAllocationTest {
     static void allocate() {
         arena = Arena.ofShared();
         SplittableRandom rnd = new SplittableRandom(7);
-        float[] a = Values.of(Values.Kind.NORMAL, N * ROWS, rnd, 1f), b = Values.of(Values.Kind.NORMAL, N * ROWS, rnd, 1f);
+        float[] a = Values.of(Values.Kind.NORMAL, N * ROWS, rnd, 1f),
+                b = Values.of(Values.Kind.NORMAL, N * ROWS, rnd, 1f);
         x = Segments.floats(arena, 0, a);
         y = Segments.floats(arena, 0, b);
         z = Segments.floats(arena, 0, a);
@@ -84,12 +85,15 @@ class VectorKernelsAllocationTest {
         kernels.put("softmaxRows masked", () -> K.softmaxRows(ROWS, N, 0.125f, x, 0, N, mask, out, 0, N));
         kernels.put("logSumExp", () -> sink += K.logSumExp(N, x, 0));
         // 7 rows: one whole micro-tile row block and a lone row; beta 1 takes the scratch-tile path.
-        kernels.put("gemm", () -> K.gemm(Transpose.NO, Transpose.NO, 7, 100, 64, 1f, x, 0, 64, y, 0, 100, 0f, out, 0, 100));
-        kernels.put("gemm beta 1", () -> K.gemm(Transpose.NO, Transpose.YES, 7, 100, 64, 1f, x, 0, 64, y, 0, 64, 1f, out, 0, 100));
+        kernels.put("gemm",
+                () -> K.gemm(Transpose.NO, Transpose.NO, 7, 100, 64, 1f, x, 0, 64, y, 0, 100, 0f, out, 0, 100));
+        kernels.put("gemm beta 1",
+                () -> K.gemm(Transpose.NO, Transpose.YES, 7, 100, 64, 1f, x, 0, 64, y, 0, 64, 1f, out, 0, 100));
         kernels.put("gemm packed, one row", () -> K.gemm(Transpose.NO, 1, 1f, x, 0, 16, packed, 0f, out, 0, 261));
         kernels.put("gemm packed", () -> K.gemm(Transpose.NO, 13, 1f, x, 0, 16, packed, 0f, out, 0, 261));
         kernels.put("gemv", () -> K.gemv(Transpose.NO, 64, 100, 1f, x, 0, 100, y, 0, 0f, out, 0));
-        return kernels.entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () -> settles(e.getKey(), e.getValue())));
+        return kernels.entrySet().stream()
+                .map(e -> DynamicTest.dynamicTest(e.getKey(), () -> settles(e.getKey(), e.getValue())));
     }
 
     private static void settles(String name, Runnable kernel) {
@@ -104,6 +108,7 @@ class VectorKernelsAllocationTest {
                 return;
             }
         }
-        fail(name + " still allocates " + bytes / BATCH + " bytes per call after " + PATIENCE_NANOS / 1_000_000_000 + " s");
+        fail(name + " still allocates " + bytes / BATCH + " bytes per call after " + PATIENCE_NANOS / 1_000_000_000
+                + " s");
     }
 }

@@ -79,7 +79,8 @@ class VectorLevel1Test {
                 MemorySegment x = Segments.floats(arena, xOff, xs);
                 String at = " of " + n + " " + kind + " at offset " + xOff;
                 // exact: the maximum of a set does not depend on the order it is scanned in
-                assertEquals(Float.floatToIntBits(SCALAR.max(n, x, xOff)), Float.floatToIntBits(VECTOR.max(n, x, xOff)), "max" + at);
+                assertEquals(Float.floatToIntBits(SCALAR.max(n, x, xOff)), Float.floatToIntBits(VECTOR.max(n, x, xOff)),
+                        "max" + at);
                 assertEquals(SCALAR.argmax(n, x, xOff), VECTOR.argmax(n, x, xOff), "argmax" + at);
             }
         });
@@ -102,7 +103,8 @@ class VectorLevel1Test {
                 MemorySegment x = Segments.floats(arena, xOff, xs);
                 String at = " of " + n + " at offset " + xOff;
                 assertEquals(SCALAR.argmax(n, x, xOff), VECTOR.argmax(n, x, xOff), "argmax" + at);
-                assertEquals(Float.floatToIntBits(SCALAR.max(n, x, xOff)), Float.floatToIntBits(VECTOR.max(n, x, xOff)), "max" + at);
+                assertEquals(Float.floatToIntBits(SCALAR.max(n, x, xOff)), Float.floatToIntBits(VECTOR.max(n, x, xOff)),
+                        "max" + at);
             }
         });
     }
@@ -120,7 +122,8 @@ class VectorLevel1Test {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment a = Segments.floats(arena, aOff, as), b = Segments.floats(arena, bOff, bs);
                 MemorySegment c = Segments.floats(arena, aOff, cs);
-                MemorySegment v = Segments.floats(arena, outOff, new float[n]), s = Segments.floats(arena, outOff, new float[n]);
+                MemorySegment v = Segments.floats(arena, outOff, new float[n]),
+                        s = Segments.floats(arena, outOff, new float[n]);
 
                 VECTOR.add(n, a, aOff, b, bOff, v, outOff);
                 SCALAR.add(n, a, aOff, b, bOff, s, outOff);
@@ -155,7 +158,8 @@ class VectorLevel1Test {
     void elementWiseKernelsMayWriteOverAnInput() {
         RandomTrials.run(100, rnd -> {
             int n = Values.size(rnd), off = Values.offset(rnd);
-            float[] as = Values.of(Values.Kind.SPECIAL, n, rnd, 1e30f), bs = Values.of(Values.Kind.SPECIAL, n, rnd, 1e30f);
+            float[] as = Values.of(Values.Kind.SPECIAL, n, rnd, 1e30f),
+                    bs = Values.of(Values.Kind.SPECIAL, n, rnd, 1e30f);
             String at = " at offset " + off;
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment a = Segments.floats(arena, off, as), b = Segments.floats(arena, off, bs);
@@ -172,11 +176,13 @@ class VectorLevel1Test {
 
     static void assertWithin(double expected, float actual, double bound, String what) {
         if (Double.isNaN(expected) || Double.isInfinite(expected)) {
-            assertEquals(Float.floatToIntBits((float) expected), Float.floatToIntBits(actual), what + ": non-finite result");
+            assertEquals(Float.floatToIntBits((float) expected), Float.floatToIntBits(actual),
+                    what + ": non-finite result");
             return;
         }
         assertTrue(Math.abs(actual - expected) <= bound,
-                () -> what + " = " + actual + ", exact " + expected + ", error " + Math.abs(actual - expected) + " > bound " + bound);
+                () -> what + " = " + actual + ", exact " + expected + ", error " + Math.abs(actual - expected)
+                        + " > bound " + bound);
     }
 
     static void assertSame(MemorySegment expected, MemorySegment actual, long off, int n, String what) {

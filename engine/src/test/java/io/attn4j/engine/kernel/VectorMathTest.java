@@ -22,13 +22,13 @@ class VectorMathTest {
 
     /** Where exp, tanh and sigmoid change behaviour, and the inputs around those points. */
     private static final float[] EDGES = {
-        0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, 0x1p-24f, -0x1p-25f, 1e-7f,
-        0.625f, -0.625f, Math.nextDown(0.625f), 9.01f, 9.5f, -9.5f, 20f, 44.4f,
-        43.8f, -43.8f, 87.3f, -87.3f, Math.nextUp(87.3f), -87.33655f, -87.34f, -87.6f, Math.nextUp(-87.6f),
-        Math.nextDown(-87.6f), 88.72283f, 88.72284f, 88.7229f, 88.8f, 89f,
-        -103.27893f, -103.97208f, -103.9721f, -104f, -104.5f, -105f, -150f, 1e10f, -1e10f,
-        Float.MAX_VALUE, -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN,
-        Float.intBitsToFloat(0x7fc00001), Float.intBitsToFloat(0xffa00000)};
+            0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, 0x1p-24f, -0x1p-25f, 1e-7f,
+            0.625f, -0.625f, Math.nextDown(0.625f), 9.01f, 9.5f, -9.5f, 20f, 44.4f,
+            43.8f, -43.8f, 87.3f, -87.3f, Math.nextUp(87.3f), -87.33655f, -87.34f, -87.6f, Math.nextUp(-87.6f),
+            Math.nextDown(-87.6f), 88.72283f, 88.72284f, 88.7229f, 88.8f, 89f,
+            -103.27893f, -103.97208f, -103.9721f, -104f, -104.5f, -105f, -150f, 1e10f, -1e10f,
+            Float.MAX_VALUE, -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN,
+            Float.intBitsToFloat(0x7fc00001), Float.intBitsToFloat(0xffa00000)};
 
     enum Inputs {
         /** Any bit pattern: every exponent, NaN payloads, infinities. */
@@ -126,12 +126,14 @@ class VectorMathTest {
             float[] expected = Segments.read(s, outOff, n), actual = Segments.read(v, inPlace ? xOff : outOff, n);
             for (int i = 0; i < n; i++) {
                 // sigmoid flushes results below 2^-126 to +0, as VectorMath states
-                boolean flushed = fn.equals("sigmoid") && expected[i] < 0x1p-126f && Float.floatToRawIntBits(actual[i]) == 0;
+                boolean flushed = fn.equals("sigmoid") && expected[i] < 0x1p-126f
+                        && Float.floatToRawIntBits(actual[i]) == 0;
                 long err = flushed ? 0 : Values.ulps(expected[i], actual[i]);
                 if (err > ulps) {
                     throw new AssertionError(fn + "(" + xs[i] + ") = " + actual[i] + ", reference " + expected[i]
                             + ": " + (err == Long.MAX_VALUE ? "NaN mismatch" : err + " ulps") + " > " + ulps
-                            + "; element " + i + " of " + n + " at offsets " + xOff + ", " + outOff + (inPlace ? " in place" : ""));
+                            + "; element " + i + " of " + n + " at offsets " + xOff + ", " + outOff
+                            + (inPlace ? " in place" : ""));
                 }
                 if (fn.equals("tanh") && !Float.isNaN(xs[i])) {
                     // tanh is odd: the sign of a zero or tiny input survives
@@ -158,7 +160,8 @@ class VectorMathTest {
                 case ANY_BITS -> Float.intBitsToFloat(rnd.nextInt());
                 case EXP_RANGE -> (float) rnd.nextDouble(-110, 110);
                 case ACTIVATION_RANGE -> (float) rnd.nextDouble(-12, 12);
-                case SMALL -> (float) ((rnd.nextBoolean() ? 1 : -1) * Math.scalb(1 + rnd.nextDouble(), rnd.nextInt(-30, 1)));
+                case SMALL ->
+                    (float) ((rnd.nextBoolean() ? 1 : -1) * Math.scalb(1 + rnd.nextDouble(), rnd.nextInt(-30, 1)));
                 case EDGES -> EDGES[rnd.nextInt(EDGES.length)];
             };
         }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.attn4j.engine.testing.RandomTrials;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -45,7 +44,9 @@ class VectorSoftmaxTest {
         NON_FINITE
     }
 
-    enum Masking { NONE, ADDITIVE, ADDITIVE_BROADCAST, EXCLUDED, EXCLUDED_BROADCAST, BOTH, ALL_EXCLUDED }
+    enum Masking {
+        NONE, ADDITIVE, ADDITIVE_BROADCAST, EXCLUDED, EXCLUDED_BROADCAST, BOTH, ALL_EXCLUDED
+    }
 
     @Test
     void rowsMatchTheExactSoftmaxAndTheReference() {
@@ -77,7 +78,8 @@ class VectorSoftmaxTest {
                     vLd = l.ldo;
                 }
                 VECTOR.softmaxRows(rows, cols, scale, inPlace ? v : x, l.xOff, l.ldx, mask, v, vOff, vLd);
-                String of = " in " + l + ", scale " + scale + ", " + scores + ", mask " + masking + (inPlace ? ", in place" : "");
+                String of = " in " + l + ", scale " + scale + ", " + scores + ", mask " + masking
+                        + (inPlace ? ", in place" : "");
                 for (int r = 0; r < rows; r++) {
                     checkRow(r, cols, scale, x, l.xOff + r * l.ldx, mask,
                             Segments.read(v, vOff + r * vLd, cols), Segments.read(s, l.outOff + r * l.ldo, cols), of);
@@ -114,7 +116,8 @@ class VectorSoftmaxTest {
                 for (int c = 0; c < cols; c++) {
                     assertTrue(Math.abs(pa[c] - pb[c]) <= rel * Math.abs(pa[c]) + 2 * UNDERFLOW,
                             "column " + c + " of " + cols + ": " + pa[c] + " vs " + pb[c] + " after adding " + shift
-                                    + ", scale " + scale + (wide ? ", wide" : "") + (additive ? ", additive mask" : ""));
+                                    + ", scale " + scale + (wide ? ", wide" : "")
+                                    + (additive ? ", additive mask" : ""));
                 }
             }
         });
@@ -133,7 +136,8 @@ class VectorSoftmaxTest {
                 float max = SCALAR.max(n, x, off);
                 String of = " of " + n + " " + scores + " at offset " + off;
                 if (Float.isNaN(max) || Float.isInfinite(max)) {
-                    assertEquals(Float.floatToIntBits(s), Float.floatToIntBits(v), "logSumExp" + of + " with max " + max);
+                    assertEquals(Float.floatToIntBits(s), Float.floatToIntBits(v),
+                            "logSumExp" + of + " with max " + max);
                     return;
                 }
                 double sum = 0;
@@ -144,7 +148,8 @@ class VectorSoftmaxTest {
                 // The sum: (n - 1) eps plus u relative, hence as much absolute after the log; the
                 // rounding of log s and of max + log s: eps |log s| and eps |result|.
                 double bound = 1.01 * ((n - 1) * EPS + VECTOR_EXP_ERR + EPS * Math.log(sum) + EPS * Math.abs(exact));
-                assertTrue(Math.abs(v - exact) <= bound, "vector logSumExp " + v + ", exact " + exact + ", bound " + bound + of);
+                assertTrue(Math.abs(v - exact) <= bound,
+                        "vector logSumExp " + v + ", exact " + exact + ", bound " + bound + of);
                 assertTrue(Math.abs(v - s) <= 2 * bound, "vector " + v + " vs reference " + s + of);
             }
         });
@@ -183,7 +188,7 @@ class VectorSoftmaxTest {
      * all zero, or the softmax of d = z - max z) for both outputs.
      */
     private static void checkRow(int r, int cols, float scale, MemorySegment x, long xRow, SoftmaxMask mask,
-                                 float[] v, float[] s, String of) {
+            float[] v, float[] s, String of) {
         float[] z = new float[cols];
         float max = Float.NEGATIVE_INFINITY;
         boolean nan = false;
@@ -230,7 +235,8 @@ class VectorSoftmaxTest {
     /** Offsets, leading dimensions and masks of one case. */
     private record Layout(int rows, int cols, int xOff, int ldx, int outOff, int ldo) {
         static Layout random(int rows, int cols, SplittableRandom rnd) {
-            return new Layout(rows, cols, rnd.nextInt(0, 9), cols + rnd.nextInt(0, 4), rnd.nextInt(0, 9), cols + rnd.nextInt(0, 4));
+            return new Layout(rows, cols, rnd.nextInt(0, 9), cols + rnd.nextInt(0, 4), rnd.nextInt(0, 9),
+                    cols + rnd.nextInt(0, 4));
         }
 
         int xSize() {
@@ -263,7 +269,7 @@ class VectorSoftmaxTest {
             }
             int exOff = rnd.nextInt(0, 9);
             byte[] ex = new byte[exOff + (maskRows - 1) * ld + cols];
-            double p = masking == Masking.ALL_EXCLUDED ? 1 : new double[] {0.05, 0.5, 0.95}[rnd.nextInt(3)];
+            double p = masking == Masking.ALL_EXCLUDED ? 1 : new double[]{0.05, 0.5, 0.95}[rnd.nextInt(3)];
             for (int i = exOff; i < ex.length; i++) {
                 ex[i] = rnd.nextDouble() < p ? (byte) (1 + rnd.nextInt(255)) : 0; // any non-zero byte excludes
             }

@@ -39,7 +39,7 @@ class ParallelArgsTest {
     }
 
     private static void rejectedWithoutWriting(Class<? extends RuntimeException> thrown, String name,
-                                               MemorySegment output, Executable call) {
+            MemorySegment output, Executable call) {
         byte[] before = output.toArray(ValueLayout.JAVA_BYTE);
         RuntimeException e = assertThrows(thrown, call);
         assertTrue(e.getMessage().startsWith(name), e.getMessage());
@@ -61,12 +61,14 @@ class ParallelArgsTest {
                     D, D, D, 1f, a, 0, D, b, 0, D, 0f, c, 0, D - 1));
             rejectedWithoutWriting(IllegalArgumentException.class, "A", c, () -> Parallel.gemm(kernels, pool, NO, NO,
                     D, D, D, 1f, a, D + 1, D, b, 0, D, 0f, c, 0, D));
-            rejectedWithoutWriting(IllegalArgumentException.class, "B", c, () -> Parallel.gemm(kernels, pool, NO, Transpose.YES,
-                    D, D + 1, D, 1f, a, 0, D, b, 0, D, 0f, c, 0, D + 1));
+            rejectedWithoutWriting(IllegalArgumentException.class, "B", c,
+                    () -> Parallel.gemm(kernels, pool, NO, Transpose.YES,
+                            D, D + 1, D, 1f, a, 0, D, b, 0, D, 0f, c, 0, D + 1));
             rejectedWithoutWriting(IllegalArgumentException.class, "m", c, () -> Parallel.gemm(kernels, pool, NO, NO,
                     -D, -D, D, 1f, a, 0, D, b, 0, D, 0f, c, 0, D));
-            rejectedWithoutWriting(IllegalArgumentException.class, "transB", c, () -> Parallel.gemm(kernels, pool, NO, null,
-                    D, D, D, 1f, a, 0, D, b, 0, D, 0f, c, 0, D));
+            rejectedWithoutWriting(IllegalArgumentException.class, "transB", c,
+                    () -> Parallel.gemm(kernels, pool, NO, null,
+                            D, D, D, 1f, a, 0, D, b, 0, D, 0f, c, 0, D));
             Arena closed = Arena.ofShared();
             MemorySegment dead = closed.allocate(4L * D * D);
             closed.close();
@@ -84,10 +86,12 @@ class ParallelArgsTest {
                     R, R, 1f, x, 0, R, null, out, 1, R));
             rejectedWithoutWriting(IllegalArgumentException.class, "x", out, () -> Parallel.softmaxRows(kernels, pool,
                     R + 1, R, 1f, x, 0, R, null, out, 0, R - 1));
-            rejectedWithoutWriting(IllegalArgumentException.class, "mask.excluded", out, () -> Parallel.softmaxRows(kernels,
-                    pool, R, R, 1f, x, 0, R, SoftmaxMask.excluded(mask, 1, R), out, 0, R));
-            rejectedWithoutWriting(IllegalArgumentException.class, "rows", out, () -> Parallel.softmaxRows(kernels, pool,
-                    -R, R, 1f, x, 0, R, null, out, 0, R));
+            rejectedWithoutWriting(IllegalArgumentException.class, "mask.excluded", out,
+                    () -> Parallel.softmaxRows(kernels,
+                            pool, R, R, 1f, x, 0, R, SoftmaxMask.excluded(mask, 1, R), out, 0, R));
+            rejectedWithoutWriting(IllegalArgumentException.class, "rows", out,
+                    () -> Parallel.softmaxRows(kernels, pool,
+                            -R, R, 1f, x, 0, R, null, out, 0, R));
         }
     }
 

@@ -58,10 +58,12 @@ class ParallelBitIdentityTest {
                 MemorySegment one = copy(arena, c0), split = copy(arena, c0);
                 VECTOR.gemm(transA, transB, m, n, k, alpha, a, 0, lda, b, 0, ldb, beta, one, 0, n);
                 CountingExecutor executor = new CountingExecutor(POOLS[threads - 2]);
-                Parallel.gemm(VECTOR, executor, transA, transB, m, n, k, alpha, a, 0, lda, b, 0, ldb, beta, split, 0, n);
+                Parallel.gemm(VECTOR, executor, transA, transB, m, n, k, alpha, a, 0, lda, b, 0, ldb, beta, split, 0,
+                        n);
                 assertSplit(executor);
                 assertArrayEquals(bits(one), bits(split),
-                        () -> m + " x " + n + " x " + k + ", " + transA + "/" + transB + ", beta " + beta + ", " + threads + " threads");
+                        () -> m + " x " + n + " x " + k + ", " + transA + "/" + transB + ", beta " + beta + ", "
+                                + threads + " threads");
             }
         });
     }

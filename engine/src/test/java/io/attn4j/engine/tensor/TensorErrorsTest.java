@@ -86,7 +86,7 @@ class TensorErrorsTest {
 
     @Test
     void shapeMismatchInCopyFromWritesNothing() {
-        rejected(() -> t.copyFrom(new float[] {9, 9, 9, 9, 9}), "5 values", "[2, 3]", "6 elements");
+        rejected(() -> t.copyFrom(new float[]{9, 9, 9, 9, 9}), "5 values", "[2, 3]", "6 elements");
         rejected(() -> t.copyFrom(new float[7]), "7 values");
         rejected(() -> t.transpose().copyFrom(new float[5]), "5 values", "[3, 2]");
         rejected(() -> t.row(1).copyFrom(new float[6]), "6 values", "[3]");

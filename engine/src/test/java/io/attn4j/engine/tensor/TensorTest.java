@@ -34,7 +34,7 @@ class TensorTest {
 
     @Test
     void allocationIsAlignedZeroedRowMajorAndSizedExactly() {
-        for (long[] shape : new long[][] {{1}, {3}, {7, 5}, {2, 3, 17}, {0, 4}, {}}) {
+        for (long[] shape : new long[][]{{1}, {3}, {7, 5}, {2, 3, 17}, {0, 4}, {}}) {
             // a small allocation first, so that the next one is not at the start of a fresh block
             arena.allocate(3);
             Tensor t = Tensor.allocate(arena, DType.F32, shape);
@@ -45,7 +45,7 @@ class TensorTest {
             assertEquals(shape.length, t.rank());
         }
         Tensor t = Tensor.allocate(arena, DType.F32, 2, 3, 4);
-        assertArrayEquals(new long[] {12, 4, 1}, t.strides());
+        assertArrayEquals(new long[]{12, 4, 1}, t.strides());
         assertEquals(24, t.size());
         assertEquals(0, t.offset());
         assertEquals(DType.F32, t.dtype());
@@ -80,13 +80,13 @@ class TensorTest {
     void sliceAlongEachAxisAddressesTheSameMemory() {
         Tensor t = iota(3, 4, 5); // t[i, j, k] = 20 i + 5 j + k
         Tensor s0 = t.slice(0, 1, 3);
-        assertArrayEquals(new long[] {2, 4, 5}, s0.shape());
+        assertArrayEquals(new long[]{2, 4, 5}, s0.shape());
         assertEquals(20 + 5 * 2 + 3, s0.get(0, 2, 3));
         Tensor s1 = t.slice(1, 2, 4);
-        assertArrayEquals(new long[] {3, 2, 5}, s1.shape());
+        assertArrayEquals(new long[]{3, 2, 5}, s1.shape());
         assertEquals(2 * 20 + 5 * 3 + 4, s1.get(2, 1, 4));
         Tensor s2 = t.slice(-1, 1, 2);
-        assertArrayEquals(new long[] {3, 4, 1}, s2.shape());
+        assertArrayEquals(new long[]{3, 4, 1}, s2.shape());
         assertEquals(20 + 5 * 3 + 1, s2.get(1, 3, 0));
         assertEquals(0, t.slice(1, 2, 2).size());
         // a view shares memory: writing through it is seen by the parent
@@ -99,14 +99,14 @@ class TensorTest {
     void selectAndRowDropOneAxis() {
         Tensor t = iota(3, 4, 5);
         Tensor r = t.row(2);
-        assertArrayEquals(new long[] {4, 5}, r.shape());
+        assertArrayEquals(new long[]{4, 5}, r.shape());
         assertEquals(40 + 5 + 2, r.get(1, 2));
         Tensor mid = t.select(1, 3);
-        assertArrayEquals(new long[] {3, 5}, mid.shape());
-        assertArrayEquals(new long[] {20, 1}, mid.strides());
+        assertArrayEquals(new long[]{3, 5}, mid.shape());
+        assertArrayEquals(new long[]{20, 1}, mid.strides());
         assertEquals(20 + 15 + 4, mid.get(1, 4));
         Tensor last = t.select(-1, 4);
-        assertArrayEquals(new long[] {3, 4}, last.shape());
+        assertArrayEquals(new long[]{3, 4}, last.shape());
         assertEquals(20 * 2 + 5 * 1 + 4, last.get(2, 1));
         Tensor scalar = t.row(1).row(2).row(3);
         assertEquals(0, scalar.rank());
@@ -117,11 +117,11 @@ class TensorTest {
     void reshapeKeepsRowMajorOrderAndInfersOneDimension() {
         Tensor t = iota(2, 3, 4);
         Tensor r = t.reshape(6, -1);
-        assertArrayEquals(new long[] {6, 4}, r.shape());
+        assertArrayEquals(new long[]{6, 4}, r.shape());
         assertEquals(4 * 5 + 3, r.get(5, 3));
         assertArrayEquals(t.toFloatArray(), r.toFloatArray());
-        assertArrayEquals(new long[] {24}, t.reshape(-1).shape());
-        assertArrayEquals(new long[] {1, 24, 1}, t.reshape(1, -1, 1).shape());
+        assertArrayEquals(new long[]{24}, t.reshape(-1).shape());
+        assertArrayEquals(new long[]{1, 24, 1}, t.reshape(1, -1, 1).shape());
         // a contiguous view (one whole row) reshapes too, keeping its offset
         Tensor row = t.row(1).reshape(4, 3);
         assertEquals(12 + 3 * 2 + 1, row.get(2, 1));
@@ -131,13 +131,13 @@ class TensorTest {
     void transposeSwapsStridesWithoutCopying() {
         Tensor t = iota(3, 4);
         Tensor tt = t.transpose();
-        assertArrayEquals(new long[] {4, 3}, tt.shape());
-        assertArrayEquals(new long[] {1, 4}, tt.strides());
+        assertArrayEquals(new long[]{4, 3}, tt.shape());
+        assertArrayEquals(new long[]{1, 4}, tt.strides());
         assertFalse(tt.isContiguous());
         assertEquals(t.get(2, 1), tt.get(1, 2));
         assertSame(t.segment(), tt.segment());
         Tensor u = iota(2, 3, 4).transpose(0, 2);
-        assertArrayEquals(new long[] {4, 3, 2}, u.shape());
+        assertArrayEquals(new long[]{4, 3, 2}, u.shape());
         assertEquals(12 + 4 * 2 + 3, u.get(3, 2, 1));
     }
 
@@ -146,7 +146,7 @@ class TensorTest {
         Tensor column = iota(4, 1);
         Tensor asRow = column.transpose(); // [1, 4], strides [1, 1]: the same 4 floats in order
         assertTrue(asRow.isContiguous());
-        assertArrayEquals(new float[] {0, 1, 2, 3}, asRow.reshape(2, 2).toFloatArray());
+        assertArrayEquals(new float[]{0, 1, 2, 3}, asRow.reshape(2, 2).toFloatArray());
         assertTrue(iota(2, 1, 3).transpose(0, 1).isContiguous()); // [1, 2, 3], strides [3, 3, 1]
         assertFalse(iota(3, 4).slice(1, 0, 1).isContiguous()); // [3, 1]: floats 0, 4, 8
     }
@@ -178,7 +178,7 @@ class TensorTest {
     void fillWritesOnlyTheView() {
         Tensor t = iota(3, 4);
         t.slice(1, 1, 3).fill(-2f);
-        assertArrayEquals(new float[] {0, -2, -2, 3, 4, -2, -2, 7, 8, -2, -2, 11}, t.toFloatArray());
+        assertArrayEquals(new float[]{0, -2, -2, 3, 4, -2, -2, 7, 8, -2, -2, 11}, t.toFloatArray());
         t.fill(0.5f);
         for (float v : t.toFloatArray()) {
             assertEquals(0.5f, v);
@@ -204,7 +204,7 @@ class TensorTest {
 
     @Test
     void toStringShowsDTypeShapeAndTheFirstValues() {
-        Tensor small = Tensor.of(arena, new float[] {1.5f, -2f, 3f}, 3);
+        Tensor small = Tensor.of(arena, new float[]{1.5f, -2f, 3f}, 3);
         assertEquals("Tensor(F32[3] [1.5, -2.0, 3.0])", small.toString());
         String big = iota(3, 4).toString();
         assertTrue(big.startsWith("Tensor(F32[3, 4] [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, ...]"), big);

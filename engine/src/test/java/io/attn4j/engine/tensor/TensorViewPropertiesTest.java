@@ -85,7 +85,8 @@ class TensorViewPropertiesTest {
                     index[x] = index[y];
                     index[y] = swap;
                     assertEquals(rowMajor(shape, index), got[p],
-                            "transpose(" + x + ", " + y + ") of " + Arrays.toString(shape) + " at " + Arrays.toString(index));
+                            "transpose(" + x + ", " + y + ") of " + Arrays.toString(shape) + " at "
+                                    + Arrays.toString(index));
                 }
             }
         });
