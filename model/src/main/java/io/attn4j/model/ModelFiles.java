@@ -23,11 +23,11 @@ final class ModelFiles {
     }
 
     /** See {@link SequenceModel#load(Path)}. */
-    static SequenceModel load(Path weightsFile) throws IOException {
+    static SequenceModel load(Path weightsFile, io.attn4j.engine.kernel.Kernels kernels) throws IOException {
         try (SafeTensorsFile file = SafeTensorsFile.open(weightsFile)) {
             ModelConfig config = config(file, weightsFile);
             try {
-                return SequenceModel.build(config, WeightSource.of(file));
+                return SequenceModel.build(config, WeightSource.of(file), kernels);
             } catch (WeightException e) {
                 throw new MalformedFileException(weightsFile, e.tensor, e.getMessage(), e);
             } catch (IllegalArgumentException e) {

@@ -11,6 +11,7 @@ import io.attn4j.model.ModelConfig.Activation;
 import io.attn4j.model.ModelConfig.MultiHead;
 import io.attn4j.model.ModelConfig.PoolingAttention;
 import io.attn4j.model.ModelConfig.SelfAttention;
+import io.attn4j.model.graph.GraphSession;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -37,8 +38,10 @@ public final class Session implements AutoCloseable {
     private final boolean keepWeights;
     private final int hOut;
     private final Arena arena = Arena.ofShared();
+    /** A Keras model's session; null for a model built from a config (which uses the buffers below). */
+    private final GraphSession graphSession;
     private final RecurrentWorkspace recurrent;
-    private final AttentionWorkspace attentionScratch = new AttentionWorkspace();
+    private final AttentionWorkspace attentionScratch;
     // buffers (floats unless said): enc [B, T, Hout] | weights [B, Tq, T] | context [B, T, Hout]
     // | pooled [B, Hout] | head layer outputs [B, out_i] | logits [B, out] | key lengths (ints) [B]
     // | pooling queries [B, 1, Hout] | zeros [T * in] (for the finiteness check) | ones [T] (for the mean)
@@ -67,6 +70,28 @@ public final class Session implements AutoCloseable {
         if (maxBatch < 1 || maxSeq < 1) {
             throw new IllegalArgumentException("maxBatch and maxSeq must be >= 1, got " + maxBatch + ", " + maxSeq);
         }
+        if (model.graph != null) {
+            this.model = model;
+            this.kernels = model.kernels;
+            this.maxBatch = maxBatch;
+            this.maxSeq = maxSeq;
+            this.keepWeights = false;
+            this.hOut = 0;
+            this.recurrent = null;
+            this.attentionScratch = null;
+            this.enc = this.weights = this.context = this.pooled = this.logits = this.keyLengths = null;
+            this.queries = this.zeros = this.ones = null;
+            this.layerOut = null;
+            try {
+                this.graphSession = model.graph.newSession(maxBatch, maxSeq);
+            } catch (RuntimeException e) {
+                arena.close();
+                throw e;
+            }
+            return;
+        }
+        this.graphSession = null;
+        this.attentionScratch = new AttentionWorkspace();
         int widest = Math.max(model.config.inputSize(), model.config.encoder().outputSize());
         if ((long) maxBatch * maxSeq * Math.max(widest, maxSeq) > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(
@@ -146,6 +171,9 @@ public final class Session implements AutoCloseable {
      */
     public Tensor predict(Tensor x, int[] lengths) {
         requireOpen();
+        if (graphSession != null) {
+            return graphSession.predict(x, lengths);
+        }
         int batch = checkInput(x);
         int seq = (int) x.dim(1);
         checkLengths(lengths, batch, seq);
@@ -252,6 +280,10 @@ public final class Session implements AutoCloseable {
 
     private Views lastViews() {
         requireOpen();
+        if (graphSession != null) {
+            throw new IllegalStateException("a Keras model's session has no pipeline intermediates: its output is "
+                    + "what predict returned");
+        }
         if (views == null) {
             throw new IllegalStateException("no call has run on this session yet");
         }
@@ -440,6 +472,11 @@ public final class Session implements AutoCloseable {
         if (recurrent != null) {
             recurrent.close();
         }
-        attentionScratch.close();
+        if (attentionScratch != null) {
+            attentionScratch.close();
+        }
+        if (graphSession != null) {
+            graphSession.close();
+        }
     }
 }
