@@ -210,6 +210,43 @@ def lstm_states(rng):
 
 
 
+@case
+def multi_head_self(rng):
+    """Masked multi-head self-attention with a residual and LayerNormalization, per step."""
+    inp = keras.Input((None, 8))
+    m = L.Masking(0.0)(inp)
+    a = L.MultiHeadAttention(num_heads=2, key_dim=3, value_dim=3)(m, m)  # value_dim != key_dim fails in Keras 3.15 on JAX
+    n = L.LayerNormalization(epsilon=1e-5)(L.Add()([m, a]))
+    out = L.Dense(2)(n)
+    x = floats(rng, 3, 7, 8, pre=[(0, 3)], post=[(1, 2)])
+    return keras.Model(inp, out), x, np.any(x != 0, axis=-1), None
+
+
+@case
+def multi_head_cross(rng):
+    """Causal cross-attention (query from a GRU(reset_after=False), value the input), no bias."""
+    inp = keras.Input((None, 6))
+    h = L.GRU(5, return_sequences=True, reset_after=False)(inp)
+    c = L.MultiHeadAttention(num_heads=3, key_dim=2, use_bias=False, output_shape=4)(h, inp, use_causal_mask=True)
+    p = L.GlobalAveragePooling1D()(c)
+    out = L.Dense(1)(p)
+    return keras.Model(inp, out), floats(rng, 3, 6, 6), None, [6, 4, 1]
+
+
+@case
+def custom_activations(rng):
+    """Recurrent layers off Keras' defaults: relu/hard_sigmoid LSTM, softsign GRU(reset_after=False)."""
+    model = keras.Sequential([
+        keras.Input((None, 4)),
+        L.Masking(0.0),
+        L.LSTM(5, activation="relu", recurrent_activation="hard_sigmoid", return_sequences=True),
+        L.Bidirectional(L.GRU(3, activation="softsign", reset_after=False)),
+        L.Dense(2, activation="selu"),
+    ])
+    x = floats(rng, 3, 6, 4, pre=[(0, 2)], post=[(1, 2)])
+    return model, x, None, [6, 4, 2]
+
+
 def predict_cut(model, x, lengths):
     out = []
     for b, n in enumerate(lengths):

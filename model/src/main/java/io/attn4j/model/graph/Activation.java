@@ -71,6 +71,18 @@ public enum Activation {
         }
     }
 
+    /** The function of one element (not softmax), in double precision. */
+    double of(double x) {
+        return switch (this) {
+            case LINEAR -> x;
+            case SIGMOID -> 1 / (1 + Math.exp(-x));
+            case TANH -> Math.tanh(x);
+            case RELU -> Math.max(x, 0);
+            case SOFTMAX -> throw new IllegalStateException("softmax is not element-wise");
+            default -> scalar(x);
+        };
+    }
+
     private double scalar(double x) {
         return switch (this) {
             case ELU -> x > 0 ? x : Math.expm1(x);

@@ -200,53 +200,54 @@ public final class GraphBuilder implements AutoCloseable {
      * {@code returnState}: {@code h (, c)} per direction.
      *
      * @param mask the Keras mask the layer receives, or null
-     * @throws IllegalArgumentException for an option the fast cells do not run (an activation
-     *         other than Keras' defaults, or {@code GRU(reset_after=False)}), naming it
+     * @throws IllegalArgumentException for an activation attn4j does not implement, naming it;
+     *         Keras' defaults run on the cells' fused kernels, other activations and
+     *         {@code GRU(reset_after=False)} step by step ({@link StepRecurrence})
      */
     public Port[] recurrent(String name, String className, Port x, Port mask, RecurrentOptions o,
             CellWeights[] directions, String description) {
         boolean bidirectional = directions.length == 2;
+        Activation act, ract;
+        try {
+            act = Activation.of(o.activation());
+            ract = Activation.of(o.recurrentActivation());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("option activation: " + e.getMessage(), e);
+        }
+        if (act == Activation.SOFTMAX || ract == Activation.SOFTMAX) {
+            throw new IllegalArgumentException("option activation='softmax' is not supported in a recurrent cell");
+        }
         CellType cell = switch (o.cell()) {
-            case "SimpleRNN" -> switch (o.activation()) {
-                case "tanh" -> CellType.RNN_TANH;
-                case "relu" -> CellType.RNN_RELU;
-                default -> throw new IllegalArgumentException(
-                        "option activation='" + o.activation() + "' is not supported (tanh or relu)");
-            };
+            case "SimpleRNN" -> act == Activation.RELU ? CellType.RNN_RELU : CellType.RNN_TANH;
             case "LSTM" -> CellType.LSTM;
             case "GRU" -> CellType.GRU;
             default -> throw new IllegalArgumentException("not a recurrent layer: " + o.cell());
         };
-        if (cell == CellType.LSTM || cell == CellType.GRU) {
-            if (!o.activation().equals("tanh")) {
-                throw new IllegalArgumentException(
-                        "option activation='" + o.activation() + "' is not supported (attn4j runs tanh)");
-            }
-            if (!o.recurrentActivation().equals("sigmoid")) {
-                throw new IllegalArgumentException("option recurrent_activation='" + o.recurrentActivation()
-                        + "' is not supported (attn4j runs sigmoid)");
-            }
-        }
-        if (cell == CellType.GRU && !o.resetAfter()) {
-            throw new IllegalArgumentException("option reset_after=False is not supported yet");
-        }
+        // the fused cells run Keras' defaults (tanh, recurrent sigmoid; SimpleRNN tanh or relu; GRU reset_after)
+        boolean fast = cell == CellType.RNN_TANH || cell == CellType.RNN_RELU
+                ? act == Activation.TANH || act == Activation.RELU
+                : act == Activation.TANH && ract == Activation.SIGMOID && (cell != CellType.GRU || o.resetAfter());
         int u = o.units(), in = x.features, gates = cell.gates();
-        Map<String, Tensor> tensors = new HashMap<>();
-        for (int d = 0; d < directions.length; d++) {
-            String p = bidirectional ? (d == 0 ? "forward." : "backward.") : "";
-            CellWeights w = directions[d];
-            tensors.put(p + "kernel", heap(w.kernel(), in, (long) gates * u));
-            tensors.put(p + "recurrent_kernel", heap(w.recurrentKernel(), u, (long) gates * u));
-            float[] bias = w.bias();
-            if (cell == CellType.GRU) {
-                tensors.put(p + "bias", heap(bias != null ? bias : new float[2 * gates * u], 2, (long) gates * u));
-            } else {
-                tensors.put(p + "bias", heap(bias != null ? bias : new float[gates * u], (long) gates * u));
+        Recurrence recurrence;
+        if (fast) {
+            Map<String, Tensor> tensors = new HashMap<>();
+            for (int d = 0; d < directions.length; d++) {
+                String p = bidirectional ? (d == 0 ? "forward." : "backward.") : "";
+                CellWeights w = directions[d];
+                tensors.put(p + "kernel", heap(w.kernel(), in, (long) gates * u));
+                tensors.put(p + "recurrent_kernel", heap(w.recurrentKernel(), u, (long) gates * u));
+                float[] bias = w.bias();
+                if (cell == CellType.GRU) {
+                    tensors.put(p + "bias", heap(bias != null ? bias : new float[2 * gates * u], 2, (long) gates * u));
+                } else {
+                    tensors.put(p + "bias", heap(bias != null ? bias : new float[gates * u], (long) gates * u));
+                }
             }
+            RecurrentSpec spec = new RecurrentSpec(cell, in, u, 1, bidirectional);
+            recurrence = new FastRecurrence(RecurrentNetwork.fromKeras(spec, tensors, "", kernels), o.cell());
+        } else {
+            recurrence = new StepRecurrence(kernels, o.cell(), in, u, act, ract, o.resetAfter(), directions);
         }
-        RecurrentSpec spec = new RecurrentSpec(cell, in, u, 1, bidirectional);
-        Recurrence recurrence = new FastRecurrence(RecurrentNetwork.fromKeras(spec, tensors, "", kernels),
-                o.cell());
         RecurrentNode.Merge merge = bidirectional
                 ? RecurrentNode.Merge.valueOf(o.merge().toUpperCase(java.util.Locale.ROOT))
                 : RecurrentNode.Merge.CONCAT;
@@ -295,6 +296,19 @@ public final class GraphBuilder implements AutoCloseable {
         }
         Port y = port(Port.Kind.F32, true, value.features, queryMask, name);
         add(node, y);
+        return y;
+    }
+
+    /**
+     * Keras {@code MultiHeadAttention}; {@code w} holds the query, key, value and output kernels
+     * and biases in that order ({@code (E, H, d)} kernels row-major, biases null without
+     * {@code use_bias}).
+     */
+    public Port multiHead(String name, Port query, Port value, Port key, Port queryMask, Port valueMask,
+            Port keyMask, boolean causal, int heads, int keyDim, int valueDim, int outDim, float[][] w) {
+        Port y = port(Port.Kind.F32, true, outDim, queryMask, name);
+        add(new MultiHeadNode(name, query, value, key, queryMask, valueMask, keyMask, causal, heads, keyDim, valueDim,
+                outDim, w, arena), y);
         return y;
     }
 

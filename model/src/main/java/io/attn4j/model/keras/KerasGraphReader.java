@@ -404,6 +404,7 @@ final class KerasGraphReader {
             case "SimpleRNN", "LSTM", "GRU" -> recurrent(e, c, args, kwargs);
             case "Bidirectional" -> bidirectional(e, c, args, kwargs);
             case "Attention", "AdditiveAttention" -> new Port[]{attention(e, c, args, kwargs)};
+            case "MultiHeadAttention" -> new Port[]{multiHead(e, c, args, kwargs)};
             case "GlobalAveragePooling1D", "GlobalMaxPooling1D" -> new Port[]{pooling(c, args, kwargs)};
             case "Flatten" -> new Port[]{flatten(c, args, kwargs)};
             case "Concatenate", "Add", "Subtract", "Average", "Multiply" -> new Port[]{merge(c, args, kwargs)};
@@ -683,6 +684,85 @@ final class KerasGraphReader {
             score = "concat (tanh sum)";
         }
         return g.attention(c.layer, e.className(), q, v, k, qMask, vMask, causal, layer, dotScale, score);
+    }
+
+    private Port multiHead(Entry e, LayerConfig c, List<Object> args, Map<String, Object> kwargs)
+            throws Unsupported, MalformedFileException {
+        checkKwargs(c, kwargs, "training", "query", "value", "key", "query_mask", "value_mask", "key_mask",
+                "use_causal_mask", "return_attention_scores");
+        if (Boolean.TRUE.equals(kwargs.get("return_attention_scores"))) {
+            throw c.option("return_attention_scores", true, "attn4j returns the attention output");
+        }
+        Port q = argument(c, args, 0, kwargs, "query"), v = argument(c, args, 1, kwargs, "value");
+        Port k = argument(c, args, 2, kwargs, "key");
+        if (q == null || v == null) {
+            throw c.unsupported("it is called without a query and a value tensor");
+        }
+        floatSequence(c, q);
+        floatSequence(c, v);
+        if (k != null) {
+            floatSequence(c, k);
+        }
+        // Keras reads the query's mask from the tensor; value and key masks from the call (filled in
+        // from the tensors when not given)
+        Port vMask = kwargs.get("value_mask") instanceof Port p ? p : v.mask();
+        Port kMask = kwargs.get("key_mask") instanceof Port p ? p : k == null ? null : k.mask();
+        boolean causal = Boolean.TRUE.equals(kwargs.get("use_causal_mask"));
+        int heads = c.positive("num_heads"), keyDim = c.positive("key_dim");
+        int valueDim = c.has("value_dim") ? c.positive("value_dim") : keyDim;
+        c.raw("value_dim");
+        boolean useBias = c.bool("use_bias", true);
+        Object outputShape = c.raw("output_shape");
+        int outDim = q.features();
+        if (outputShape instanceof Long n) {
+            outDim = (int) (long) n;
+        } else if (outputShape instanceof List<?> l && l.size() == 1 && l.getFirst() instanceof Long n) {
+            outDim = (int) (long) n;
+        } else if (outputShape != null) {
+            throw c.option("output_shape", outputShape, "one size");
+        }
+        Object axes = c.raw("attention_axes");
+        if (axes != null && !Long.valueOf(1).equals(axes) && !List.of(1L).equals(axes)) {
+            throw c.option("attention_axes", axes, "attn4j attends over the steps, axis 1");
+        }
+        c.require("use_gate", false);
+        c.require("sliding_window", null);
+        c.raw("flash_attention");
+        c.finish();
+        int kIn = (k == null ? v : k).features();
+        List<Spec> specs = new ArrayList<>();
+        specs.add(new Spec("query_dense", "kernel", q.features(), heads, keyDim));
+        if (useBias) {
+            specs.add(new Spec("query_dense", "bias", heads, keyDim));
+        }
+        specs.add(new Spec("key_dense", "kernel", kIn, heads, keyDim));
+        if (useBias) {
+            specs.add(new Spec("key_dense", "bias", heads, keyDim));
+        }
+        specs.add(new Spec("value_dense", "kernel", v.features(), heads, valueDim));
+        if (useBias) {
+            specs.add(new Spec("value_dense", "bias", heads, valueDim));
+        }
+        specs.add(new Spec("output_dense", "kernel", heads, valueDim, outDim));
+        if (useBias) {
+            specs.add(new Spec("output_dense", "bias", outDim));
+        }
+        float[][] read = weights.read(e.name(), e.savePath(), e.className(), specs);
+        float[][] w = new float[8][];
+        for (int i = 0, at = 0; i < 4; i++) {
+            w[2 * i] = read[at++];
+            w[2 * i + 1] = useBias ? read[at++] : null;
+        }
+        return g.multiHead(c.layer, q, v, k, q.mask(), vMask, kMask, causal, heads, keyDim, valueDim, outDim, w);
+    }
+
+    /** Positional argument {@code index}, else keyword {@code name}; null when neither is a tensor. */
+    private static Port argument(LayerConfig c, List<Object> args, int index, Map<String, Object> kwargs,
+            String name) {
+        if (index < args.size() && args.get(index) instanceof Port p) {
+            return p;
+        }
+        return kwargs.get(name) instanceof Port p ? p : null;
     }
 
     private Port pooling(LayerConfig c, List<Object> args, Map<String, Object> kwargs) throws Unsupported {
