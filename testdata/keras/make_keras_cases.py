@@ -257,6 +257,65 @@ def predict_cut(model, x, lengths):
     return np.stack(out).astype("float32")
 
 
+def bad_files():
+    """Broken files for the error tests, from a tiny Dense model (bad_*.keras / bad_*.h5)."""
+    import h5py
+    import shutil
+    import zipfile
+
+    keras.utils.set_random_seed(7)
+    inp = keras.Input((None, 3))
+    h = L.LSTM(2, return_sequences=True, name="lstm")(inp)
+    model = keras.Model(inp, L.Dense(1, name="dense")(h))
+    randomize(model, 7)
+    base = os.path.join(HERE, "bad_")
+    model.save(base + "ok.keras")
+    model.save(base + "ok.h5")
+    # a legacy file whose Dense kernel is gone
+    shutil.copy(base + "ok.h5", base + "missing_weight.h5")
+    with h5py.File(base + "missing_weight.h5", "r+") as f:
+        group = f["model_weights/dense"]
+        name = [n for n in group.attrs["weight_names"] if n.endswith("kernel")][0]
+        del group[name]
+    # a legacy file whose LSTM kernel has the wrong shape
+    shutil.copy(base + "ok.h5", base + "wrong_shape.h5")
+    with h5py.File(base + "wrong_shape.h5", "r+") as f:
+        group = f["model_weights/lstm"]
+        name = [n for n in group.attrs["weight_names"] if n.endswith("/kernel")][0]
+        del group[name]
+        group[name] = np.zeros((3, 7), dtype="float32")
+    # a .keras whose config asks for a weight the file does not have (the Dense without use_bias in the
+    # weights, with it in the config)
+    with zipfile.ZipFile(base + "ok.keras") as z:
+        config = z.read("config.json").decode()
+        metadata = z.read("metadata.json")
+        weights = z.read("model.weights.h5")
+    with open(base + "weights.h5", "wb") as f:
+        f.write(weights)
+    with h5py.File(base + "weights.h5", "r+") as f:
+        del f["layers/dense/vars/1"]
+    with open(base + "weights.h5", "rb") as f:
+        no_bias = f.read()
+    os.remove(base + "weights.h5")
+    with zipfile.ZipFile(base + "config_names_missing_weight.keras", "w") as z:
+        z.writestr("config.json", config)
+        z.writestr("metadata.json", metadata)
+        z.writestr("model.weights.h5", no_bias)
+    # an unsupported layer (Conv1D) and a Lambda
+    conv = keras.Sequential([keras.Input((None, 3)), L.Conv1D(2, 2, name="conv1d"), L.GlobalMaxPooling1D()])
+    conv.save(base + "unsupported_layer.keras")
+    # a zip without config.json
+    with zipfile.ZipFile(base + "no_config.keras", "w") as z:
+        z.writestr("metadata.json", metadata)
+        z.writestr("model.weights.h5", weights)
+    # a truncated archive
+    with open(base + "ok.keras", "rb") as f:
+        data = f.read()
+    with open(base + "truncated.keras", "wb") as f:
+        f.write(data[: len(data) // 2])
+    os.remove(base + "ok.h5")
+
+
 def main():
     for i, (name, fn) in enumerate(CASES.items()):
         keras.utils.set_random_seed(1000 + i)
@@ -279,6 +338,7 @@ def main():
             np.save(base + ".lengths.npy", np.array(lengths, dtype="int32"))
             np.save(base + ".cut.npy", predict_cut(model, x, lengths))
         print(name, x.shape, "->", y.shape)
+    bad_files()
 
 
 if __name__ == "__main__":

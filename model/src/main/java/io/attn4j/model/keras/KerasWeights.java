@@ -130,7 +130,7 @@ final class KerasWeights {
                 throw new MalformedFileException(archive.file, name, "layer '" + layer + "' (" + className
                         + "): weight " + k + " is '" + name + "', expected a '" + s.name() + "'", null);
             }
-            Node node = g.getByPath(name);
+            Node node = child(g, name);
             if (!(node instanceof Dataset ds)) {
                 throw missing(layer, className, s, dir + "/" + name);
             }
@@ -179,6 +179,15 @@ final class KerasWeights {
         }
         throw new MalformedFileException(archive.file, path, "layer '" + layer + "' (" + className
                 + "): unexpected data for weight '" + s.name() + "'", null);
+    }
+
+    /** The node at {@code path} under {@code g}, or null (jhdf throws for a path that does not exist). */
+    private static Node child(Group g, String path) {
+        try {
+            return g.getByPath(path);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private Group group(String path) {
