@@ -136,7 +136,9 @@ final class RecurrentNode extends Node {
         if (direct) {
             System.arraycopy(f.lengths, 0, s.counts, 0, f.batch);
             System.arraycopy(f.lengths, 0, s.count, 0, f.batch);
-            recurrence.forward(s.workspace, f.view(x), s.counts, s.fullView, s.hView, s.cView);
+            // sequences in concat order go straight into the output
+            Tensor out = returnSequences && (dirs == 1 || merge == Merge.CONCAT) ? f.view(outputs[0]) : s.fullView;
+            recurrence.forward(s.workspace, f.view(x), s.counts, out, s.hView, s.cView);
         } else {
             compact(f, s);
             recurrence.forward(s.workspace, s.xCompact, s.counts, s.fullView, s.hView, s.cView);
@@ -197,11 +199,9 @@ final class RecurrentNode extends Node {
         MemorySegment out = f.data(y);
         int width = dirs * units;
         if (direct) {
-            if (merge == Merge.CONCAT || dirs == 1) {
-                MemorySegment.copy(s.full, 0, out, 0, (long) f.batch * f.seq * width * Float.BYTES);
-            } else {
+            if (merge != Merge.CONCAT && dirs == 2) {
                 mergeRows(f, s.full, out);
-            }
+            } // else the recurrence wrote the output
             return;
         }
         boolean merged = dirs == 2 && merge != Merge.CONCAT;
