@@ -1,7 +1,7 @@
 package io.attn4j.bench;
 
-import io.attn4j.engine.kernel.Simd;
-import io.attn4j.engine.kernel.VectorMath;
+import io.attn4j.engine.internal.vector.Simd;
+import io.attn4j.engine.internal.vector.VectorMath;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -39,7 +39,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class ExpChoiceBenchmark {
-    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     /** A multiple of every vector length, so that no benchmark needs a tail loop. */
@@ -59,14 +59,14 @@ public class ExpChoiceBenchmark {
         out = arena.allocate(Float.BYTES * (long) n, 64);
         SplittableRandom rnd = new SplittableRandom(42);
         for (int i = 0; i < n; i++) {
-            x.setAtIndex(F, i, (float) rnd.nextDouble(-80, 80));
-            d.setAtIndex(F, i, (float) rnd.nextDouble(-80, 0));
+            x.setAtIndex(FLOAT, i, (float) rnd.nextDouble(-80, 80));
+            d.setAtIndex(FLOAT, i, (float) rnd.nextDouble(-80, 0));
         }
         float[] expected = read(exp_scalar());
         agree("exp_operator", read(exp_operator()), expected);
         agree("exp_polynomial", read(exp_polynomial()), expected);
         for (int i = 0; i < n; i++) {
-            expected[i] = (float) Math.exp(d.getAtIndex(F, i));
+            expected[i] = (float) Math.exp(d.getAtIndex(FLOAT, i));
         }
         agree("expNonPositive_operator", read(expNonPositive_operator()), expected);
         agree("expNonPositive_polynomial", read(expNonPositive_polynomial()), expected);
@@ -80,7 +80,7 @@ public class ExpChoiceBenchmark {
     @Benchmark
     public MemorySegment exp_operator() {
         for (int i = 0; i < n; i += Simd.LANES) {
-            FloatVector.fromMemorySegment(Simd.F, x, Float.BYTES * (long) i, ORDER).lanewise(VectorOperators.EXP)
+            FloatVector.fromMemorySegment(Simd.SPECIES, x, Float.BYTES * (long) i, ORDER).lanewise(VectorOperators.EXP)
                     .intoMemorySegment(out, Float.BYTES * (long) i, ORDER);
         }
         return out;
@@ -89,7 +89,7 @@ public class ExpChoiceBenchmark {
     @Benchmark
     public MemorySegment exp_polynomial() {
         for (int i = 0; i < n; i += Simd.LANES) {
-            VectorMath.exp(FloatVector.fromMemorySegment(Simd.F, x, Float.BYTES * (long) i, ORDER))
+            VectorMath.exp(FloatVector.fromMemorySegment(Simd.SPECIES, x, Float.BYTES * (long) i, ORDER))
                     .intoMemorySegment(out, Float.BYTES * (long) i, ORDER);
         }
         return out;
@@ -98,7 +98,7 @@ public class ExpChoiceBenchmark {
     @Benchmark
     public MemorySegment exp_scalar() {
         for (int i = 0; i < n; i++) {
-            out.setAtIndex(F, i, (float) Math.exp(x.getAtIndex(F, i)));
+            out.setAtIndex(FLOAT, i, (float) Math.exp(x.getAtIndex(FLOAT, i)));
         }
         return out;
     }
@@ -106,7 +106,7 @@ public class ExpChoiceBenchmark {
     @Benchmark
     public MemorySegment expNonPositive_operator() {
         for (int i = 0; i < n; i += Simd.LANES) {
-            FloatVector.fromMemorySegment(Simd.F, d, Float.BYTES * (long) i, ORDER).lanewise(VectorOperators.EXP)
+            FloatVector.fromMemorySegment(Simd.SPECIES, d, Float.BYTES * (long) i, ORDER).lanewise(VectorOperators.EXP)
                     .intoMemorySegment(out, Float.BYTES * (long) i, ORDER);
         }
         return out;
@@ -115,7 +115,7 @@ public class ExpChoiceBenchmark {
     @Benchmark
     public MemorySegment expNonPositive_polynomial() {
         for (int i = 0; i < n; i += Simd.LANES) {
-            VectorMath.expNonPositive(FloatVector.fromMemorySegment(Simd.F, d, Float.BYTES * (long) i, ORDER))
+            VectorMath.expNonPositive(FloatVector.fromMemorySegment(Simd.SPECIES, d, Float.BYTES * (long) i, ORDER))
                     .intoMemorySegment(out, Float.BYTES * (long) i, ORDER);
         }
         return out;
@@ -123,7 +123,7 @@ public class ExpChoiceBenchmark {
 
     private float[] read(MemorySegment s) {
         float[] a = new float[n];
-        MemorySegment.copy(s, F, 0, a, 0, n);
+        MemorySegment.copy(s, FLOAT, 0, a, 0, n);
         return a;
     }
 

@@ -1,7 +1,7 @@
 package io.attn4j.bench;
 
+import io.attn4j.engine.internal.vector.Simd;
 import io.attn4j.engine.kernel.KernelProvider;
-import io.attn4j.engine.kernel.Simd;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -118,15 +118,18 @@ public class MachineLimitsBench extends BenchSettings {
     /** The sum of a whole segment of floats, read once in address order; four chains hide the add latency. */
     static float stream(MemorySegment s) {
         long n = s.byteSize() / Float.BYTES, step = Simd.LANES;
-        FloatVector a0 = FloatVector.zero(Simd.F), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector a0 = FloatVector.zero(Simd.SPECIES), a1 = a0, a2 = a0, a3 = a0;
         long i = 0;
         for (; i + 4 * step <= n; i += 4 * step) {
-            a0 = a0.add(FloatVector.fromMemorySegment(Simd.F, s, i * Float.BYTES, ByteOrder.nativeOrder()));
-            a1 = a1.add(FloatVector.fromMemorySegment(Simd.F, s, (i + step) * Float.BYTES, ByteOrder.nativeOrder()));
+            a0 = a0.add(FloatVector.fromMemorySegment(Simd.SPECIES, s, i * Float.BYTES, ByteOrder.nativeOrder()));
+            a1 = a1.add(
+                    FloatVector.fromMemorySegment(Simd.SPECIES, s, (i + step) * Float.BYTES, ByteOrder.nativeOrder()));
             a2 = a2.add(
-                    FloatVector.fromMemorySegment(Simd.F, s, (i + 2 * step) * Float.BYTES, ByteOrder.nativeOrder()));
+                    FloatVector.fromMemorySegment(Simd.SPECIES, s, (i + 2 * step) * Float.BYTES,
+                            ByteOrder.nativeOrder()));
             a3 = a3.add(
-                    FloatVector.fromMemorySegment(Simd.F, s, (i + 3 * step) * Float.BYTES, ByteOrder.nativeOrder()));
+                    FloatVector.fromMemorySegment(Simd.SPECIES, s, (i + 3 * step) * Float.BYTES,
+                            ByteOrder.nativeOrder()));
         }
         float total = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
@@ -137,14 +140,15 @@ public class MachineLimitsBench extends BenchSettings {
 
     /** The FMA chains, summed once at the end so that no chain is dead code. */
     private static float limit(FmaOperands in) {
-        FloatVector x = FloatVector.broadcast(Simd.F, in.x), y = FloatVector.broadcast(Simd.F, in.y);
+        FloatVector x = FloatVector.broadcast(Simd.SPECIES, in.x), y = FloatVector.broadcast(Simd.SPECIES, in.y);
         float b = in.start;
-        FloatVector a0 = FloatVector.broadcast(Simd.F, b), a1 = FloatVector.broadcast(Simd.F, b + 1);
-        FloatVector a2 = FloatVector.broadcast(Simd.F, b + 2), a3 = FloatVector.broadcast(Simd.F, b + 3);
-        FloatVector a4 = FloatVector.broadcast(Simd.F, b + 4), a5 = FloatVector.broadcast(Simd.F, b + 5);
-        FloatVector a6 = FloatVector.broadcast(Simd.F, b + 6), a7 = FloatVector.broadcast(Simd.F, b + 7);
-        FloatVector a8 = FloatVector.broadcast(Simd.F, b + 8), a9 = FloatVector.broadcast(Simd.F, b + 9);
-        FloatVector a10 = FloatVector.broadcast(Simd.F, b + 10), a11 = FloatVector.broadcast(Simd.F, b + 11);
+        FloatVector a0 = FloatVector.broadcast(Simd.SPECIES, b), a1 = FloatVector.broadcast(Simd.SPECIES, b + 1);
+        FloatVector a2 = FloatVector.broadcast(Simd.SPECIES, b + 2), a3 = FloatVector.broadcast(Simd.SPECIES, b + 3);
+        FloatVector a4 = FloatVector.broadcast(Simd.SPECIES, b + 4), a5 = FloatVector.broadcast(Simd.SPECIES, b + 5);
+        FloatVector a6 = FloatVector.broadcast(Simd.SPECIES, b + 6), a7 = FloatVector.broadcast(Simd.SPECIES, b + 7);
+        FloatVector a8 = FloatVector.broadcast(Simd.SPECIES, b + 8), a9 = FloatVector.broadcast(Simd.SPECIES, b + 9);
+        FloatVector a10 = FloatVector.broadcast(Simd.SPECIES, b + 10),
+                a11 = FloatVector.broadcast(Simd.SPECIES, b + 11);
         for (int s = 0; s < STEPS; s++) {
             a0 = a0.fma(x, y);
             a1 = a1.fma(x, y);

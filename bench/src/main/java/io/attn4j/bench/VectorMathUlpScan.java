@@ -1,7 +1,7 @@
 package io.attn4j.bench;
 
-import io.attn4j.engine.kernel.Simd;
-import io.attn4j.engine.kernel.VectorMath;
+import io.attn4j.engine.internal.vector.Simd;
+import io.attn4j.engine.internal.vector.VectorMath;
 import java.util.function.DoubleUnaryOperator;
 import java.util.function.UnaryOperator;
 import jdk.incubator.vector.FloatVector;
@@ -45,7 +45,7 @@ public final class VectorMathUlpScan {
                 in[i] = Float.intBitsToFloat((int) bits);
             }
             for (int i = 0; i < in.length; i += Simd.LANES) {
-                vector.apply(FloatVector.fromArray(Simd.F, in, i)).intoArray(out, i);
+                vector.apply(FloatVector.fromArray(Simd.SPECIES, in, i)).intoArray(out, i);
             }
             for (int i = 0; i < in.length; i++) {
                 float expected = (float) reference.applyAsDouble(in[i]);

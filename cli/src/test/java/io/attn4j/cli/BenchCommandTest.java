@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.attn4j.engine.io.Json;
+import io.attn4j.engine.internal.Json;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -5,6 +5,7 @@ import io.attn4j.attention.MultiHeadAttention;
 import io.attn4j.attention.ScoreFunction;
 import io.attn4j.cells.RecurrentNetwork;
 import io.attn4j.cells.RecurrentSpec;
+import io.attn4j.engine.internal.Backend;
 import io.attn4j.engine.io.MalformedFileException;
 import io.attn4j.engine.kernel.KernelProvider;
 import io.attn4j.engine.kernel.Kernels;
@@ -57,7 +58,9 @@ import java.util.Map;
  */
 public final class SequenceModel implements AutoCloseable {
     final ModelConfig config;
+    /** What the model's parts were built with, and the same kernels without argument checks, for the session's own math. */
     final Kernels kernels;
+    final Kernels compute;
     final RecurrentNetwork encoder;
     /** Self-attention or attention pooling; null otherwise. */
     final Attention attention;
@@ -72,9 +75,11 @@ public final class SequenceModel implements AutoCloseable {
     final int[] headOut;
     private final String description;
 
-    private SequenceModel(ModelConfig config, ModelWeights plan, WeightSource source, List<AutoCloseable> built) {
+    private SequenceModel(ModelConfig config, ModelWeights plan, WeightSource source, Kernels kernels,
+            List<AutoCloseable> built) {
         this.config = config;
-        this.kernels = KernelProvider.kernels();
+        this.kernels = kernels;
+        this.compute = Backend.of(kernels).kernels();
         this.arena = Arena.ofShared();
         built.add(arena);
         Encoder enc = config.encoder();
@@ -90,12 +95,12 @@ public final class SequenceModel implements AutoCloseable {
         built.add(encoder);
         switch (config.attention()) {
             case SelfAttention s -> {
-                attention = Attention.of(score(s.score(), source));
+                attention = Attention.of(score(s.score(), source), kernels);
                 multiHead = null;
                 query = null;
             }
             case PoolingAttention p -> {
-                attention = Attention.of(score(p.score(), source));
+                attention = Attention.of(score(p.score(), source), kernels);
                 multiHead = null;
                 query = copy(source, p.query());
             }
@@ -103,7 +108,7 @@ public final class SequenceModel implements AutoCloseable {
                 attention = null;
                 multiHead = MultiHeadAttention.fromPyTorch(m.numHeads(), source.f32(m.prefix() + "in_proj_weight"),
                         optional(source, m.prefix() + "in_proj_bias"), source.f32(m.prefix() + "out_proj.weight"),
-                        optional(source, m.prefix() + "out_proj.bias"));
+                        optional(source, m.prefix() + "out_proj.bias"), kernels);
                 query = null;
             }
             case null -> {
@@ -139,13 +144,18 @@ public final class SequenceModel implements AutoCloseable {
      *         shape, with the expected and actual shapes; nothing stays allocated
      */
     public static SequenceModel build(ModelConfig config, WeightSource weights) {
-        if (config == null || weights == null) {
-            throw new IllegalArgumentException("config and weights must not be null");
+        return build(config, weights, KernelProvider.kernels());
+    }
+
+    /** As {@link #build(ModelConfig, WeightSource)}, computing with {@code kernels}. */
+    public static SequenceModel build(ModelConfig config, WeightSource weights, Kernels kernels) {
+        if (config == null || weights == null || kernels == null) {
+            throw new IllegalArgumentException("config, weights and kernels must not be null");
         }
         ModelWeights plan = new ModelWeights(config, weights);
         List<AutoCloseable> built = new ArrayList<>();
         try {
-            return new SequenceModel(config, plan, weights, built);
+            return new SequenceModel(config, plan, weights, kernels, built);
         } catch (RuntimeException e) {
             closeAll(built, e);
             throw e;
@@ -164,7 +174,12 @@ public final class SequenceModel implements AutoCloseable {
      * @throws IOException if a file cannot be read
      */
     public static SequenceModel load(Path weightsFile) throws IOException {
-        return ModelFiles.load(weightsFile);
+        return load(weightsFile, KernelProvider.kernels());
+    }
+
+    /** As {@link #load(Path)}, computing with {@code kernels}. */
+    public static SequenceModel load(Path weightsFile, Kernels kernels) throws IOException {
+        return ModelFiles.load(weightsFile, kernels);
     }
 
     private ScoreFunction score(Score s, WeightSource source) {
