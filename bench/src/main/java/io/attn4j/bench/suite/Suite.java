@@ -2,6 +2,7 @@ package io.attn4j.bench.suite;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import io.attn4j.engine.kernel.KernelProvider;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
-import jdk.incubator.vector.VectorShape;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatFactory;
 import org.openjdk.jmh.results.format.ResultFormatType;
@@ -79,7 +79,7 @@ public final class Suite {
     public static Outcome run(SuiteConfig config, Map<String, String> machine, PrintWriter console)
             throws IOException, RunnerException {
         Path out = Files.createDirectories(config.out());
-        int preferred = VectorShape.preferredShape().vectorBitSize();
+        int preferred = KernelProvider.preferredVectorBits();
         List<SuitePlan.Run> main = SuitePlan.runs(config.quick(), config.filter(), EVERYTHING);
         Map<Integer, List<SuitePlan.Run>> sweep = new TreeMap<>();
         for (int bits : config.vectorBits()) {

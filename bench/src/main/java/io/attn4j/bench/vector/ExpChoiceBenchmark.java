@@ -1,4 +1,4 @@
-package io.attn4j.bench;
+package io.attn4j.bench.vector;
 
 import io.attn4j.engine.internal.vector.Simd;
 import io.attn4j.engine.internal.vector.VectorMath;
