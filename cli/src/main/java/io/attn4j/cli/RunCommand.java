@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
  * {@code .npy}. With {@code --repeat N} the batch runs N times on one session and the latency is
  * reported as percentiles of those calls (the first call includes the JIT's warm-up).
  */
-@Command(name = "run", description = "Run a model on inputs from .npy files and print or save the predictions.")
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Run a model on inputs from .npy files and print or save the predictions.")
 final class RunCommand implements Callable<Integer> {
     /** Rows of predictions printed; the rest go to --output. */
     private static final int SHOWN_ROWS = 8;
