@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
  * why, and a self-check of every kernel of that choice against the scalar reference. Exits 1 when
  * a kernel is outside its bound.
  */
-@Command(name = "info", description = "Show the JDK, CPU vector width, kernel provider, and self-check every kernel.")
+@Command(name = "info", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Show the JDK, CPU vector width, kernel provider, and self-check every kernel.")
 final class InfoCommand implements Callable<Integer> {
     private static final String VECTOR_MODULE = "jdk.incubator.vector";
 

@@ -27,7 +27,7 @@ class InfoCommandTest {
 
     @Test
     void reportsTheProviderAndChecksEveryKernel() {
-        String[] r = run(new CommandLine(new Main()), "info");
+        String[] r = run(Main.commandLine(), "info");
         String out = r[1];
         assertEquals("0", r[0], out + r[2]);
         assertEquals("", r[2]);

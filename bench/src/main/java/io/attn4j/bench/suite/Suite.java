@@ -46,10 +46,11 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * which core OpenBLAS chose under the same environment.
  */
 public final class Suite {
-    /** The JVM flags of every fork: the Vector API, native access (FFM, the peers' JNI), and JMH's Unsafe use without a warning. */
-    static final List<String> FORK_FLAGS = List.of("--add-modules", "jdk.incubator.vector",
-            "--enable-native-access=ALL-UNNAMED",
-            "--sun-misc-unsafe-memory-access=allow");
+    /**
+     * The JVM flags of every fork ({@link ForkFlags}): the Vector API, native access for the peers,
+     * JMH's Unsafe use without a warning.
+     */
+    static final List<String> FORK_FLAGS = ForkFlags.read();
     private static final Pattern EVERYTHING = Pattern.compile("");
     /** What the width sweep measures: attn4j's implementations, and the FMA peak at that width. */
     private static final Pattern SWEPT = Pattern.compile("_attn4j$|\\.limit_fma$");

@@ -1,4 +1,4 @@
-package io.attn4j.cli;
+package io.attn4j.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -40,10 +40,10 @@ class BenchCommandTest {
     @Test
     void writesParsableJsonMarkdownAndCharts(@TempDir Path out) throws IOException {
         StringWriter console = new StringWriter(), err = new StringWriter();
-        CommandLine cmd = new CommandLine(new Main());
+        CommandLine cmd = new CommandLine(new BenchCommand());
         cmd.setOut(new PrintWriter(console, true));
         cmd.setErr(new PrintWriter(err, true));
-        int code = cmd.execute("bench", "--quick", "--filter", "DotBench\\.dot_(attn4j|scalar)$", "--iterations", "1",
+        int code = cmd.execute("--quick", "--filter", "DotBench\\.dot_(attn4j|scalar)$", "--iterations", "1",
                 "--iteration-time", "100", "--out", out.toString());
         assertEquals(0, code, console + "\n" + err);
 
@@ -97,10 +97,10 @@ class BenchCommandTest {
         for (String[] args : new String[][]{{"--quick", "--full"}, {"--threads", "0"}, {"--vector-bits", "384"},
                 {"--filter", "("}}) {
             StringWriter err = new StringWriter();
-            CommandLine cmd = new CommandLine(new Main());
+            CommandLine cmd = new CommandLine(new BenchCommand());
             cmd.setOut(new PrintWriter(new StringWriter(), true));
             cmd.setErr(new PrintWriter(err, true));
-            String[] full = Stream.concat(Stream.of("bench", "--out", out.toString()), Stream.of(args))
+            String[] full = Stream.concat(Stream.of("--out", out.toString()), Stream.of(args))
                     .toArray(String[]::new);
             assertEquals(2, cmd.execute(full), String.join(" ", args));
             assertTrue(
@@ -113,5 +113,17 @@ class BenchCommandTest {
         } catch (IOException e) {
             throw new AssertionError(e);
         }
+    }
+
+    @Test
+    void helpPrintsTheUsageAndSucceeds() {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cmd = new CommandLine(new BenchCommand());
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        assertEquals(0, cmd.execute("--help"), err.toString());
+        assertTrue(out.toString().startsWith("Usage: bench "), out.toString());
+        assertTrue(out.toString().contains("--filter=REGEX"), out.toString());
+        assertEquals("", err.toString());
     }
 }

@@ -1,4 +1,4 @@
-package io.attn4j.cli;
+package io.attn4j.bench;
 
 import io.attn4j.bench.suite.Suite;
 import io.attn4j.bench.suite.SuiteConfig;
@@ -7,9 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -20,15 +18,15 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code attn4j bench}: the JMH suite with its report (see {@link Suite}). Needs the benchmarks on
- * the class path, as {@code bin/attn4j bench} arranges; exits 1 when a benchmark failed.
+ * {@code attn4j bench}: the JMH suite with its report (see {@link Suite}); exits 1 when a benchmark
+ * failed. It lives with the benchmarks so that the attn4j command stays light: the command's
+ * {@code Main} adds it, by name, when the benchmarks jar is on the class path, as
+ * {@code bin/attn4j bench} arranges. Public, with a public constructor, for that lookup.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run the benchmark suite (JMH, forked JVMs) against "
         + "the scalar reference, OpenBLAS, ONNX Runtime and Lucene, with the machine's FMA peak and read bandwidth measured in "
         + "the same run, and write the JMH JSON, a Markdown report (rates, roofline fractions, attn4j/peer ratios) and PNG charts.")
-final class BenchCommand implements Callable<Integer> {
-    private static final String SUITE = "io.attn4j.bench.suite.Suite";
-
+public final class BenchCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
@@ -68,13 +66,6 @@ final class BenchCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--filter: " + e.getDescription() + " in " + filter);
         }
         PrintWriter console = spec.commandLine().getOut();
-        try {
-            Class.forName(SUITE, false, BenchCommand.class.getClassLoader());
-        } catch (ClassNotFoundException e) {
-            spec.commandLine().getErr()
-                    .println("attn4j bench: the benchmarks are not on the class path; run it as bin/attn4j bench");
-            return 2;
-        }
         Path dir = out != null
                 ? out
                 : Path.of("bench", "results",
@@ -86,11 +77,7 @@ final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        MachineInfo machine = MachineInfo.read();
-        Map<String, String> about = new LinkedHashMap<>();
-        about.put("CPU", machine.model());
-        about.put("SIMD flags", machine.simdFeatures().isEmpty() ? "unknown" : machine.simdFeatures());
-        Suite.Outcome outcome = Suite.run(config, about, console);
+        Suite.Outcome outcome = Suite.run(config, CpuInfo.describe(), console);
         console.println();
         console.println("Report:  " + outcome.markdown());
         console.println(
