@@ -1,5 +1,8 @@
 package io.attn4j.attention;
 
+import io.attn4j.engine.internal.Backend;
+import io.attn4j.engine.kernel.KernelProvider;
+import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -37,8 +40,11 @@ public final class KerasAttention implements AutoCloseable {
 
     private final ScoreFunction score;
 
-    private KerasAttention(ScoreFunction score) {
+    private final Backend backend;
+
+    private KerasAttention(ScoreFunction score, Kernels kernels) {
         this.score = score;
+        this.backend = Backend.of(kernels);
     }
 
     /**
@@ -50,18 +56,28 @@ public final class KerasAttention implements AutoCloseable {
      * @throws IllegalArgumentException on an unknown mode or a missing, extra or non-scalar weight
      */
     public static KerasAttention attention(String scoreMode, Tensor scale, Tensor concatScoreWeight) {
+        return attention(scoreMode, scale, concatScoreWeight, KernelProvider.kernels());
+    }
+
+    /** As {@link #attention(String, Tensor, Tensor)}, computing with {@code kernels}. */
+    public static KerasAttention attention(String scoreMode, Tensor scale, Tensor concatScoreWeight,
+            Kernels kernels) {
+        if (kernels == null) {
+            throw new IllegalArgumentException("kernels is null");
+        }
         float s = scale == null ? 1f : scalar("scale", scale);
         if ("dot".equals(scoreMode)) {
             if (concatScoreWeight != null) {
                 throw new IllegalArgumentException("concat_score_weight is only used with score_mode='concat'");
             }
-            return new KerasAttention(scale == null ? ScoreFunction.dot() : ScoreFunction.scaledDot(s));
+            return new KerasAttention(scale == null ? ScoreFunction.dot() : ScoreFunction.scaledDot(s), kernels);
         }
         if ("concat".equals(scoreMode)) {
             if (concatScoreWeight == null) {
                 throw new IllegalArgumentException("score_mode='concat' needs concat_score_weight");
             }
-            return new KerasAttention(new TanhSumScore(s, scalar("concat_score_weight", concatScoreWeight), null));
+            return new KerasAttention(new TanhSumScore(s, scalar("concat_score_weight", concatScoreWeight), null),
+                    kernels);
         }
         throw new IllegalArgumentException("score_mode must be 'dot' or 'concat', got " + scoreMode);
     }
@@ -72,7 +88,15 @@ public final class KerasAttention implements AutoCloseable {
      * @param scale the {@code (dim,)} {@code scale} weight (copied), or null when {@code use_scale=False}
      */
     public static KerasAttention additive(Tensor scale) {
-        return new KerasAttention(new TanhSumScore(1f, 1f, scale));
+        return additive(scale, KernelProvider.kernels());
+    }
+
+    /** As {@link #additive(Tensor)}, computing with {@code kernels}. */
+    public static KerasAttention additive(Tensor scale, Kernels kernels) {
+        if (kernels == null) {
+            throw new IllegalArgumentException("kernels is null");
+        }
+        return new KerasAttention(new TanhSumScore(1f, 1f, scale), kernels);
     }
 
     /**
@@ -137,7 +161,7 @@ public final class KerasAttention implements AutoCloseable {
         if (queryMask != null) {
             checkQueryMask(queryMask, op.batch, op.tq);
         }
-        workspace.reference().attend(score, op, workspace, executor);
+        workspace.reference().attend(backend, score, op, workspace, executor);
         if (queryMask != null) {
             zeroMaskedQueries(queryMask, output);
         }

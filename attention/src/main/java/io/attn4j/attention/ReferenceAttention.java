@@ -1,6 +1,6 @@
 package io.attn4j.attention;
 
-import io.attn4j.engine.kernel.KernelProvider;
+import io.attn4j.engine.internal.Backend;
 import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.kernel.Transpose;
 import java.lang.foreign.MemorySegment;
@@ -38,20 +38,22 @@ final class ReferenceAttention implements Workers.Body {
     private boolean mean;
 
     /** Runs a checked call; the workspace gets the slots it needs. */
-    void attend(ScoreFunction score, Operands op, AttentionWorkspace workspace, Executor executor) {
-        run(score, op, workspace, executor, false);
+    void attend(Backend backend, ScoreFunction score, Operands op, AttentionWorkspace workspace, Executor executor) {
+        run(backend, score, op, workspace, executor, false);
     }
 
     /**
      * Runs a checked mean call ({@link Operands#setMean}): per (batch entry, head), the scores and
      * weights of the counted query rows only, then {@code w = (1/n) W^T 1} and {@code means = V^T w}.
      */
-    void attendMean(ScoreFunction score, Operands op, AttentionWorkspace workspace, Executor executor) {
-        run(score, op, workspace, executor, true);
+    void attendMean(Backend backend, ScoreFunction score, Operands op, AttentionWorkspace workspace,
+            Executor executor) {
+        run(backend, score, op, workspace, executor, true);
     }
 
-    private void run(ScoreFunction score, Operands op, AttentionWorkspace workspace, Executor executor, boolean mean) {
-        this.kernels = KernelProvider.kernels();
+    private void run(Backend backend, ScoreFunction score, Operands op, AttentionWorkspace workspace,
+            Executor executor, boolean mean) {
+        this.kernels = backend.kernels();
         this.score = score;
         this.op = op;
         this.mean = mean;

@@ -83,8 +83,7 @@ public class ClassifierBench extends BenchSettings {
     }
 
     @Benchmark
-    @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-            "--sun-misc-unsafe-memory-access=allow", "-Dattn4j.simd=false"})
+    @Fork(value = 1, jvmArgsAppend = "-Dattn4j.simd=false")
     public Tensor classifier_scalar(Inputs in) {
         return in.operands.runAttn4j();
     }

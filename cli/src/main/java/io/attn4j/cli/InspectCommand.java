@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
  * bytes; the metadata) and the model its attn4j config describes, if it has one. Reads the header
  * and the config only; no weights are converted.
  */
-@Command(name = "inspect", description = "List a safetensors file's tensors and metadata, and the model its config describes.")
+@Command(name = "inspect", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "List a safetensors file's tensors and metadata, and the model its config describes.")
 final class InspectCommand implements Callable<Integer> {
     /** Metadata values longer than this are cut in the listing (the config is shown parsed). */
     private static final int VALUE_WIDTH = 100;

@@ -5,6 +5,7 @@ import io.attn4j.attention.MultiHeadAttention;
 import io.attn4j.attention.ScoreFunction;
 import io.attn4j.cells.RecurrentNetwork;
 import io.attn4j.cells.RecurrentSpec;
+import io.attn4j.engine.internal.Backend;
 import io.attn4j.engine.io.MalformedFileException;
 import io.attn4j.engine.kernel.KernelProvider;
 import io.attn4j.engine.kernel.Kernels;
@@ -59,7 +60,9 @@ import java.util.Map;
  */
 public final class SequenceModel implements AutoCloseable {
     final ModelConfig config;
+    /** What the model's parts were built with, and the same kernels without argument checks, for the session's own math. */
     final Kernels kernels;
+    final Kernels compute;
     final RecurrentNetwork encoder;
     /** Self-attention or attention pooling; null otherwise. */
     final Attention attention;
@@ -80,6 +83,7 @@ public final class SequenceModel implements AutoCloseable {
     private SequenceModel(Graph graph) {
         this.graph = graph;
         this.kernels = graph.kernels();
+        this.compute = null;
         this.config = null;
         this.encoder = null;
         this.attention = null;
@@ -93,11 +97,12 @@ public final class SequenceModel implements AutoCloseable {
         this.description = graph.describe();
     }
 
-    private SequenceModel(ModelConfig config, ModelWeights plan, WeightSource source, List<AutoCloseable> built,
-            Kernels kernels) {
+    private SequenceModel(ModelConfig config, ModelWeights plan, WeightSource source, Kernels kernels,
+            List<AutoCloseable> built) {
         this.graph = null;
         this.config = config;
         this.kernels = kernels;
+        this.compute = Backend.of(kernels).kernels();
         this.arena = Arena.ofShared();
         built.add(arena);
         Encoder enc = config.encoder();
@@ -113,12 +118,12 @@ public final class SequenceModel implements AutoCloseable {
         built.add(encoder);
         switch (config.attention()) {
             case SelfAttention s -> {
-                attention = Attention.of(score(s.score(), source));
+                attention = Attention.of(score(s.score(), source), kernels);
                 multiHead = null;
                 query = null;
             }
             case PoolingAttention p -> {
-                attention = Attention.of(score(p.score(), source));
+                attention = Attention.of(score(p.score(), source), kernels);
                 multiHead = null;
                 query = copy(source, p.query());
             }
@@ -126,7 +131,7 @@ public final class SequenceModel implements AutoCloseable {
                 attention = null;
                 multiHead = MultiHeadAttention.fromPyTorch(m.numHeads(), source.f32(m.prefix() + "in_proj_weight"),
                         optional(source, m.prefix() + "in_proj_bias"), source.f32(m.prefix() + "out_proj.weight"),
-                        optional(source, m.prefix() + "out_proj.bias"));
+                        optional(source, m.prefix() + "out_proj.bias"), kernels);
                 query = null;
             }
             case null -> {
@@ -165,7 +170,7 @@ public final class SequenceModel implements AutoCloseable {
         return build(config, weights, KernelProvider.kernels());
     }
 
-    /** As {@link #build(ModelConfig, WeightSource)}, running on {@code kernels}. */
+    /** As {@link #build(ModelConfig, WeightSource)}, computing with {@code kernels}. */
     public static SequenceModel build(ModelConfig config, WeightSource weights, Kernels kernels) {
         if (config == null || weights == null || kernels == null) {
             throw new IllegalArgumentException("config, weights and kernels must not be null");
@@ -173,7 +178,7 @@ public final class SequenceModel implements AutoCloseable {
         ModelWeights plan = new ModelWeights(config, weights);
         List<AutoCloseable> built = new ArrayList<>();
         try {
-            return new SequenceModel(config, plan, weights, built, kernels);
+            return new SequenceModel(config, plan, weights, kernels, built);
         } catch (RuntimeException e) {
             closeAll(built, e);
             throw e;

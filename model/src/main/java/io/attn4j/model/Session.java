@@ -99,7 +99,7 @@ public final class Session implements AutoCloseable {
                             + " index a batch's " + widest + "-wide steps and its score matrices with int");
         }
         this.model = model;
-        this.kernels = model.kernels;
+        this.kernels = model.compute;
         this.maxBatch = maxBatch;
         this.maxSeq = maxSeq;
         this.hOut = model.config.encoder().outputSize();

@@ -1,5 +1,6 @@
 package io.attn4j.model.graph;
 
+import io.attn4j.engine.internal.Backend;
 import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
@@ -18,6 +19,7 @@ import java.util.List;
 final class Frame implements AutoCloseable {
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
+    /** The graph's kernels without argument checks (the nodes' own math; the layers they call check theirs). */
     final Kernels kernels;
     final int maxBatch;
     final int maxSeq;
@@ -38,7 +40,7 @@ final class Frame implements AutoCloseable {
     private int lengthViewBatch = -1;
 
     Frame(Graph graph, int maxBatch, int maxSeq) {
-        this.kernels = graph.kernels;
+        this.kernels = Backend.of(graph.kernels).kernels();
         this.maxBatch = maxBatch;
         this.maxSeq = maxSeq;
         this.nodes = graph.nodes;

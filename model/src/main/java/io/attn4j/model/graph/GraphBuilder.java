@@ -5,6 +5,7 @@ import io.attn4j.attention.ScoreFunction;
 import io.attn4j.cells.CellType;
 import io.attn4j.cells.RecurrentNetwork;
 import io.attn4j.cells.RecurrentSpec;
+import io.attn4j.engine.internal.Backend;
 import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
@@ -246,7 +247,8 @@ public final class GraphBuilder implements AutoCloseable {
             RecurrentSpec spec = new RecurrentSpec(cell, in, u, 1, bidirectional);
             recurrence = new FastRecurrence(RecurrentNetwork.fromKeras(spec, tensors, "", kernels), o.cell());
         } else {
-            recurrence = new StepRecurrence(kernels, o.cell(), in, u, act, ract, o.resetAfter(), directions);
+            recurrence = new StepRecurrence(Backend.of(kernels).kernels(), o.cell(), in, u, act, ract, o.resetAfter(),
+                    directions);
         }
         RecurrentNode.Merge merge = bidirectional
                 ? RecurrentNode.Merge.valueOf(o.merge().toUpperCase(java.util.Locale.ROOT))
@@ -289,7 +291,7 @@ public final class GraphBuilder implements AutoCloseable {
         KerasAttentionNode node;
         try {
             node = new KerasAttentionNode(name, className, query, value, key, queryMask, valueMask, causal, keras,
-                    dot, score);
+                    dot, score, kernels);
         } catch (RuntimeException e) {
             keras.close();
             throw e;
@@ -308,7 +310,7 @@ public final class GraphBuilder implements AutoCloseable {
             Port keyMask, boolean causal, int heads, int keyDim, int valueDim, int outDim, float[][] w) {
         Port y = port(Port.Kind.F32, true, outDim, queryMask, name);
         add(new MultiHeadNode(name, query, value, key, queryMask, valueMask, keyMask, causal, heads, keyDim, valueDim,
-                outDim, w, arena), y);
+                outDim, w, arena, kernels), y);
         return y;
     }
 

@@ -5,6 +5,7 @@ import io.attn4j.attention.AttentionMask;
 import io.attn4j.attention.AttentionWorkspace;
 import io.attn4j.attention.KerasAttention;
 import io.attn4j.attention.ScoreFunction;
+import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.tensor.Tensor;
 
 /**
@@ -33,7 +34,8 @@ final class KerasAttentionNode extends Node {
     private final String score;
 
     KerasAttentionNode(String name, String className, Port query, Port value, Port key, Port queryMask,
-            Port valueMask, boolean causal, KerasAttention keras, ScoreFunction dotScore, String score) {
+            Port valueMask, boolean causal, KerasAttention keras, ScoreFunction dotScore, String score,
+            Kernels kernels) {
         super(name, className, key == null ? new Port[]{query, value} : new Port[]{query, value, key});
         this.keras = keras;
         this.query = query;
@@ -44,7 +46,7 @@ final class KerasAttentionNode extends Node {
         this.causal = causal;
         this.score = score;
         boolean plain = queryMask == null && valueMask == null && !causal;
-        this.fused = plain && dotScore != null ? Attention.of(dotScore) : null;
+        this.fused = plain && dotScore != null ? Attention.of(dotScore, kernels) : null;
         if (!plain && dotScore != null) {
             dotScore.close();
         }

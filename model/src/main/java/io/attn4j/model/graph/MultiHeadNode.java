@@ -4,6 +4,7 @@ import io.attn4j.attention.Attention;
 import io.attn4j.attention.AttentionMask;
 import io.attn4j.attention.AttentionWorkspace;
 import io.attn4j.attention.ScoreFunction;
+import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.kernel.Transpose;
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
@@ -54,7 +55,8 @@ final class MultiHeadNode extends Node {
     private final Attention attention;
 
     MultiHeadNode(String name, Port query, Port value, Port key, Port queryMask, Port valueMask, Port keyMask,
-            boolean causal, int heads, int keyDim, int valueDim, int outDim, float[][] w, Arena arena) {
+            boolean causal, int heads, int keyDim, int valueDim, int outDim, float[][] w, Arena arena,
+            Kernels kernels) {
         super(name, "MultiHeadAttention", key == null ? new Port[]{query, value} : new Port[]{query, value, key});
         this.heads = heads;
         this.keyDim = keyDim;
@@ -75,7 +77,7 @@ final class MultiHeadNode extends Node {
         this.bv = w[5] == null ? null : Weights.copy(arena, w[5]);
         this.wo = Weights.copy(arena, w[6]);
         this.bo = w[7] == null ? null : Weights.copy(arena, w[7]);
-        this.attention = Attention.of(ScoreFunction.scaledDot((float) (1 / Math.sqrt(keyDim))));
+        this.attention = Attention.of(ScoreFunction.scaledDot((float) (1 / Math.sqrt(keyDim))), kernels);
     }
 
     private boolean masked() {

@@ -166,7 +166,7 @@ final class KerasArchive implements AutoCloseable {
             return "unknown";
         }
         try {
-            Object v = io.attn4j.engine.io.Json.parse(new String(metadata, StandardCharsets.UTF_8));
+            Object v = io.attn4j.engine.internal.Json.parse(new String(metadata, StandardCharsets.UTF_8));
             return v instanceof java.util.Map<?, ?> m && m.get("keras_version") instanceof String s ? s : "unknown";
         } catch (IllegalArgumentException e) {
             return "unknown";

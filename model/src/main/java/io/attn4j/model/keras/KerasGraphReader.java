@@ -1,7 +1,7 @@
 package io.attn4j.model.keras;
 
 import io.attn4j.attention.KerasAttention;
-import io.attn4j.engine.io.Json;
+import io.attn4j.engine.internal.Json;
 import io.attn4j.engine.io.MalformedFileException;
 import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.tensor.DType;
@@ -673,14 +673,15 @@ final class KerasGraphReader {
         Float dotScale = null;
         String score;
         if (additive) {
-            layer = KerasAttention.additive(useScale ? heap(w[0], dim) : null);
+            layer = KerasAttention.additive(useScale ? heap(w[0], dim) : null, kernels);
             score = "additive" + (useScale ? " (learned scale)" : "");
         } else if (mode.equals("dot")) {
-            layer = KerasAttention.attention("dot", useScale ? heap(w[0]) : null, null);
+            layer = KerasAttention.attention("dot", useScale ? heap(w[0]) : null, null, kernels);
             dotScale = useScale ? w[0][0] : 1f;
             score = useScale ? "scaled dot (scale " + w[0][0] + ")" : "dot";
         } else {
-            layer = KerasAttention.attention("concat", useScale ? heap(w[0]) : null, heap(w[useScale ? 1 : 0]));
+            layer = KerasAttention.attention("concat", useScale ? heap(w[0]) : null, heap(w[useScale ? 1 : 0]),
+                    kernels);
             score = "concat (tanh sum)";
         }
         return g.attention(c.layer, e.className(), q, v, k, qMask, vMask, causal, layer, dotScale, score);
