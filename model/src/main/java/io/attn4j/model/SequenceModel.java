@@ -31,7 +31,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A whole sequence model, {@code encoder -> attention -> pooling -> dense head}, as a
+ * A whole sequence model: a Keras model loaded from its {@code .keras} or {@code .h5} file (run as
+ * a layer graph with Keras' mask semantics, see {@link #load(Path)} and {@link #layerTable()}), or
+ * the pipeline below that a {@link ModelConfig} describes.
+ *
+ * <p>The pipeline, {@code encoder -> attention -> pooling -> dense head}, as a
  * {@link ModelConfig} describes it, e.g. the seed classifier
  * {@code LSTM(32 -> 64) -> scaled-dot self-attention (padding mask) -> masked mean -> Linear(64 -> 1) + sigmoid}.
  *
@@ -217,6 +221,15 @@ public final class SequenceModel implements AutoCloseable {
             return new SequenceModel(KerasModels.load(file, kernels));
         }
         return ModelFiles.load(file, kernels);
+    }
+
+    /**
+     * True when {@code file} starts like a Keras model file (a {@code .keras} zip archive or an
+     * HDF5 {@code .h5}), which {@link #load} reads as a Keras model; false for anything else (a
+     * safetensors file, say). Reads the first bytes only.
+     */
+    public static boolean isKerasFile(Path file) throws IOException {
+        return KerasModels.isKerasFile(file);
     }
 
     private ScoreFunction score(Score s, WeightSource source) {

@@ -157,16 +157,25 @@ public final class Session implements AutoCloseable {
     /**
      * Runs the model on a batch.
      *
-     * @param x {@code (B, T, inputSize)} F32, contiguous, {@code 1 <= B <= maxBatch},
-     *          {@code 1 <= T <= maxSeq}; not modified. Steps at or past a sequence's length are
-     *          never read for the result (they may hold anything, even NaN).
+     * <p>Sequence b is {@code x[b, :lengths[b]]}: its result is what the model computes on that
+     * sequence alone, bit for bit whatever the other rows hold. For a Keras model a mask from
+     * {@code Masking} or {@code Embedding(mask_zero=True)} then applies within each sequence as
+     * Keras applies it (so Keras-style pre-padded data runs as it is, with null lengths).
+     *
+     * @param x {@code (B, T, inputSize)} F32, or token ids {@code (B, T)} I32 or I64 when
+     *          {@link SequenceModel#takesTokens()}; contiguous, {@code 1 <= B <= maxBatch},
+     *          {@code 1 <= T <= maxSeq} ({@code T} the model's {@link SequenceModel#fixedSteps()}
+     *          when it has them); not modified. Steps at or past a sequence's length are never
+     *          read for the result (they may hold anything, even NaN).
      * @param lengths {@code B} valid lengths in {@code [1, T]}, any order (not modified), or null
      *          for all {@code T}
-     * @return the model's output {@code (B, outputSize)}: a view of this session's buffer, valid
-     *         until the next call on this session
-     * @throws IllegalArgumentException on a wrong shape, dtype, layout or length, or a NaN or
-     *         infinite value in a valid step (naming batch entry, step and feature); nothing is
-     *         computed then
+     * @return the model's output {@code (B, outputSize)}, or {@code (B, T, outputSize)} when
+     *         {@link SequenceModel#perStep()} (0 at steps past a length and where the output's
+     *         Keras mask is false): a view of this session's buffer, valid until the next call on
+     *         this session
+     * @throws IllegalArgumentException on a wrong shape, dtype, layout or length, a NaN or
+     *         infinite value in a valid step (naming batch entry, step and feature), or a token
+     *         outside an embedding's range; nothing is computed then
      * @throws IllegalStateException if the session, the model or x's memory is closed
      */
     public Tensor predict(Tensor x, int[] lengths) {
