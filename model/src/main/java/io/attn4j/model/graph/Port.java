@@ -69,6 +69,9 @@ public final class Port {
 
     /** The shape as Keras prints it: {@code (None, None, 64)} or {@code (None, 64)}. */
     public String shape() {
+        if (kind == Kind.MASK || kind == Kind.TOKENS) {
+            return "(None, None)";
+        }
         return sequence ? "(None, None, " + features + ")" : "(None, " + features + ")";
     }
 

@@ -309,6 +309,14 @@ final class RecurrentNode extends Node {
     }
 
     @Override
+    String weights() {
+        int gates = hasCell ? 4 : description.contains("GRU") ? 3 : 1;
+        String one = "kernel (" + in + ", " + gates * units + "), recurrent_kernel (" + units + ", " + gates * units
+                + "), bias";
+        return dirs == 2 ? "forward and backward: " + one : one;
+    }
+
+    @Override
     public void close() {
         recurrence.close();
     }
