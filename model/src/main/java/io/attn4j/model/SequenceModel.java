@@ -43,7 +43,7 @@ import java.util.Map;
  * <pre>
  *   enc     [B, T, Hout]   = encoder(x)                  (RNN/LSTM/GRU, PyTorch semantics; 0 at t >= L)
  *   context [B, T, Hout]   = attention(enc, enc, enc)    (self or multi-head; keys t >= L masked)
- *   pooled  [B, Hout]      = mean | last | max over t < L of context (or of enc without attention),
+ *   pooled  [B, Hout]      = mean | last | max over t &lt; L of context (or of enc without attention),
  *                            or, for attention pooling, attention(query, enc, enc) (keys t >= L masked)
  *   logits  [B, out]       = head layers: y = act(y W^T + b), logits the last layer before its activation
  *   output  [B, out]       = act(logits)
