@@ -114,15 +114,43 @@ public final class KerasAttention implements AutoCloseable {
      */
     public void call(Tensor query, Tensor value, Tensor key, Tensor queryMask, Tensor valueMask, boolean useCausalMask,
             AttentionWorkspace workspace, Executor executor, Tensor output, Tensor attentionScores) {
-        if (workspace == null) {
-            throw new IllegalArgumentException("workspace is null");
-        }
+        call(query, value, key, queryMask, mask(valueMask, null, useCausalMask), workspace, executor, output,
+                attentionScores);
+    }
+
+    /**
+     * The mask {@link #call(Tensor, Tensor, Tensor, Tensor, Tensor, boolean, AttentionWorkspace,
+     * Executor, Tensor, Tensor) call} uses, with key lengths added: built once by a caller that
+     * runs many calls of one shape (the tensors are read at each call), so that a call allocates
+     * nothing. Each batch entry's values and keys end at its key length, which is what Keras
+     * computes on the sequence cut there: keys past the length are excluded (never read, weight 0),
+     * the value mask and the causal mask penalize keys below it.
+     *
+     * @param valueMask I8 {@code (B, Tv)}, non-zero = keep, or null
+     * @param keyLengths I32 or I64 {@code (B)}, each in {@code [0, Tv]}, or null for all {@code Tv}
+     */
+    public static AttentionMask mask(Tensor valueMask, Tensor keyLengths, boolean useCausalMask) {
         AttentionMask mask = AttentionMask.none().withPenalty(KERAS_PENALTY);
+        if (keyLengths != null) {
+            mask = mask.withKeyLengths(keyLengths);
+        }
         if (valueMask != null) {
             mask = mask.withKeyKeep(valueMask);
         }
         if (useCausalMask) {
             mask = mask.withCausalFromStart();
+        }
+        return mask;
+    }
+
+    /**
+     * As {@link #call(Tensor, Tensor, Tensor, Tensor, Tensor, boolean, AttentionWorkspace, Executor,
+     * Tensor, Tensor) call}, with a mask from {@link #mask}.
+     */
+    public void call(Tensor query, Tensor value, Tensor key, Tensor queryMask, AttentionMask mask,
+            AttentionWorkspace workspace, Executor executor, Tensor output, Tensor attentionScores) {
+        if (workspace == null || mask == null) {
+            throw new IllegalArgumentException("workspace and mask must not be null");
         }
         Operands op = workspace.operands();
         if (query != null && query.rank() != 3) {
@@ -146,7 +174,7 @@ public final class KerasAttention implements AutoCloseable {
     }
 
     private static void checkQueryMask(Tensor mask, int batch, int tq) {
-        if (mask.dtype() != DType.I8 || !Arrays.equals(mask.shape(), new long[]{batch, tq})) {
+        if (mask.dtype() != DType.I8 || mask.rank() != 2 || mask.dim(0) != batch || mask.dim(1) != tq) {
             throw new IllegalArgumentException("queryMask must be I8 of shape [" + batch + ", " + tq + "], got "
                     + mask.dtype() + Arrays.toString(mask.shape()));
         }

@@ -48,10 +48,12 @@ final class RunCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "Weights (.safetensors) with an attn4j config in its metadata or a config.json beside it.")
+    @Option(names = "--model", required = true, paramLabel = "FILE", description = "A Keras model (.keras, or a legacy .h5), or weights (.safetensors) with an attn4j config in its metadata or a config.json beside it.")
     private Path model;
 
-    @Option(names = "--input", required = true, paramLabel = "X.npy", description = "(batch, steps, features), or (steps, features) for one sequence: float32, float64 (numpy's default) or float16, read as float32.")
+    @Option(names = "--input", required = true, paramLabel = "X.npy", description = {
+            "(batch, steps, features), or (steps, features) for one sequence: float32, float64 (numpy's default) or float16, read as float32;",
+            "for a model that takes token ids (a Keras Embedding input): (batch, steps) or (steps,), int32 or int64."})
     private Path input;
 
     @Option(names = "--lengths", paramLabel = "L.npy", description = {
@@ -87,13 +89,14 @@ final class RunCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         try (Arena arena = Arena.ofConfined(); SequenceModel m = SequenceModel.load(model)) {
-            Tensor x = batch(Npy.readAsF32(input, arena));
+            Tensor x = m.takesTokens() ? tokens(Npy.read(input, arena)) : batch(Npy.readAsF32(input, arena));
             int batch = (int) x.dim(0);
             int steps = (int) x.dim(1);
-            Batch prepared = prepare(x, arena);
+            Batch prepared = m.takesTokens() ? prepareTokens(x, arena) : prepare(x, arena);
 
             out.println("model   " + model + ": " + m.describe());
-            out.println("input   " + input + ": " + InspectCommand.shape(x.shape()) + " float32, " + validSteps());
+            out.println("input   " + input + ": " + InspectCommand.shape(x.shape())
+                    + (m.takesTokens() ? " token ids, " : " float32, ") + validSteps());
 
             long[] nanos = new long[repeat];
             try (Session session = m.newSession(batch, steps)) {
@@ -104,6 +107,7 @@ final class RunCommand implements Callable<Integer> {
                     nanos[r] = System.nanoTime() - start;
                 }
                 out.println("output  " + InspectCommand.shape(y.shape()) + " float32"
+                        + (y.rank() == 3 ? " (one prediction per step, 0 at padded steps)" : "")
                         + (output == null ? "" : " -> " + output));
                 printRows(out, y);
                 if (output != null) {
@@ -144,6 +148,40 @@ final class RunCommand implements Callable<Integer> {
                     "--input " + input + ": expected shape (batch, steps, features) or (steps, features), got "
                             + InspectCommand.shape(x.shape()));
         };
+    }
+
+    /** Token ids as (batch, steps): a 1-D array is one sequence. */
+    private Tensor tokens(Tensor x) {
+        if (x.dtype() != DType.I32 && x.dtype() != DType.I64) {
+            throw new IllegalArgumentException("--input " + input + ": the model takes token ids, int32 or int64;"
+                    + " got " + x.dtype());
+        }
+        return switch (x.rank()) {
+            case 2 -> x;
+            case 1 -> x.reshape(1, x.dim(0));
+            default -> throw new IllegalArgumentException("--input " + input
+                    + ": expected token ids (batch, steps) or (steps,), got " + InspectCommand.shape(x.shape()));
+        };
+    }
+
+    /**
+     * Token ids and their lengths: every step, or the first {@code L[b]} ({@code --padding post});
+     * a Keras model marks padding tokens itself ({@code Embedding(mask_zero=True)}).
+     */
+    private Batch prepareTokens(Tensor x, Arena arena) throws IOException {
+        int batch = (int) x.dim(0);
+        int steps = (int) x.dim(1);
+        if (maskValue != null || padding == Side.PRE) {
+            throw new ParameterException(spec.commandLine(), "--mask-value and --padding pre apply to float"
+                    + " features; a token model masks its padding itself (Embedding(mask_zero=True)): pass the ids"
+                    + " as they are, or --lengths for post-padded rows");
+        }
+        if (lengths == null) {
+            int[] all = new int[batch];
+            Arrays.fill(all, steps);
+            return new Batch(x, all);
+        }
+        return new Batch(x, lengths(Npy.read(lengths, arena), batch, steps));
     }
 
     /**

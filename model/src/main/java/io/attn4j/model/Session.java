@@ -11,6 +11,7 @@ import io.attn4j.model.ModelConfig.Activation;
 import io.attn4j.model.ModelConfig.MultiHead;
 import io.attn4j.model.ModelConfig.PoolingAttention;
 import io.attn4j.model.ModelConfig.SelfAttention;
+import io.attn4j.model.graph.GraphSession;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -37,8 +38,10 @@ public final class Session implements AutoCloseable {
     private final boolean keepWeights;
     private final int hOut;
     private final Arena arena = Arena.ofShared();
+    /** A Keras model's session; null for a model built from a config (which uses the buffers below). */
+    private final GraphSession graphSession;
     private final RecurrentWorkspace recurrent;
-    private final AttentionWorkspace attentionScratch = new AttentionWorkspace();
+    private final AttentionWorkspace attentionScratch;
     // buffers (floats unless said): enc [B, T, Hout] | weights [B, Tq, T] | context [B, T, Hout]
     // | pooled [B, Hout] | head layer outputs [B, out_i] | logits [B, out] | key lengths (ints) [B]
     // | pooling queries [B, 1, Hout] | zeros [T * in] (for the finiteness check) | ones [T] (for the mean)
@@ -67,6 +70,28 @@ public final class Session implements AutoCloseable {
         if (maxBatch < 1 || maxSeq < 1) {
             throw new IllegalArgumentException("maxBatch and maxSeq must be >= 1, got " + maxBatch + ", " + maxSeq);
         }
+        if (model.graph != null) {
+            this.model = model;
+            this.kernels = model.kernels;
+            this.maxBatch = maxBatch;
+            this.maxSeq = maxSeq;
+            this.keepWeights = false;
+            this.hOut = 0;
+            this.recurrent = null;
+            this.attentionScratch = null;
+            this.enc = this.weights = this.context = this.pooled = this.logits = this.keyLengths = null;
+            this.queries = this.zeros = this.ones = null;
+            this.layerOut = null;
+            try {
+                this.graphSession = model.graph.newSession(maxBatch, maxSeq);
+            } catch (RuntimeException e) {
+                arena.close();
+                throw e;
+            }
+            return;
+        }
+        this.graphSession = null;
+        this.attentionScratch = new AttentionWorkspace();
         int widest = Math.max(model.config.inputSize(), model.config.encoder().outputSize());
         if ((long) maxBatch * maxSeq * Math.max(widest, maxSeq) > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(
@@ -132,20 +157,32 @@ public final class Session implements AutoCloseable {
     /**
      * Runs the model on a batch.
      *
-     * @param x {@code (B, T, inputSize)} F32, contiguous, {@code 1 <= B <= maxBatch},
-     *          {@code 1 <= T <= maxSeq}; not modified. Steps at or past a sequence's length are
-     *          never read for the result (they may hold anything, even NaN).
+     * <p>Sequence b is {@code x[b, :lengths[b]]}: its result is what the model computes on that
+     * sequence alone, bit for bit whatever the other rows hold. For a Keras model a mask from
+     * {@code Masking} or {@code Embedding(mask_zero=True)} then applies within each sequence as
+     * Keras applies it (so Keras-style pre-padded data runs as it is, with null lengths).
+     *
+     * @param x {@code (B, T, inputSize)} F32, or token ids {@code (B, T)} I32 or I64 when
+     *          {@link SequenceModel#takesTokens()}; contiguous, {@code 1 <= B <= maxBatch},
+     *          {@code 1 <= T <= maxSeq} ({@code T} the model's {@link SequenceModel#fixedSteps()}
+     *          when it has them); not modified. Steps at or past a sequence's length are never
+     *          read for the result (they may hold anything, even NaN).
      * @param lengths {@code B} valid lengths in {@code [1, T]}, any order (not modified), or null
      *          for all {@code T}
-     * @return the model's output {@code (B, outputSize)}: a view of this session's buffer, valid
-     *         until the next call on this session
-     * @throws IllegalArgumentException on a wrong shape, dtype, layout or length, or a NaN or
-     *         infinite value in a valid step (naming batch entry, step and feature); nothing is
-     *         computed then
+     * @return the model's output {@code (B, outputSize)}, or {@code (B, T, outputSize)} when
+     *         {@link SequenceModel#perStep()} (0 at steps past a length and where the output's
+     *         Keras mask is false): a view of this session's buffer, valid until the next call on
+     *         this session
+     * @throws IllegalArgumentException on a wrong shape, dtype, layout or length, a NaN or
+     *         infinite value in a valid step (naming batch entry, step and feature), or a token
+     *         outside an embedding's range; nothing is computed then
      * @throws IllegalStateException if the session, the model or x's memory is closed
      */
     public Tensor predict(Tensor x, int[] lengths) {
         requireOpen();
+        if (graphSession != null) {
+            return graphSession.predict(x, lengths);
+        }
         int batch = checkInput(x);
         int seq = (int) x.dim(1);
         checkLengths(lengths, batch, seq);
@@ -252,6 +289,10 @@ public final class Session implements AutoCloseable {
 
     private Views lastViews() {
         requireOpen();
+        if (graphSession != null) {
+            throw new IllegalStateException("a Keras model's session has no pipeline intermediates: its output is "
+                    + "what predict returned");
+        }
         if (views == null) {
             throw new IllegalStateException("no call has run on this session yet");
         }
@@ -440,6 +481,11 @@ public final class Session implements AutoCloseable {
         if (recurrent != null) {
             recurrent.close();
         }
-        attentionScratch.close();
+        if (attentionScratch != null) {
+            attentionScratch.close();
+        }
+        if (graphSession != null) {
+            graphSession.close();
+        }
     }
 }

@@ -82,11 +82,22 @@ class ClassifierAppTest {
                 .toList();
     }
 
-    /** The test's class path without the test classes and test-only libraries: the app and attn4j. */
+    /**
+     * The test's class path without the test classes and test-only libraries: the app, attn4j and
+     * attn4j's own dependencies (the HDF5 reader of Keras files and what it needs).
+     */
     private static String classPath() {
         return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(ClassifierAppTest::isProjectModule)
+                .filter(e -> isProjectModule(e) || isLibraryDependency(e))
                 .collect(Collectors.joining(File.pathSeparator));
+    }
+
+    /** A jar outside the repository that is not a test library (JUnit and what it brings). */
+    private static boolean isLibraryDependency(String entry) {
+        Path p = Path.of(entry).toAbsolutePath().normalize();
+        String name = p.getFileName().toString();
+        return !p.startsWith(repositoryRoot()) && name.endsWith(".jar") && !name.startsWith("junit-")
+                && !name.startsWith("opentest4j") && !name.startsWith("apiguardian");
     }
 
     private static String modulePath() {
