@@ -99,14 +99,15 @@ final class AttentionLayers {
     }
 
     /**
-     * {@code layer(query, value, key=None, ..., use_causal_mask=...)}: Keras reads the query's mask
-     * from the tensor, the value's and key's from the call (filled in from the tensors when not
-     * given).
+     * {@code layer(query, value, key=None, attention_mask=None, ..., use_causal_mask=...)}: Keras
+     * reads the query's mask from the tensor, the value's and key's from the call (filled in from
+     * the tensors when not given), and ANDs them with the {@code attention_mask}, which attn4j
+     * reads from a boolean model input {@code (batch, query steps, key steps)}.
      */
     Port multiHead(LayerEntry e, LayerConfig c, List<Object> args, Map<String, Object> kwargs)
             throws Unsupported, MalformedFileException {
         checkKwargs(c, kwargs, "training", "query", "value", "key", "query_mask", "value_mask", "key_mask",
-                "use_causal_mask", "return_attention_scores");
+                "attention_mask", "use_causal_mask", "return_attention_scores");
         if (Boolean.TRUE.equals(kwargs.get("return_attention_scores"))) {
             throw c.option("return_attention_scores", true, "attn4j returns the attention output");
         }
@@ -119,6 +120,11 @@ final class AttentionLayers {
         floatSequence(c, v);
         if (k != null) {
             floatSequence(c, k);
+        }
+        Object attentionMask = kwargs.get("attention_mask");
+        if (attentionMask != null && !(attentionMask instanceof Port p && p.kind() == Port.Kind.PAIRS)) {
+            throw c.unsupported("its attention_mask " + LayerConfig.show(attentionMask) + " is not a model input:"
+                    + " attn4j reads the attention mask from a boolean Input (batch, query steps, key steps)");
         }
         Port vMask = kwargs.get("value_mask") instanceof Port p ? p : v.mask();
         Port kMask = kwargs.get("key_mask") instanceof Port p ? p : k == null ? null : k.mask();
@@ -168,7 +174,12 @@ final class AttentionLayers {
             w[2 * i] = read[at++];
             w[2 * i + 1] = useBias ? read[at++] : null;
         }
-        return g.multiHead(c.layer, q, v, k, q.mask(), vMask, kMask, causal, heads, keyDim, valueDim, outDim, w);
+        try {
+            return g.multiHead(c.layer, q, v, k, q.mask(), vMask, kMask, (Port) attentionMask, causal, heads, keyDim,
+                    valueDim, outDim, w);
+        } catch (IllegalArgumentException ex) {
+            throw c.unsupported(ex.getMessage());
+        }
     }
 
     private static Tensor heap(float[] values, long... shape) {

@@ -49,6 +49,9 @@ final class KerasGraphReader {
     private final Map<String, LayerEntry> entries = new LinkedHashMap<>();
     private final Map<String, Port[]> done = new HashMap<>();
     private final Set<String> active = new HashSet<>();
+    /** Each input's name and what it holds, for the description. */
+    private final List<String> inputNames = new ArrayList<>();
+    private final List<String> inputShapes = new ArrayList<>();
     private final List<String> chain = new ArrayList<>();
     private GraphBuilder g;
     private CoreLayers core;
@@ -75,9 +78,15 @@ final class KerasGraphReader {
         operations = new MaskOperations(g);
         try {
             Port output = readModel();
-            String description = "Keras " + modelClass + " (saved by Keras " + archive.kerasVersion + "): "
-                    + String.join(" -> ", chain) + (output.sequence() ? "; output per step (B, T, " : "; output (B, ")
-                    + output.features() + ")";
+            // one input: "input (B, T, 8)"; several: "inputs x (B, T, 8), mask (B, T, T) bool"
+            StringBuilder inputs = new StringBuilder(
+                    inputNames.size() == 1 ? "input " + inputShapes.getFirst() : "inputs");
+            for (int i = 0; inputNames.size() > 1 && i < inputNames.size(); i++) {
+                inputs.append(i == 0 ? " " : ", ").append(inputNames.get(i)).append(' ').append(inputShapes.get(i));
+            }
+            String description = "Keras " + modelClass + " (saved by Keras " + archive.kerasVersion + "): " + inputs
+                    + (chain.isEmpty() ? "" : " -> " + String.join(" -> ", chain))
+                    + (output.sequence() ? "; output per step (B, T, " : "; output (B, ") + output.features() + ")";
             return g.build(output, description);
         } catch (Unsupported e) {
             g.close();
@@ -179,18 +188,24 @@ final class KerasGraphReader {
         }
         List<Ref> inputs = inbound.refs(config.get("input_layers"), "input_layers");
         List<Ref> outputs = inbound.refs(config.get("output_layers"), "output_layers");
-        if (inputs.size() != 1) {
-            throw new MalformedFileException(archive.file, "the model has " + inputs.size()
-                    + " inputs; attn4j runs models with one input");
+        if (inputs.isEmpty()) {
+            throw new MalformedFileException(archive.file, "the model has no input");
         }
         if (outputs.size() != 1) {
             throw new MalformedFileException(archive.file, "the model has " + outputs.size()
                     + " outputs; attn4j runs models with one output");
         }
-        Port in = resolve(inputs.getFirst());
+        // the inputs first, in the model's order (the order a caller passes them in)
+        for (Ref in : inputs) {
+            if (!entries.containsKey(in.layer()) || !entries.get(in.layer()).className().equals("InputLayer")) {
+                throw new MalformedFileException(archive.file, "the model's input '" + in.layer()
+                        + "' is not an InputLayer");
+            }
+            resolve(in);
+        }
         Port out = resolve(outputs.getFirst());
-        if (in == null || out == null) {
-            throw new MalformedFileException(archive.file, "the model's input or output is not a tensor");
+        if (out == null) {
+            throw new MalformedFileException(archive.file, "the model's output is not a tensor");
         }
         return out;
     }
@@ -246,28 +261,54 @@ final class KerasGraphReader {
 
     // ---- layer calls -------------------------------------------------------------------------
 
+    /**
+     * An {@code InputLayer}: float features {@code (batch, steps, features)}, integer token ids
+     * {@code (batch, steps)}, or a boolean (or integer) {@code (batch, steps, steps)}, which only an
+     * attention mask can be.
+     */
     private Port input(LayerConfig c) throws Unsupported {
         Object shape = c.has("batch_shape") ? c.raw("batch_shape") : c.raw("batch_input_shape");
         String dtype = c.string("dtype", "float32");
         if (!(shape instanceof List<?> s) || s.size() < 2 || s.size() > 3) {
-            throw c.option("batch_shape", shape, "(batch, steps, features) for floats or (batch, steps) for tokens");
+            throw c.option("batch_shape", shape, "(batch, steps, features) for floats, (batch, steps) for tokens,"
+                    + " (batch, query steps, key steps) for an attention mask");
         }
         boolean tokens = s.size() == 2;
-        if (tokens != LayerConfig.isInt(dtype)) {
+        boolean pairs = s.size() == 3 && (dtype.equals("bool") || LayerConfig.isInt(dtype));
+        if (tokens && !LayerConfig.isInt(dtype) || !tokens && !pairs && !dtype.equals("float32")) {
             throw c.option("dtype", dtype, tokens
                     ? "token ids (batch, steps) are integers"
-                    : "features (batch, steps, features) are float32");
+                    : "features (batch, steps, features) are float32, an attention mask bool");
         }
-        int steps = s.get(1) == null ? 0 : (int) (long) (Long) s.get(1);
-        int features = tokens ? 1 : s.get(2) instanceof Long f ? (int) (long) f : -1;
-        if (features < 1 || steps < 0) {
+        int steps = dimension(s.get(1));
+        int last = s.size() == 3 ? dimension(s.get(2)) : 1;
+        if (steps < 0 || last < 0 || !pairs && last == 0) {
             throw c.option("batch_shape", shape, "known features");
         }
         c.finish();
-        chain.add("input " + (tokens ? "tokens (B, T)" : "(B, T, " + features + ")"));
-        Port p = g.input(c.layer, tokens, features, steps);
-        g.row(new Graph.LayerRow(c.layer, c.className, c.options(), "", p.shape(), "", "the model's input", ""));
+        String run;
+        Port p;
+        if (pairs) {
+            inputNames.add(c.layer);
+            inputShapes.add("(B, T, T) " + dtype);
+            p = g.attentionMaskInput(c.layer, steps, last);
+            run = "the model's input: an attention mask (true = attend)";
+        } else {
+            inputNames.add(c.layer);
+            inputShapes.add(tokens ? "tokens (B, T)" : "(B, T, " + last + ")");
+            p = g.input(c.layer, tokens, last, steps);
+            run = "the model's input";
+        }
+        g.row(new Graph.LayerRow(c.layer, c.className, c.options(), "", p.shape(), "", run, ""));
         return p;
+    }
+
+    /** A dimension of an input shape: its size, 0 for None, -1 for anything else. */
+    private static int dimension(Object d) {
+        if (d == null) {
+            return 0;
+        }
+        return d instanceof Long n && n > 0 && n <= Integer.MAX_VALUE ? (int) (long) n : -1;
     }
 
     /** One layer call: its inputs resolved, its node built, its row recorded. */

@@ -138,7 +138,8 @@ final class LayerConfig {
                 ? s
                 : dtype instanceof Map<?, ?> m && m.get("config") instanceof Map<?, ?> c
                         && c.get("name") instanceof String s2 ? s2 : dtype == null ? "float32" : String.valueOf(dtype);
-        if (!policy.equals("float32") && !(className.equals("InputLayer") && isInt(policy))) {
+        if (!policy.equals("float32")
+                && !(className.equals("InputLayer") && (isInt(policy) || policy.equals("bool")))) {
             throw option("dtype", policy, "attn4j runs float32");
         }
         for (Object key : map.keySet()) {
