@@ -81,7 +81,7 @@ class SequenceModelErrorsTest {
             try (SequenceModel model = f.build(); Session s = model.newSession(2, 5)) {
                 Tensor x = f.input(new SplittableRandom(1), 2, 5, new int[]{5, 5}, 0f);
                 float[] before = s.predict(x, new int[]{5, 2}).toFloatArray();
-                expectIae(() -> s.predict(null, null), "x is null");
+                expectIae(() -> s.predict((Tensor) null, null), "x is null");
                 expectIae(() -> s.predict(Tensor.allocate(arena, DType.F32, 2, 5, in + 1), null),
                         "x must be F32 (batch, seq, " + in + ")");
                 expectIae(() -> s.predict(Tensor.allocate(arena, DType.F32, 3, 5, in), null), "this session's limits");

@@ -35,6 +35,8 @@ public final class Graph implements AutoCloseable {
     final List<Node> nodes;
     final List<Port> inputs;
     final Port output;
+    /** Where a per-step output is zeroed (false steps), or null. */
+    final Port outputMask;
     final int axisCount;
     final int vocabulary;
     private final List<Port> ports;
@@ -43,12 +45,13 @@ public final class Graph implements AutoCloseable {
     private final List<LayerRow> layers;
     private final String description;
 
-    Graph(Kernels kernels, List<Node> nodes, List<Port> inputs, Port output, int axisCount, int vocabulary,
-            List<Port> ports, Arena arena, List<LayerRow> layers, String description) {
+    Graph(Kernels kernels, List<Node> nodes, List<Port> inputs, Port output, Port outputMask, int axisCount,
+            int vocabulary, List<Port> ports, Arena arena, List<LayerRow> layers, String description) {
         this.kernels = kernels;
         this.nodes = List.copyOf(nodes);
         this.inputs = List.copyOf(inputs);
         this.output = output;
+        this.outputMask = outputMask;
         this.axisCount = axisCount;
         this.vocabulary = vocabulary;
         this.ports = List.copyOf(ports);

@@ -442,10 +442,13 @@ public final class GraphBuilder implements AutoCloseable {
     }
 
     /**
-     * The graph from the input to {@code output}; the builder's memory passes to it. An attention
+     * The graph from the inputs to {@code output}; the builder's memory passes to it. An attention
      * whose only consumer is an average pooling without a mask is fused with it.
+     *
+     * @param zeroMask for a per-step output, the mask (as Keras built the model) where the output
+     *        is zeroed, or null
      */
-    public Graph build(Port output, String description) {
+    public Graph build(Port output, Port zeroMask, String description) {
         if (inputs.isEmpty() || output == null) {
             throw new IllegalStateException("the graph needs an input and an output");
         }
@@ -455,8 +458,8 @@ public final class GraphBuilder implements AutoCloseable {
         int axes = numberAxes();
         fuseAttentionMean(output);
         built = true;
-        return new Graph(kernels, nodes, inputs, output, axes, vocabulary, Graph.distinct(ports), arena, rows,
-                description);
+        return new Graph(kernels, nodes, inputs, output, output.sequence ? zeroMask : null, axes, vocabulary,
+                Graph.distinct(ports), arena, rows, description);
     }
 
     /**

@@ -132,8 +132,8 @@ public final class GraphSession implements AutoCloseable {
     private Tensor output() {
         Frame f = frame;
         Port y = graph.output;
-        if (y.sequence && y.mask != null) {
-            MemorySegment out = f.data(y), m = f.data(y.mask);
+        if (y.sequence && graph.outputMask != null) {
+            MemorySegment out = f.data(y), m = f.data(graph.outputMask);
             long rowBytes = (long) y.features * Float.BYTES;
             for (long s = 0; s < (long) f.batch * f.seq(y); s++) {
                 if (m.get(ValueLayout.JAVA_BYTE, s) == 0) {

@@ -59,6 +59,9 @@ final class KerasGraphReader {
     private AttentionLayers attention;
     private MergeLayers merges;
     private MaskOperations operations;
+    private MaskAttributes masks;
+    /** The model's output tensor (a Functional's), for its mask as built; null for a Sequential. */
+    private Ref outputRef;
     private String modelClass;
     private String current;
 
@@ -76,6 +79,7 @@ final class KerasGraphReader {
         attention = new AttentionLayers(g, weights, kernels);
         merges = new MergeLayers(g);
         operations = new MaskOperations(g);
+        masks = new MaskAttributes(g);
         try {
             Port output = readModel();
             // one input: "input (B, T, 8)"; several: "inputs x (B, T, 8), mask (B, T, T) bool"
@@ -87,7 +91,7 @@ final class KerasGraphReader {
             String description = "Keras " + modelClass + " (saved by Keras " + archive.kerasVersion + "): " + inputs
                     + (chain.isEmpty() ? "" : " -> " + String.join(" -> ", chain))
                     + (output.sequence() ? "; output per step (B, T, " : "; output (B, ") + output.features() + ")";
-            return g.build(output, description);
+            return g.build(output, masks.asBuilt(outputRef, output), description);
         } catch (Unsupported e) {
             g.close();
             throw new MalformedFileException(archive.file, null, e.getMessage(), e);
@@ -143,7 +147,7 @@ final class KerasGraphReader {
                 x = inputFromShape(name, cls, c);
             }
             LayerEntry e = new LayerEntry(name, cls, c, List.of(), unique(snake(cls), used), false);
-            x = layerCall(e, new Call(List.of(new Ref("", 0, 0)), Map.of()), new Port[]{x})[0];
+            x = layerCall(e, new Call(List.of(new Ref("", 0, 0)), Map.of()), new Port[]{x}, 0)[0];
         }
         if (x == null) {
             throw new MalformedFileException(archive.file, "the Sequential has no layers");
@@ -195,7 +199,8 @@ final class KerasGraphReader {
             throw new MalformedFileException(archive.file, "the model has " + outputs.size()
                     + " outputs; attn4j runs models with one output");
         }
-        // the inputs first, in the model's order (the order a caller passes them in)
+        // the inputs first, in the model's order (the order a caller passes them in), then the
+        // layer calls in the order Keras runs them (which decides the masks some layers see)
         for (Ref in : inputs) {
             if (!entries.containsKey(in.layer()) || !entries.get(in.layer()).className().equals("InputLayer")) {
                 throw new MalformedFileException(archive.file, "the model's input '" + in.layer()
@@ -203,7 +208,11 @@ final class KerasGraphReader {
             }
             resolve(in);
         }
-        Port out = resolve(outputs.getFirst());
+        for (ExecutionOrder.CallKey call : ExecutionOrder.of(archive.file, entries, outputs)) {
+            resolve(new Ref(call.layer(), call.node(), 0));
+        }
+        outputRef = outputs.getFirst();
+        Port out = resolve(outputRef);
         if (out == null) {
             throw new MalformedFileException(archive.file, "the model's output is not a tensor");
         }
@@ -232,7 +241,7 @@ final class KerasGraphReader {
                             + " of layer '" + ref.layer() + "', which has " + e.calls().size());
                 }
                 Call call = e.calls().get(ref.node());
-                outs = layerCall(e, call, null);
+                outs = layerCall(e, call, null, ref.node());
             }
             active.remove(key);
             done.put(key, outs);
@@ -244,10 +253,13 @@ final class KerasGraphReader {
         return outs[ref.index()];
     }
 
-    /** Resolves the tensors of a call's args (Refs to Ports; the Sequential passes its ports directly). */
+    /**
+     * Resolves the tensors of a call's args (Refs to Ports, as the layer reads them when it runs:
+     * without a mask a MultiHeadAttention cleared); the Sequential passes its ports directly.
+     */
     private Object ports(Object o, Port[] given) throws Unsupported, MalformedFileException {
         if (o instanceof Ref r) {
-            return given != null ? given[0] : resolve(r);
+            return given != null ? given[0] : masks.view(r, resolve(r));
         }
         if (o instanceof List<?> l) {
             List<Object> out = new ArrayList<>();
@@ -311,8 +323,9 @@ final class KerasGraphReader {
         return d instanceof Long n && n > 0 && n <= Integer.MAX_VALUE ? (int) (long) n : -1;
     }
 
-    /** One layer call: its inputs resolved, its node built, its row recorded. */
-    private Port[] layerCall(LayerEntry e, Call call, Port[] given) throws Unsupported, MalformedFileException {
+    /** Call {@code node} of a layer: its inputs resolved, its node built, its row recorded. */
+    private Port[] layerCall(LayerEntry e, Call call, Port[] given, int node)
+            throws Unsupported, MalformedFileException {
         List<Object> args = new ArrayList<>();
         for (Object a : call.args()) {
             args.add(ports(a, given));
@@ -326,6 +339,10 @@ final class KerasGraphReader {
         Port in = firstPort(args);
         Port[] outs = build(e, c, args, kwargs);
         String mask = maskNote(e.className(), in, explicitMask(kwargs), outs[0]);
+        if (given == null) {
+            masks.called(e, node, call, args, kwargs, outs);
+            mask = clearedNote(e, call, mask);
+        }
         if (!e.operation()) {
             chain.add(e.className() + (c.has("units") ? "(" + c.map.get("units") + ")" : ""));
         }
@@ -392,6 +409,31 @@ final class KerasGraphReader {
                     + " does not support masking); masked steps count with the values there";
             default -> "uses the mask; it stops here (the output has no time steps to mask)";
         };
+    }
+
+    /** The layer table's note on masks a MultiHeadAttention cleared: this layer's inputs', or its own. */
+    private String clearedNote(LayerEntry e, Call call, String note) {
+        List<String> notes = new ArrayList<>();
+        if (!note.isEmpty()) {
+            notes.add(note);
+        }
+        List<Object> refs = new ArrayList<>(call.args());
+        refs.addAll(call.kwargs().values());
+        for (Object o : refs) {
+            for (Object r : o instanceof List<?> l ? l : java.util.Collections.singletonList(o)) {
+                if (r instanceof Ref ref && masks.isCleared(ref) && done.containsKey(ref.layer() + "#" + ref.node())
+                        && done.get(ref.layer() + "#" + ref.node())[ref.index()].mask() != null
+                        && !e.className().equals("MultiHeadAttention")) {
+                    notes.add("the mask of " + ref.layer() + " is gone here: a MultiHeadAttention cleared it at run"
+                            + " time (Keras 3 does)");
+                }
+            }
+        }
+        if (e.className().equals("MultiHeadAttention")) {
+            notes.add("clears the masks of its query, value and key for the layers that run after it (Keras 3"
+                    + " does)");
+        }
+        return String.join("; ", notes);
     }
 
     /** Keras' {@code naming.to_snake_case}. */
