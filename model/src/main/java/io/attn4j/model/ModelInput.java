@@ -60,15 +60,16 @@ public record ModelInput(String name, Kind kind, int features, int steps, int ke
 
     /**
      * The input as a line, e.g. {@code x: float32 (batch, steps, 8)},
-     * {@code ids: int32 (batch, steps of x)} or {@code mask: bool (batch, steps of query, steps of memory)}.
+     * {@code ids: token ids, int32 or int64 (batch, steps of x)} or
+     * {@code mask: attention mask, bool (batch, steps of query, steps of memory), true = attend}.
      */
     @Override
     public String toString() {
         String rows = steps(steps, stepsOf);
         return name + ": " + switch (kind) {
             case FEATURES -> "float32 (batch, " + rows + ", " + features + ")";
-            case TOKENS -> "int32 token ids (batch, " + rows + ")";
-            case ATTENTION_MASK -> "bool attention mask (batch, " + rows + ", " + steps(keySteps, keyStepsOf)
+            case TOKENS -> "token ids, int32 or int64 (batch, " + rows + ")";
+            case ATTENTION_MASK -> "attention mask, bool (batch, " + rows + ", " + steps(keySteps, keyStepsOf)
                     + "), true = attend";
         };
     }

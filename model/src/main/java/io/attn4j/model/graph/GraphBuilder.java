@@ -104,6 +104,11 @@ public final class GraphBuilder implements AutoCloseable {
         return p;
     }
 
+    /** True when {@code a} and {@code b} are the same value (whatever mask each carries). */
+    public boolean sameValue(Port a, Port b) {
+        return a.id == b.id;
+    }
+
     /** The same value with another Keras mask (a layer that passes its input on unchanged). */
     public Port withMask(Port x, Port mask) {
         return x.withMask(mask);

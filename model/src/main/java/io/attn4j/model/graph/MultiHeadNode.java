@@ -215,7 +215,8 @@ final class MultiHeadNode extends Node {
 
     @Override
     String runs() {
-        return heads + " heads, key_dim " + keyDim + ", value_dim " + valueDim + (causal ? ", causal" : "")
+        return heads + (heads == 1 ? " head" : " heads") + ", key_dim " + keyDim + ", value_dim " + valueDim
+                + (causal ? ", causal" : "")
                 + (attentionMask != null ? ", attention_mask" : "")
                 + (masked() ? ": reference attention, masked scores as Keras' JAX backend" : ": fused attention");
     }

@@ -101,6 +101,6 @@ public final class Port {
 
     @Override
     public String toString() {
-        return label + shape();
+        return label + " " + shape();
     }
 }

@@ -306,8 +306,9 @@ final class KerasGraphReader {
             p = g.attentionMaskInput(c.layer, steps, last);
             run = "the model's input: an attention mask (true = attend)";
         } else {
+            String t = steps > 0 ? Integer.toString(steps) : "T";
             inputNames.add(c.layer);
-            inputShapes.add(tokens ? "tokens (B, T)" : "(B, T, " + last + ")");
+            inputShapes.add(tokens ? "tokens (B, " + t + ")" : "(B, " + t + ", " + last + ")");
             p = g.input(c.layer, tokens, last, steps);
             run = "the model's input";
         }
@@ -340,18 +341,26 @@ final class KerasGraphReader {
         Port[] outs = build(e, c, args, kwargs);
         String mask = maskNote(e.className(), in, explicitMask(kwargs), outs[0]);
         if (given == null) {
-            masks.called(e, node, call, args, kwargs, outs);
             mask = clearedNote(e, call, mask);
+            masks.called(e, node, call, args, kwargs, outs);
         }
         if (!e.operation()) {
-            chain.add(e.className() + (c.has("units") ? "(" + c.map.get("units") + ")" : ""));
+            chain.add(chainEntry(e.className(), c));
         }
         StringBuilder shapes = new StringBuilder();
         for (Port p : outs) {
             shapes.append(shapes.isEmpty() ? "" : ", ").append(p.shape());
         }
+        // a layer that passes its input on (dropout, convert_to_tensor) runs nothing of its own
+        boolean passesOn = in != null && g.sameValue(in, outs[0]);
         g.row(new Graph.LayerRow(e.name(), e.className(), c.options(), CallArguments.describe(args),
-                shapes.toString(), g.weights(outs[0]), g.runs(outs[0]), mask));
+                shapes.toString(), passesOn ? "" : g.weights(outs[0]),
+                passesOn
+                        ? e.className().equals("ExpandDims")
+                                ? "nothing: the mask's bytes seen as (batch, steps, 1)"
+                                : "nothing: passes its input on"
+                        : g.runs(outs[0]),
+                mask));
         current = null;
         return outs;
     }
@@ -411,6 +420,19 @@ final class KerasGraphReader {
         };
     }
 
+    /** A layer in the one-line description: its class, with its size and what it wraps. */
+    private static String chainEntry(String cls, LayerConfig c) {
+        Object inner = c.map.get("layer");
+        if (inner instanceof Map<?, ?> m && m.get("class_name") instanceof String wrapped
+                && m.get("config") instanceof Map<?, ?> ic) {
+            return cls + "(" + wrapped + (ic.get("units") != null ? "(" + ic.get("units") + ")" : "") + ")";
+        }
+        if (c.map.get("num_heads") != null) {
+            return cls + "(" + c.map.get("num_heads") + " heads)";
+        }
+        return cls + (c.has("units") ? "(" + c.map.get("units") + ")" : "");
+    }
+
     /** The layer table's note on masks a MultiHeadAttention cleared: this layer's inputs', or its own. */
     private String clearedNote(LayerEntry e, Call call, String note) {
         List<String> notes = new ArrayList<>();
@@ -423,7 +445,7 @@ final class KerasGraphReader {
             for (Object r : o instanceof List<?> l ? l : java.util.Collections.singletonList(o)) {
                 if (r instanceof Ref ref && masks.isCleared(ref) && done.containsKey(ref.layer() + "#" + ref.node())
                         && done.get(ref.layer() + "#" + ref.node())[ref.index()].mask() != null
-                        && !e.className().equals("MultiHeadAttention")) {
+                        && !notes.toString().contains("of " + ref.layer() + " ")) {
                     notes.add("the mask of " + ref.layer() + " is gone here: a MultiHeadAttention cleared it at run"
                             + " time (Keras 3 does)");
                 }

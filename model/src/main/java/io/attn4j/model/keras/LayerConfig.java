@@ -171,7 +171,21 @@ final class LayerConfig {
                 || dtype.equals("int8");
     }
 
+    /** A config value as Keras prints it: strings quoted, None for null, lists in brackets. */
     static String show(Object v) {
-        return v instanceof String s ? "'" + s + "'" : v instanceof Map<?, ?> ? "{...}" : String.valueOf(v);
+        if (v instanceof List<?> l) {
+            StringBuilder sb = new StringBuilder("[");
+            for (Object e : l) {
+                sb.append(sb.length() == 1 ? "" : ", ").append(show(e));
+            }
+            return sb.append(']').toString();
+        }
+        return v == null
+                ? "None"
+                : v instanceof String s
+                        ? "'" + s + "'"
+                        : v instanceof Map<?, ?>
+                                ? "{...}"
+                                : String.valueOf(v);
     }
 }

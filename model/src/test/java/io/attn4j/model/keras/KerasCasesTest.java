@@ -105,13 +105,13 @@ class KerasCasesTest {
 
     static List<Arguments> severalInputs() {
         return List.of(
-                Arguments.of("multi_head_attention_mask", "x: float32 (batch, steps, 6); mask: bool attention mask"
+                Arguments.of("multi_head_attention_mask", "x: float32 (batch, steps, 6); mask: attention mask, bool"
                         + " (batch, steps of x, steps of x), true = attend"),
                 Arguments.of("multi_head_cross_inputs", "query: float32 (batch, steps, 4); memory: float32 (batch,"
-                        + " steps, 6); cross_mask: bool attention mask (batch, steps of query, steps of memory), true"
+                        + " steps, 6); cross_mask: attention mask, bool (batch, steps of query, steps of memory), true"
                         + " = attend"),
-                Arguments.of("tokens_and_features", "ids: int32 token ids (batch, steps); features: float32 (batch,"
-                        + " steps of ids, 3)"));
+                Arguments.of("tokens_and_features", "ids: token ids, int32 or int64 (batch, steps); features: float32"
+                        + " (batch, steps of ids, 3)"));
     }
 
 }
