@@ -3,18 +3,10 @@ package io.attn4j.model.graph;
 import io.attn4j.attention.KerasAttention;
 import io.attn4j.attention.ScoreFunction;
 import io.attn4j.cells.CellType;
-import io.attn4j.cells.RecurrentNetwork;
-import io.attn4j.cells.RecurrentSpec;
-import io.attn4j.engine.internal.Backend;
 import io.attn4j.engine.kernel.Kernels;
-import io.attn4j.engine.tensor.DType;
-import io.attn4j.engine.tensor.Tensor;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Builds a {@link Graph} layer call by layer call, in topological order: each method adds one
@@ -240,48 +232,9 @@ public final class GraphBuilder implements AutoCloseable {
             CellWeights[] directions, String description) {
         sameSteps(x, mask);
         boolean bidirectional = directions.length == 2;
-        Activation act, ract;
-        try {
-            act = Activation.of(o.activation());
-            ract = Activation.of(o.recurrentActivation());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("option activation: " + e.getMessage(), e);
-        }
-        if (act == Activation.SOFTMAX || ract == Activation.SOFTMAX) {
-            throw new IllegalArgumentException("option activation='softmax' is not supported in a recurrent cell");
-        }
-        CellType cell = switch (o.cell()) {
-            case "SimpleRNN" -> act == Activation.RELU ? CellType.RNN_RELU : CellType.RNN_TANH;
-            case "LSTM" -> CellType.LSTM;
-            case "GRU" -> CellType.GRU;
-            default -> throw new IllegalArgumentException("not a recurrent layer: " + o.cell());
-        };
-        // the fused cells run Keras' defaults (tanh, recurrent sigmoid; SimpleRNN tanh or relu; GRU reset_after)
-        boolean fast = cell == CellType.RNN_TANH || cell == CellType.RNN_RELU
-                ? act == Activation.TANH || act == Activation.RELU
-                : act == Activation.TANH && ract == Activation.SIGMOID && (cell != CellType.GRU || o.resetAfter());
-        int u = o.units(), in = x.features, gates = cell.gates();
-        Recurrence recurrence;
-        if (fast) {
-            Map<String, Tensor> tensors = new HashMap<>();
-            for (int d = 0; d < directions.length; d++) {
-                String p = bidirectional ? (d == 0 ? "forward." : "backward.") : "";
-                CellWeights w = directions[d];
-                tensors.put(p + "kernel", heap(w.kernel(), in, (long) gates * u));
-                tensors.put(p + "recurrent_kernel", heap(w.recurrentKernel(), u, (long) gates * u));
-                float[] bias = w.bias();
-                if (cell == CellType.GRU) {
-                    tensors.put(p + "bias", heap(bias != null ? bias : new float[2 * gates * u], 2, (long) gates * u));
-                } else {
-                    tensors.put(p + "bias", heap(bias != null ? bias : new float[gates * u], (long) gates * u));
-                }
-            }
-            RecurrentSpec spec = new RecurrentSpec(cell, in, u, 1, bidirectional);
-            recurrence = new FastRecurrence(RecurrentNetwork.fromKeras(spec, tensors, "", kernels), o.cell());
-        } else {
-            recurrence = new StepRecurrence(Backend.of(kernels).kernels(), o.cell(), in, u, act, ract, o.resetAfter(),
-                    directions);
-        }
+        CellType cell = Recurrences.cellType(o);
+        int u = o.units();
+        Recurrence recurrence = Recurrences.of(kernels, o, cell, x.features, directions);
         RecurrentNode.Merge merge = bidirectional
                 ? RecurrentNode.Merge.valueOf(o.merge().toUpperCase(java.util.Locale.ROOT))
                 : RecurrentNode.Merge.CONCAT;
@@ -424,26 +377,25 @@ public final class GraphBuilder implements AutoCloseable {
 
     /** What attn4j runs for the node that made {@code p} (for the layer table), or "". */
     public String runs(Port p) {
-        for (Node n : nodes) {
-            for (Port o : n.outputs) {
-                if (o.id == p.id) {
-                    return n.runs();
-                }
-            }
-        }
-        return "";
+        Node n = producer(p);
+        return n == null ? "" : n.runs();
     }
 
     /** The weights of the node that made {@code p}, or "". */
     public String weights(Port p) {
+        Node n = producer(p);
+        return n == null ? "" : n.weights();
+    }
+
+    private Node producer(Port p) {
         for (Node n : nodes) {
             for (Port o : n.outputs) {
                 if (o.id == p.id) {
-                    return n.weights();
+                    return n;
                 }
             }
         }
-        return "";
+        return null;
     }
 
     /**
@@ -460,70 +412,11 @@ public final class GraphBuilder implements AutoCloseable {
         if (output.kind != Port.Kind.F32) {
             throw new IllegalArgumentException("the model's output is not a float value: " + output);
         }
-        int axes = numberAxes();
-        fuseAttentionMean(output);
+        int axes = TimeAxis.number(inputs, ports);
+        AttentionMeanFusion.fuse(nodes, output);
         built = true;
         return new Graph(kernels, nodes, inputs, output, output.sequence ? zeroMask : null, axes, vocabulary,
                 Graph.distinct(ports), arena, rows, description);
-    }
-
-    /**
-     * Numbers the time axes left after the unions, in the order of the inputs that start them, and
-     * gives every value's axis its root's number; returns their count.
-     */
-    private int numberAxes() {
-        List<TimeAxis> roots = new ArrayList<>();
-        for (Port in : inputs) {
-            for (TimeAxis a : in.kind == Port.Kind.PAIRS ? List.of(in.axis, in.keyAxis) : List.of(in.axis)) {
-                TimeAxis r = a.root();
-                if (!roots.contains(r)) {
-                    r.index = roots.size();
-                    roots.add(r);
-                }
-            }
-        }
-        for (Port p : ports) {
-            for (TimeAxis a : new TimeAxis[]{p.axis, p.keyAxis}) {
-                if (a != null) {
-                    a.index = a.root().index;
-                }
-            }
-        }
-        return roots.size();
-    }
-
-    /** Attention -> GlobalAveragePooling1D (no masks, the context read by nothing else): one node. */
-    private void fuseAttentionMean(Port output) {
-        for (int i = 0; i < nodes.size(); i++) {
-            if (!(nodes.get(i) instanceof KerasAttentionNode a) || !a.canPoolMean()) {
-                continue;
-            }
-            Port context = a.outputs[0];
-            if (context.id == output.id) {
-                continue;
-            }
-            PoolNode pool = null;
-            int readers = 0;
-            for (Node n : nodes) {
-                for (Port p : n.inputs) {
-                    if (p.id == context.id) {
-                        readers++;
-                        pool = n instanceof PoolNode pn && pn.meansWithoutMask() ? pn : null;
-                    }
-                }
-            }
-            if (readers == 1 && pool != null) {
-                a.poolMeanInto(pool.outputs[0]);
-                nodes.remove(pool);
-                for (int k = 0; k < nodes.size(); k++) {
-                    nodes.get(k).index = k;
-                }
-            }
-        }
-    }
-
-    private static Tensor heap(float[] values, long... shape) {
-        return Tensor.wrap(MemorySegment.ofArray(values), DType.F32, shape);
     }
 
     /** Frees everything built so far, unless {@link #build} handed it to a graph. */

@@ -1,5 +1,8 @@
 package io.attn4j.model.graph;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * A time axis of a graph: the steps {@code T} that the sequence values on it share in a call, and
  * each row's length along it. Every sequence input starts one; an attention mask input
@@ -64,6 +67,31 @@ final class TimeAxis {
         }
         rb.parent = ra;
         ra.fixedSteps = Math.max(ra.fixedSteps, rb.fixedSteps);
+    }
+
+    /**
+     * Numbers the time axes left after the unions, in the order of the inputs that start them, and
+     * gives every value's axis its root's number; returns their count.
+     */
+    static int number(List<Port> inputs, List<Port> ports) {
+        List<TimeAxis> roots = new ArrayList<>();
+        for (Port in : inputs) {
+            for (TimeAxis a : in.kind == Port.Kind.PAIRS ? List.of(in.axis, in.keyAxis) : List.of(in.axis)) {
+                TimeAxis r = a.root();
+                if (!roots.contains(r)) {
+                    r.index = roots.size();
+                    roots.add(r);
+                }
+            }
+        }
+        for (Port p : ports) {
+            for (TimeAxis a : new TimeAxis[]{p.axis, p.keyAxis}) {
+                if (a != null) {
+                    a.index = a.root().index;
+                }
+            }
+        }
+        return roots.size();
     }
 
     @Override

@@ -339,13 +339,13 @@ final class KerasGraphReader {
         LayerConfig c = new LayerConfig(e.name(), e.className(), e.config());
         Port in = firstPort(args);
         Port[] outs = build(e, c, args, kwargs);
-        String mask = maskNote(e.className(), in, explicitMask(kwargs), outs[0]);
+        String mask = LayerNotes.maskNote(e.className(), in, explicitMask(kwargs), outs[0]);
         if (given == null) {
-            mask = clearedNote(e, call, mask);
+            mask = masks.note(e, call, mask);
             masks.called(e, node, call, args, kwargs, outs);
         }
         if (!e.operation()) {
-            chain.add(chainEntry(e.className(), c));
+            chain.add(LayerNotes.chainEntry(e.className(), c));
         }
         StringBuilder shapes = new StringBuilder();
         for (Port p : outs) {
@@ -396,66 +396,6 @@ final class KerasGraphReader {
                     + " TimeDistributed(Dense), Concatenate, Add, Subtract, Average, Multiply, Activation,"
                     + " LayerNormalization and the dropout and noise layers)");
         };
-    }
-
-    /** What happens to the Keras mask at this layer, for the layer table. */
-    private static String maskNote(String cls, Port in, Port explicit, Port out) {
-        Port received = explicit != null ? explicit : in == null ? null : in.mask();
-        if (out.kind() != Port.Kind.F32) {
-            return "computes a mask";
-        }
-        if (out.mask() != null && (received == null || out.mask() != received)) {
-            return received == null ? "makes a mask" : "uses the mask, passes on a new one";
-        }
-        if (received == null) {
-            return "";
-        }
-        if (out.mask() != null) {
-            return "uses the mask, passes it on";
-        }
-        return switch (cls) {
-            case "GlobalMaxPooling1D", "Flatten" -> "mask stops here: Keras drops it (" + cls
-                    + " does not support masking); masked steps count with the values there";
-            default -> "uses the mask; it stops here (the output has no time steps to mask)";
-        };
-    }
-
-    /** A layer in the one-line description: its class, with its size and what it wraps. */
-    private static String chainEntry(String cls, LayerConfig c) {
-        Object inner = c.map.get("layer");
-        if (inner instanceof Map<?, ?> m && m.get("class_name") instanceof String wrapped
-                && m.get("config") instanceof Map<?, ?> ic) {
-            return cls + "(" + wrapped + (ic.get("units") != null ? "(" + ic.get("units") + ")" : "") + ")";
-        }
-        if (c.map.get("num_heads") != null) {
-            return cls + "(" + c.map.get("num_heads") + " heads)";
-        }
-        return cls + (c.has("units") ? "(" + c.map.get("units") + ")" : "");
-    }
-
-    /** The layer table's note on masks a MultiHeadAttention cleared: this layer's inputs', or its own. */
-    private String clearedNote(LayerEntry e, Call call, String note) {
-        List<String> notes = new ArrayList<>();
-        if (!note.isEmpty()) {
-            notes.add(note);
-        }
-        List<Object> refs = new ArrayList<>(call.args());
-        refs.addAll(call.kwargs().values());
-        for (Object o : refs) {
-            for (Object r : o instanceof List<?> l ? l : java.util.Collections.singletonList(o)) {
-                if (r instanceof Ref ref && masks.isCleared(ref) && done.containsKey(ref.layer() + "#" + ref.node())
-                        && done.get(ref.layer() + "#" + ref.node())[ref.index()].mask() != null
-                        && !notes.toString().contains("of " + ref.layer() + " ")) {
-                    notes.add("the mask of " + ref.layer() + " is gone here: a MultiHeadAttention cleared it at run"
-                            + " time (Keras 3 does)");
-                }
-            }
-        }
-        if (e.className().equals("MultiHeadAttention")) {
-            notes.add("clears the masks of its query, value and key for the layers that run after it (Keras 3"
-                    + " does)");
-        }
-        return String.join("; ", notes);
     }
 
     /** Keras' {@code naming.to_snake_case}. */

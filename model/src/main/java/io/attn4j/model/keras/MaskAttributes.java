@@ -47,11 +47,6 @@ final class MaskAttributes {
         return cleared.contains(r) && p.mask() != null ? g.withMask(p, null) : p;
     }
 
-    /** True when a MultiHeadAttention cleared {@code r}'s mask (for the layer table). */
-    boolean isCleared(Ref r) {
-        return cleared.contains(r);
-    }
-
     /** The mask of {@code p} (tensor {@code r}, or null for a Sequential's) as Keras built it. */
     Port asBuilt(Ref r, Port p) {
         return r != null && built.containsKey(r) ? built.get(r) : p.mask();
@@ -80,6 +75,34 @@ final class MaskAttributes {
                 }
             }
         }
+    }
+
+    /**
+     * The layer table's note on masks, {@code note} and what a MultiHeadAttention cleared: the
+     * masks of this call's inputs that are gone, or those this call clears. Call before
+     * {@link #called}.
+     */
+    String note(LayerEntry e, Call call, String note) {
+        List<String> notes = new ArrayList<>();
+        if (!note.isEmpty()) {
+            notes.add(note);
+        }
+        List<Object> refs = new ArrayList<>(call.args());
+        refs.addAll(call.kwargs().values());
+        for (Object o : refs) {
+            for (Object r : o instanceof List<?> l ? l : java.util.Collections.singletonList(o)) {
+                if (r instanceof Ref ref && cleared.contains(ref) && built.get(ref) != null
+                        && !notes.toString().contains("of " + ref.layer() + " ")) {
+                    notes.add("the mask of " + ref.layer() + " is gone here: a MultiHeadAttention cleared it at run"
+                            + " time (Keras 3 does)");
+                }
+            }
+        }
+        if (e.className().equals("MultiHeadAttention")) {
+            notes.add("clears the masks of its query, value and key for the layers that run after it (Keras 3"
+                    + " does)");
+        }
+        return String.join("; ", notes);
     }
 
     private Port asBuilt(LayerEntry e, Call call, List<Object> args, Map<String, Object> kwargs, Port y) {
