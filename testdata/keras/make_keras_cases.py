@@ -33,6 +33,7 @@ Embedding(mask_zero=True): the mask operations in its config are unknown to the 
 attn4j reads them).
 """
 import os
+import sys
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
@@ -420,7 +421,27 @@ def bad_files():
     os.remove(base + "ok.h5")
 
 
-def main(names):
+def bad_attention_mask_computed():
+    """bad_attention_mask_computed.keras: MultiHeadAttention's attention_mask computed in the model
+    (logical_and of two bool inputs), not read from an input: refused."""
+    x = keras.Input((None, 4), name="x")
+    m1 = keras.Input((None, None), dtype="bool", name="m1")
+    m2 = keras.Input((None, None), dtype="bool", name="m2")
+    both = keras.ops.logical_and(m1, m2)
+    a = L.MultiHeadAttention(num_heads=1, key_dim=2, name="mha")(x, x, attention_mask=both)
+    keras.Model([x, m1, m2], a).save(os.path.join(HERE, "bad_attention_mask_computed.keras"))
+
+
+EXTRA = {"bad_attention_mask_computed": bad_attention_mask_computed}
+
+
+def main(args):
+    extras = [n for n in args if n in EXTRA]
+    names = [n for n in args if n not in EXTRA]
+    for name in extras:
+        EXTRA[name]()
+    if extras and not names:
+        return
     unknown = [n for n in names if n not in CASES]
     assert not unknown, "no such case: %s" % unknown
     for i, (name, fn) in enumerate(CASES.items()):
@@ -458,9 +479,9 @@ def main(names):
         print(name, {k: v.shape for k, v in x.items()} if several else x.shape, "->", y.shape)
     if not names:
         bad_files()
+        for make in EXTRA.values():
+            make()
 
 
 if __name__ == "__main__":
-    import sys
-
     main(sys.argv[1:])

@@ -160,6 +160,10 @@ public final class GraphBuilder implements AutoCloseable {
             }
         };
         for (Port x : xs) {
+            if (x.kind == Port.Kind.PAIRS) {
+                throw new IllegalArgumentException(op + " of " + x + ", an attention mask input: attn4j passes it to a"
+                        + " MultiHeadAttention's attention_mask as it is and computes nothing with it");
+            }
             if (o != BoolOpNode.Op.ZEROS_LIKE && o != BoolOpNode.Op.ONES_LIKE && x.kind == Port.Kind.F32
                     || !x.sequence || x.kind == Port.Kind.PAIRS) {
                 throw new IllegalArgumentException(op + " of " + x + ": attn4j runs it on booleans (batch, steps, n)");
