@@ -72,7 +72,7 @@ public final class SuitePlan {
             new Selection(PACKAGE + "DecodeBench\\.decode_(attn4j|openblas|onnxruntime|memoryread)$", Map.of()),
             new Selection(PACKAGE + "ClassifierBench\\.classifier_onnxruntime$", Map.of()),
             // a batch-1 call runs each kernel a few times only: C2 took 5 to 9 s on a 2-core machine under twice its load
-            new Selection(PACKAGE + "ClassifierBench\\.classifier_attn4j$", Map.of(), 10));
+            new Selection(PACKAGE + "ClassifierBench\\.classifier_attn4j(keras)?$", Map.of(), 10));
 
     private static final List<Selection> FULL = full(Runtime.getRuntime().availableProcessors());
 
