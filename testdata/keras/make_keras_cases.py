@@ -3,7 +3,11 @@
 Made with Keras 3.15.1 on the JAX backend (jax 0.10.2, CPU), numpy 2.4, h5py 3.16, Python 3.11:
 
     python3 -m venv /tmp/kenv && /tmp/kenv/bin/pip install keras==3.15.1 jax==0.10.2 jaxlib==0.10.2 h5py
-    KERAS_BACKEND=jax /tmp/kenv/bin/python testdata/keras/make_keras_cases.py
+    KERAS_BACKEND=jax /tmp/kenv/bin/python testdata/keras/make_keras_cases.py [NAME ...]
+
+With names, only those cases are made (each keeps its seeds: they depend on its place in the
+script, not on what else runs); without, every case and the bad_* files. A .keras archive holds
+the time it was written, so making a case again changes its files even when nothing else did.
 
 For each case NAME it writes, into this script's folder:
 
@@ -17,6 +21,10 @@ For each case NAME it writes, into this script's folder:
     NAME.cut.npy          (with lengths) Keras' prediction on each row x[b, :lengths[b]] alone,
                           per-step outputs padded with 0
 
+A model with several inputs has, instead of NAME.x.npy and NAME.lengths.npy, one NAME.x.INPUT.npy
+per input (INPUT its name) and NAME.lengths.INPUT.npy per sequence input; NAME.cut.npy then cuts
+each sequence input to its own lengths and an attention mask input (B, Tq, Tk) to [:Lq, :Lk].
+
 Every weight is drawn uniformly from [-0.5, 0.5] with a fixed seed (Keras' initializers leave biases
 at zero, which would hide a bias read from the wrong place). The expected values come from the model
 built in this script; the script also checks that Keras loads each .keras file back to the same
@@ -25,6 +33,7 @@ Embedding(mask_zero=True): the mask operations in its config are unknown to the 
 attn4j reads them).
 """
 import os
+import sys
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
@@ -247,12 +256,108 @@ def custom_activations(rng):
     return model, x, None, [6, 4, 2]
 
 
+# ---- several inputs ------------------------------------------------------------------------------
+
+@case
+def multi_head_attention_mask(rng):
+    """MultiHeadAttention with an attention_mask Input (B, T, T) ANDed with the Masking mask; a query
+    row that the attention mask blocks entirely averages every key, as Keras does."""
+    x_in = keras.Input((None, 6), name="x")
+    mask_in = keras.Input((None, None), dtype="bool", name="mask")
+    m = L.Masking(0.0)(x_in)
+    a = L.MultiHeadAttention(num_heads=2, key_dim=4)(m, m, attention_mask=mask_in)
+    n = L.LayerNormalization()(L.Add()([m, a]))
+    out = L.Dense(3)(n)
+    x = floats(rng, 4, 7, 6, pre=[(0, 2)], post=[(1, 2)])
+    mask = rng.random((4, 7, 7)) < 0.7
+    mask[2, 3, :] = False  # a query that may see no key
+    mask[3, :, 0] = False  # a key no query may see
+    keep = np.any(x != 0, axis=-1)
+    lengths = [7, 5, 6, 4]
+    return (keras.Model([x_in, mask_in], out), {"x": x, "mask": mask}, keep,
+            {"x": lengths, "mask": [(n, n) for n in lengths]})
+
+
+@case
+def multi_head_cross_inputs(rng):
+    """Cross-attention between two inputs of different steps (query 5, memory 7) with an attention
+    mask (B, 5, 7), and back from the masked memory to the query's LSTM states; both pooled."""
+    q_in = keras.Input((None, 4), name="query")
+    v_in = keras.Input((None, 6), name="memory")
+    cm_in = keras.Input((None, None), dtype="bool", name="cross_mask")
+    h = L.LSTM(5, return_sequences=True)(q_in)
+    mv = L.Masking(0.0)(v_in)
+    c = L.MultiHeadAttention(num_heads=2, key_dim=3)(h, mv, attention_mask=cm_in)
+    d = L.MultiHeadAttention(num_heads=1, key_dim=2)(mv, h)
+    pc = L.GlobalAveragePooling1D()(c)
+    pd = L.GlobalAveragePooling1D()(d)
+    out = L.Dense(2)(L.Concatenate()([pc, pd]))
+    q = floats(rng, 3, 5, 4)
+    v = floats(rng, 3, 7, 6, pre=[(0, 2)], post=[(1, 3)])
+    cross = rng.random((3, 5, 7)) < 0.6
+    cross[1, 0, :] = False
+    lq, lv = [5, 3, 4], [7, 4, 6]
+    return (keras.Model([q_in, v_in, cm_in], out), {"query": q, "memory": v, "cross_mask": cross}, None,
+            {"query": lq, "memory": lv, "cross_mask": list(zip(lq, lv))})
+
+
+@case
+def tokens_and_features(rng):
+    """Token ids (Embedding(mask_zero)) and float features of the same steps, concatenated: one time
+    axis for two inputs; per-step output."""
+    ids_in = keras.Input((None,), dtype="int32", name="ids")
+    f_in = keras.Input((None, 3), name="features")
+    e = L.Embedding(12, 4, mask_zero=True)(ids_in)
+    c = L.Concatenate()([e, f_in])
+    h = L.GRU(5, return_sequences=True)(c)
+    out = L.Dense(2, activation="tanh")(h)
+    ids = rng.integers(1, 12, size=(3, 6)).astype("int32")
+    ids[0, :2] = 0
+    ids[2, 4:] = 0
+    f = floats(rng, 3, 6, 3)
+    lengths = [6, 4, 2]
+    return (keras.Model([ids_in, f_in], out), {"ids": ids, "features": f}, None,
+            {"ids": lengths, "features": lengths})
+
+
+@case
+def multi_head_stacked(rng):
+    """Two self-attention blocks under a Masking mask. Keras 3's MultiHeadAttention clears the masks of
+    its inputs when it runs, so the residual Add passes on none and the second block attends to every
+    step, padding included: what Keras computes, and attn4j with it."""
+    inp = keras.Input((None, 6))
+    m = L.Masking(0.0)(inp)
+    a = L.MultiHeadAttention(num_heads=2, key_dim=3)(m, m)
+    s = L.LayerNormalization()(L.Add()([m, a]))
+    b = L.MultiHeadAttention(num_heads=2, key_dim=3)(s, s)
+    p = L.GlobalAveragePooling1D()(b)
+    out = L.Dense(2)(p)
+    x = floats(rng, 3, 7, 6, pre=[(0, 3)], post=[(1, 2)])
+    return keras.Model(inp, out), x, None, [7, 5, 4]
+
+
 def predict_cut(model, x, lengths):
     out = []
     for b, n in enumerate(lengths):
         y = model.predict(x[b:b + 1, :n], verbose=0)[0]
         if y.ndim == 2:
             y = np.concatenate([y, np.zeros((x.shape[1] - n, y.shape[1]), y.dtype)])
+        out.append(y)
+    return np.stack(out).astype("float32")
+
+
+def predict_cut_inputs(model, xs, lengths, steps):
+    """Several inputs: row b of each sequence input cut to its lengths, an attention mask input to
+    [:Lq, :Lk] (lengths gives its (Lq, Lk) per row); `steps` is the per-step output's full length."""
+    out = []
+    for b in range(len(next(iter(xs.values())))):
+        row = {}
+        for name, x in xs.items():
+            n = lengths[name][b]
+            row[name] = x[b:b + 1, :n[0], :n[1]] if isinstance(n, tuple) else x[b:b + 1, :n]
+        y = model.predict(row, verbose=0)[0]
+        if y.ndim == 2:
+            y = np.concatenate([y, np.zeros((steps - y.shape[0], y.shape[1]), y.dtype)])
         out.append(y)
     return np.stack(out).astype("float32")
 
@@ -316,8 +421,32 @@ def bad_files():
     os.remove(base + "ok.h5")
 
 
-def main():
+def bad_attention_mask_computed():
+    """bad_attention_mask_computed.keras: MultiHeadAttention's attention_mask computed in the model
+    (logical_and of two bool inputs), not read from an input: refused."""
+    x = keras.Input((None, 4), name="x")
+    m1 = keras.Input((None, None), dtype="bool", name="m1")
+    m2 = keras.Input((None, None), dtype="bool", name="m2")
+    both = keras.ops.logical_and(m1, m2)
+    a = L.MultiHeadAttention(num_heads=1, key_dim=2, name="mha")(x, x, attention_mask=both)
+    keras.Model([x, m1, m2], a).save(os.path.join(HERE, "bad_attention_mask_computed.keras"))
+
+
+EXTRA = {"bad_attention_mask_computed": bad_attention_mask_computed}
+
+
+def main(args):
+    extras = [n for n in args if n in EXTRA]
+    names = [n for n in args if n not in EXTRA]
+    for name in extras:
+        EXTRA[name]()
+    if extras and not names:
+        return
+    unknown = [n for n in names if n not in CASES]
+    assert not unknown, "no such case: %s" % unknown
     for i, (name, fn) in enumerate(CASES.items()):
+        if names and name not in names:
+            continue
         keras.utils.set_random_seed(1000 + i)
         rng = np.random.default_rng(2000 + i)
         model, x, keep, lengths = fn(rng)
@@ -328,18 +457,31 @@ def main():
         model.save(base + ".h5")
         again = keras.models.load_model(base + ".keras").predict(x, verbose=0)
         assert np.allclose(again, y, atol=1e-6, equal_nan=True), name
-        np.save(base + ".x.npy", x)
+        several = isinstance(x, dict)
+        if several:
+            for input_name, array in x.items():
+                np.save(base + ".x." + input_name + ".npy", array)
+        else:
+            np.save(base + ".x.npy", x)
         np.save(base + ".expected.npy", y)
         if y.ndim == 3:
             if keep is None:
-                keep = np.ones(x.shape[:2], dtype=bool)
+                keep = np.ones(y.shape[:2], dtype=bool)
             np.save(base + ".keep.npy", keep.astype(bool))
-        if lengths is not None:
+        if lengths is not None and several:
+            for input_name, n in lengths.items():
+                if not isinstance(n[0], tuple):
+                    np.save(base + ".lengths." + input_name + ".npy", np.array(n, dtype="int32"))
+            np.save(base + ".cut.npy", predict_cut_inputs(model, x, lengths, y.shape[1] if y.ndim == 3 else 0))
+        elif lengths is not None:
             np.save(base + ".lengths.npy", np.array(lengths, dtype="int32"))
             np.save(base + ".cut.npy", predict_cut(model, x, lengths))
-        print(name, x.shape, "->", y.shape)
-    bad_files()
+        print(name, {k: v.shape for k, v in x.items()} if several else x.shape, "->", y.shape)
+    if not names:
+        bad_files()
+        for make in EXTRA.values():
+            make()
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

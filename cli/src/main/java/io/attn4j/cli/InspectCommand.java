@@ -3,11 +3,13 @@ package io.attn4j.cli;
 import io.attn4j.engine.io.SafeTensorsFile;
 import io.attn4j.engine.io.TensorInfo;
 import io.attn4j.model.ModelConfig;
+import io.attn4j.model.ModelInput;
 import io.attn4j.model.SequenceModel;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -47,10 +49,15 @@ final class InspectCommand implements Callable<Integer> {
             try (SequenceModel m = SequenceModel.load(file)) {
                 out.println(file + ": " + Files.size(file) + " bytes, a Keras model");
                 out.println(m.describe());
-                out.println("input:  " + (m.takesTokens()
-                        ? "token ids (batch, steps), int32 or int64"
-                        : "(batch, steps, " + m.inputSize() + ") float32")
-                        + (m.fixedSteps() > 0 ? ", exactly " + m.fixedSteps() + " steps" : ""));
+                List<ModelInput> inputs = m.inputs();
+                for (ModelInput in : inputs) {
+                    out.println((inputs.size() == 1 ? "input:  " : "input " + (inputs.indexOf(in) + 1) + ": ")
+                            + in);
+                }
+                if (inputs.size() > 1) {
+                    out.println(
+                            "        (attn4j run: --input NAME=FILE for each, --lengths NAME=FILE per sequence input)");
+                }
                 out.println("output: " + (m.perStep() ? "(batch, steps, " : "(batch, ") + m.outputSize() + ")");
                 out.println();
                 out.print(m.layerTable());

@@ -1,23 +1,20 @@
 package io.attn4j.cli;
 
+import io.attn4j.cli.RunInputs.NamedPath;
 import io.attn4j.engine.io.Npy;
-import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
 import io.attn4j.model.SequenceModel;
-import io.attn4j.model.Sequences;
-import io.attn4j.model.Sequences.Batch;
-import io.attn4j.model.Sequences.Options;
 import io.attn4j.model.Sequences.Side;
 import io.attn4j.model.Session;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -34,9 +31,10 @@ import picocli.CommandLine.Spec;
  * reported as percentiles of those calls (the first call includes the JIT's warm-up).
  *
  * <p>The steps: check the options and the output path (before anything long), load the model,
- * read the input as float32, {@link #prepare} it (which steps of each sequence are valid, moved
- * to the front where they are not: the model reads the first {@code lengths[b]} steps), run, print,
- * write.
+ * read and prepare its inputs ({@link RunInputs}: which steps of each sequence are valid, moved to
+ * the front where they are not: the model reads the first {@code lengths[b]} steps), run, print,
+ * write. A model with several inputs (a Keras model with an attention mask input, or a query and
+ * a memory) takes each as {@code --input NAME=FILE}, its lengths as {@code --lengths NAME=FILE}.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Run a model on inputs from .npy files and print or save the predictions.")
 final class RunCommand implements Callable<Integer> {
@@ -51,16 +49,19 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "A Keras model (.keras, or a legacy .h5), or weights (.safetensors) with an attn4j config in its metadata or a config.json beside it.")
     private Path model;
 
-    @Option(names = "--input", required = true, paramLabel = "X.npy", description = {
+    @Option(names = "--input", required = true, paramLabel = "[NAME=]X.npy", description = {
             "(batch, steps, features), or (steps, features) for one sequence: float32, float64 (numpy's default) or float16, read as float32;",
-            "for a model that takes token ids (a Keras Embedding input): (batch, steps) or (steps,), int32 or int64."})
-    private Path input;
+            "for a model that takes token ids (a Keras Embedding input): (batch, steps) or (steps,), int32 or int64.",
+            "A model with several inputs takes each one by name, --input NAME=X.npy repeated (attn4j inspect lists them);",
+            "an attention mask input is (batch, query steps, key steps), bool (or numbers, non-zero = attend)."})
+    private List<String> inputs;
 
-    @Option(names = "--lengths", paramLabel = "L.npy", description = {
+    @Option(names = "--lengths", paramLabel = "[NAME=]L.npy", description = {
             "int64 or int32 (batch,): sequence b has L[b] valid steps, 1 <= L[b] <= steps; the others are padding, never read.",
             "With --padding post they are its first L[b] steps; with --padding pre, its last L[b] steps.",
-            "Without --lengths (and --mask-value) every step is valid."})
-    private Path lengths;
+            "Without --lengths (and --mask-value) every step is valid.",
+            "With several inputs: --lengths NAME=L.npy per sequence input (an attention mask follows the lengths of the inputs it spans)."})
+    private List<String> lengths = new ArrayList<>();
 
     @Option(names = "--padding", paramLabel = "pre|post", defaultValue = "post", description = "Where the padding that --lengths leaves out is: post, after the valid steps (the default), or pre, before them (Keras' pad_sequences default).")
     private Side padding;
@@ -80,30 +81,34 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         checkOptions();
+        List<NamedPath> inputFiles = inputs.stream().map(NamedPath::parse).toList();
+        List<NamedPath> lengthFiles = lengths.stream().map(NamedPath::parse).toList();
         if (output != null) {
-            Map<String, Path> inputs = new LinkedHashMap<>();
-            inputs.put("--model", model);
-            inputs.put("--input", input);
-            inputs.put("--lengths", lengths);
-            OutputFile.check("--output", output, inputs);
+            Map<String, Path> read = new LinkedHashMap<>();
+            read.put("--model", model);
+            for (NamedPath p : inputFiles) {
+                read.put("--input" + (p.name() == null ? "" : " " + p.name() + "="), p.path());
+            }
+            for (NamedPath p : lengthFiles) {
+                read.put("--lengths" + (p.name() == null ? "" : " " + p.name() + "="), p.path());
+            }
+            OutputFile.check("--output", output, read);
         }
         PrintWriter out = spec.commandLine().getOut();
         try (Arena arena = Arena.ofConfined(); SequenceModel m = SequenceModel.load(model)) {
-            Tensor x = m.takesTokens() ? tokens(Npy.read(input, arena)) : batch(Npy.readAsF32(input, arena));
-            int batch = (int) x.dim(0);
-            int steps = (int) x.dim(1);
-            Batch prepared = m.takesTokens() ? prepareTokens(x, arena) : prepare(x, arena);
+            RunInputs.Prepared prepared = new RunInputs(spec.commandLine(), m, padding, maskValue, arena)
+                    .prepare(inputFiles, lengthFiles);
+            int batch = prepared.batch();
 
             out.println("model   " + model + ": " + m.describe());
-            out.println("input   " + input + ": " + InspectCommand.shape(x.shape())
-                    + (m.takesTokens() ? " token ids, " : " float32, ") + validSteps());
+            prepared.summary().forEach(out::println);
 
             long[] nanos = new long[repeat];
-            try (Session session = m.newSession(batch, steps)) {
+            try (Session session = m.newSession(batch, prepared.maxSteps())) {
                 Tensor y = null; // the session's output view, the same for every call
                 for (int r = 0; r < repeat; r++) {
                     long start = System.nanoTime();
-                    y = session.predict(prepared.x(), prepared.lengths());
+                    y = session.predict(prepared.tensors(), prepared.lengths());
                     nanos[r] = System.nanoTime() - start;
                 }
                 out.println("output  " + InspectCommand.shape(y.shape()) + " float32"
@@ -125,151 +130,18 @@ final class RunCommand implements Callable<Integer> {
         if (repeat < 1) {
             throw new ParameterException(spec.commandLine(), "--repeat must be at least 1, got " + repeat);
         }
-        if (maskValue != null && lengths != null) {
-            throw new ParameterException(spec.commandLine(),
-                    "--lengths and --mask-value both say which steps are valid: give one of them");
-        }
         if (maskValue != null && maskValue.isNaN()) {
             throw new ParameterException(spec.commandLine(),
                     "--mask-value NaN would mask nothing: NaN equals no value");
         }
-        if (padding == Side.PRE && lengths == null && maskValue == null) {
+        if (maskValue != null && !lengths.isEmpty()) {
+            throw new ParameterException(spec.commandLine(),
+                    "--lengths and --mask-value both say which steps are valid: give one of them");
+        }
+        if (padding == Side.PRE && lengths.isEmpty() && maskValue == null) {
             throw new ParameterException(spec.commandLine(),
                     "--padding pre needs --lengths to say how many steps of each sequence are valid");
         }
-    }
-
-    /** The input as (batch, steps, features): a 2-D array is one sequence. */
-    private Tensor batch(Tensor x) {
-        return switch (x.rank()) {
-            case 3 -> x;
-            case 2 -> x.reshape(1, x.dim(0), x.dim(1));
-            default -> throw new IllegalArgumentException(
-                    "--input " + input + ": expected shape (batch, steps, features) or (steps, features), got "
-                            + InspectCommand.shape(x.shape()));
-        };
-    }
-
-    /** Token ids as (batch, steps): a 1-D array is one sequence. */
-    private Tensor tokens(Tensor x) {
-        if (x.dtype() != DType.I32 && x.dtype() != DType.I64) {
-            throw new IllegalArgumentException("--input " + input + ": the model takes token ids, int32 or int64;"
-                    + " got " + x.dtype());
-        }
-        return switch (x.rank()) {
-            case 2 -> x;
-            case 1 -> x.reshape(1, x.dim(0));
-            default -> throw new IllegalArgumentException("--input " + input
-                    + ": expected token ids (batch, steps) or (steps,), got " + InspectCommand.shape(x.shape()));
-        };
-    }
-
-    /**
-     * Token ids and their lengths: every step, or the first {@code L[b]} ({@code --padding post});
-     * a Keras model marks padding tokens itself ({@code Embedding(mask_zero=True)}).
-     */
-    private Batch prepareTokens(Tensor x, Arena arena) throws IOException {
-        int batch = (int) x.dim(0);
-        int steps = (int) x.dim(1);
-        if (maskValue != null || padding == Side.PRE) {
-            throw new ParameterException(spec.commandLine(), "--mask-value and --padding pre apply to float"
-                    + " features; a token model masks its padding itself (Embedding(mask_zero=True)): pass the ids"
-                    + " as they are, or --lengths for post-padded rows");
-        }
-        if (lengths == null) {
-            int[] all = new int[batch];
-            Arrays.fill(all, steps);
-            return new Batch(x, all);
-        }
-        return new Batch(x, lengths(Npy.read(lengths, arena), batch, steps));
-    }
-
-    /**
-     * The model's input: {@code x} and lengths with each sequence's valid steps first. Post-padded
-     * input with lengths is that already; pre-padded input and masking go through
-     * {@link Sequences#batch}, which moves the valid steps to the front (Keras' masking rule).
-     */
-    private Batch prepare(Tensor x, Arena arena) throws IOException {
-        int batch = (int) x.dim(0);
-        int steps = (int) x.dim(1);
-        if (maskValue != null) {
-            return sequences(x, null, Options.defaults().maxLen(steps).masking(maskValue), arena,
-                    "--input " + input + " with --mask-value " + maskValue + ": ");
-        }
-        if (lengths == null) {
-            int[] all = new int[batch];
-            Arrays.fill(all, steps);
-            return new Batch(x, all);
-        }
-        int[] valid = lengths(Npy.read(lengths, arena), batch, steps);
-        return padding == Side.POST
-                ? new Batch(x, valid)
-                : sequences(x, valid, Options.defaults().maxLen(steps), arena,
-                        "--input " + input
-                                + " with --padding pre (steps counted from each sequence's first valid one): ");
-    }
-
-    /**
-     * {@link Sequences#batch} of the rows of {@code x}: each row whole, or its last
-     * {@code lastSteps[b]} steps; its errors prefixed by {@code context}.
-     */
-    private static Batch sequences(Tensor x, int[] lastSteps, Options options, Arena arena, String context) {
-        int batch = (int) x.dim(0);
-        int steps = (int) x.dim(1);
-        int features = (int) x.dim(2);
-        MemorySegment data = x.segment(); // freshly read: contiguous, from offset 0
-        float[][][] rows = new float[batch][][];
-        for (int b = 0; b < batch; b++) {
-            int from = lastSteps == null ? 0 : steps - lastSteps[b];
-            rows[b] = new float[steps - from][];
-            for (int t = from; t < steps; t++) {
-                float[] step = new float[features];
-                MemorySegment.copy(data, ValueLayout.JAVA_FLOAT_UNALIGNED,
-                        ((long) b * steps + t) * features * Float.BYTES,
-                        step, 0, features);
-                rows[b][t - from] = step;
-            }
-        }
-        try {
-            return Sequences.batch(rows, options, arena);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(context + e.getMessage(), e);
-        }
-    }
-
-    /** What {@link #prepare} took as the valid steps, for the summary. */
-    private String validSteps() {
-        if (maskValue != null) {
-            return "steps equal to " + maskValue + " in every feature masked";
-        }
-        if (lengths == null) {
-            return "every step valid";
-        }
-        return "lengths from " + lengths + (padding == Side.PRE
-                ? " (valid steps last: --padding pre)"
-                : " (valid steps first)");
-    }
-
-    private int[] lengths(Tensor t, int batch, int steps) {
-        if (t.dtype() != DType.I64 && t.dtype() != DType.I32) {
-            throw new IllegalArgumentException(
-                    "--lengths " + lengths + ": expected int64 or int32 values, got " + t.dtype());
-        }
-        if (t.rank() != 1 || t.dim(0) != batch) {
-            throw new IllegalArgumentException(
-                    "--lengths " + lengths + ": expected shape (" + batch + ",) to match the input's batch, got "
-                            + InspectCommand.shape(t.shape()));
-        }
-        long[] values = t.toLongArray();
-        int[] result = new int[batch];
-        for (int b = 0; b < batch; b++) {
-            if (values[b] < 1 || values[b] > steps) {
-                throw new IllegalArgumentException("--lengths " + lengths + ": length " + values[b] + " at index "
-                        + b + " is outside [1, " + steps + "] (a sequence has 1 to the input's steps valid steps)");
-            }
-            result[b] = (int) values[b];
-        }
-        return result;
     }
 
     /** Npy.write names the target in its file errors; others (a full disk) get it here. */

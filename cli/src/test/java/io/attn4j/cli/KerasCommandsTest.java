@@ -81,6 +81,58 @@ class KerasCommandsTest {
         assertTrue(pooled.out().contains("(GlobalMaxPooling1D)"), pooled.out());
     }
 
+    /** A model with several inputs takes each by name, and its lengths per input. */
+    @Test
+    void runsAModelWithSeveralInputsByName(@TempDir Path dir) throws IOException {
+        String n = "multi_head_cross_inputs";
+        Path output = dir.resolve("y.npy");
+        Outcome r = run("run", "--model", file(n + ".h5"), "--input", "memory=" + file(n + ".x.memory.npy"),
+                "--input", "query=" + file(n + ".x.query.npy"), "--input",
+                "cross_mask=" + file(n + ".x.cross_mask.npy"),
+                "--lengths", "query=" + file(n + ".lengths.query.npy"), "--lengths",
+                "memory=" + file(n + ".lengths.memory.npy"), "--output", output.toString());
+        assertEquals(0, r.code(), r.all());
+        assertTrue(
+                r.out().contains("input   cross_mask=" + file(n + ".x.cross_mask.npy") + ": (3, 5, 7) attention mask"),
+                r.out());
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor y = Npy.read(output, arena), cut = Npy.read(CASES.resolve(n + ".cut.npy"), arena);
+            float[] e = cut.toFloatArray(), g = y.toFloatArray();
+            for (int i = 0; i < e.length; i++) {
+                assertEquals(e[i], g[i], 1e-5f * Math.max(1, Math.abs(e[i])), n + " cut to lengths, element " + i);
+            }
+        }
+        Outcome inspect = run("inspect", file(n + ".keras"));
+        assertEquals(0, inspect.code(), inspect.all());
+        assertTrue(inspect.out().contains("input 3: cross_mask: attention mask, bool (batch, steps of query, steps of"
+                + " memory), true = attend"), inspect.out());
+    }
+
+    @Test
+    void severalInputsAreRefusedUnlessEachIsNamed() {
+        String n = "multi_head_attention_mask";
+        String x = "x=" + file(n + ".x.x.npy"), mask = "mask=" + file(n + ".x.mask.npy");
+        String[][] cases = {
+                {"--input", file(n + ".x.x.npy")}, // unnamed
+                {"--input", x}, // the mask missing
+                {"--input", x, "--input", mask, "--input", "y=" + file(n + ".x.x.npy")},
+                {"--input", x, "--input", mask, "--lengths", "mask=" + file(n + ".lengths.x.npy")},
+                {"--input", x, "--input", mask, "--lengths", file(n + ".lengths.x.npy"), "--padding", "pre"}};
+        String[] says = {"name each one, --input NAME=FILE", "no --input for mask", "the model has no input y",
+                "an attention mask takes the lengths of the inputs whose steps it spans",
+                "would misalign the model's inputs (x, mask)"};
+        for (int i = 0; i < cases.length; i++) {
+            String[] args = new String[cases[i].length + 3];
+            args[0] = "run";
+            args[1] = "--model";
+            args[2] = file(n + ".keras");
+            System.arraycopy(cases[i], 0, args, 3, cases[i].length);
+            Outcome r = run(args);
+            assertEquals(2, r.code(), r.all());
+            assertTrue(r.err().contains(says[i]), r.err());
+        }
+    }
+
     @Test
     void anUnsupportedLayerIsOneMessage() {
         Outcome r = run("run", "--model", file("bad_unsupported_layer.keras"), "--input",

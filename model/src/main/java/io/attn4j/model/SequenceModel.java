@@ -1,22 +1,12 @@
 package io.attn4j.model;
 
 import io.attn4j.attention.Attention;
-import io.attn4j.attention.MultiHeadAttention;
-import io.attn4j.attention.ScoreFunction;
 import io.attn4j.cells.RecurrentNetwork;
-import io.attn4j.cells.RecurrentSpec;
-import io.attn4j.engine.internal.Backend;
 import io.attn4j.engine.io.MalformedFileException;
 import io.attn4j.engine.kernel.KernelProvider;
 import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
-import io.attn4j.model.ModelConfig.Encoder;
-import io.attn4j.model.ModelConfig.Layout;
-import io.attn4j.model.ModelConfig.MultiHead;
-import io.attn4j.model.ModelConfig.PoolingAttention;
-import io.attn4j.model.ModelConfig.Score;
-import io.attn4j.model.ModelConfig.SelfAttention;
 import io.attn4j.model.graph.Graph;
 import io.attn4j.model.keras.KerasModels;
 import java.io.IOException;
@@ -26,9 +16,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A whole sequence model: a Keras model loaded from its {@code .keras} or {@code .h5} file (run as
@@ -63,104 +51,37 @@ import java.util.Map;
  * when no call is running.
  */
 public final class SequenceModel implements AutoCloseable {
-    final ModelConfig config;
-    /** What the model's parts were built with, and the same kernels without argument checks, for the session's own math. */
-    final Kernels kernels;
-    final Kernels compute;
-    final RecurrentNetwork encoder;
-    /** Self-attention or attention pooling; null otherwise. */
-    final Attention attention;
-    final MultiHeadAttention multiHead;
-    final Arena arena;
-    /** The pooling query {@code (Hout)}, or null. */
-    final Tensor query;
-    final Tensor[] headWeight;
-    /** Per layer: {@code (out)} or null. */
-    final Tensor[] headBias;
-    final int[] headIn;
-    final int[] headOut;
+    /** A config model's parts; null for a Keras model. */
+    final Pipeline pipeline;
     /** A Keras model's layer graph; null for a model built from a {@link ModelConfig}. */
     final Graph graph;
+    private final List<ModelInput> inputs;
     private final String description;
 
-    /** A model over a Keras layer graph (the other parts stay null). */
+    /** A model over a Keras layer graph. */
     private SequenceModel(Graph graph) {
         this.graph = graph;
-        this.kernels = graph.kernels();
-        this.compute = null;
-        this.config = null;
-        this.encoder = null;
-        this.attention = null;
-        this.multiHead = null;
-        this.arena = null;
-        this.query = null;
-        this.headWeight = null;
-        this.headBias = null;
-        this.headIn = null;
-        this.headOut = null;
+        this.pipeline = null;
         this.description = graph.describe();
+        List<ModelInput> in = new ArrayList<>();
+        for (Graph.Input i : graph.inputs()) {
+            ModelInput.Kind kind = switch (i.kind()) {
+                case TOKENS -> ModelInput.Kind.TOKENS;
+                case PAIRS -> ModelInput.Kind.ATTENTION_MASK;
+                default -> ModelInput.Kind.FEATURES;
+            };
+            in.add(new ModelInput(i.name(), kind, i.features(), i.steps(), i.keySteps(), i.stepsOf(), i.keyStepsOf()));
+        }
+        this.inputs = List.copyOf(in);
     }
 
-    private SequenceModel(ModelConfig config, ModelWeights plan, WeightSource source, Kernels kernels,
-            List<AutoCloseable> built) {
+    /** A model over the parts a config describes; its one input is called {@code x}. */
+    private SequenceModel(Pipeline pipeline) {
         this.graph = null;
-        this.config = config;
-        this.kernels = kernels;
-        this.compute = Backend.of(kernels).kernels();
-        this.arena = Arena.ofShared();
-        built.add(arena);
-        Encoder enc = config.encoder();
-        RecurrentSpec spec = new RecurrentSpec(enc.cell(), config.inputSize(), enc.hiddenSize(), enc.numLayers(),
-                enc.bidirectional());
-        Map<String, Tensor> encoderWeights = new LinkedHashMap<>();
-        for (String name : plan.encoderNames()) {
-            encoderWeights.put(name, source.f32(name));
-        }
-        encoder = enc.layout() == Layout.PYTORCH
-                ? RecurrentNetwork.fromPyTorch(spec, encoderWeights, enc.prefix(), kernels)
-                : RecurrentNetwork.fromKeras(spec, encoderWeights, enc.prefix(), kernels);
-        built.add(encoder);
-        switch (config.attention()) {
-            case SelfAttention s -> {
-                attention = Attention.of(score(s.score(), source), kernels);
-                multiHead = null;
-                query = null;
-            }
-            case PoolingAttention p -> {
-                attention = Attention.of(score(p.score(), source), kernels);
-                multiHead = null;
-                query = copy(source, p.query());
-            }
-            case MultiHead m -> {
-                attention = null;
-                multiHead = MultiHeadAttention.fromPyTorch(m.numHeads(), source.f32(m.prefix() + "in_proj_weight"),
-                        optional(source, m.prefix() + "in_proj_bias"), source.f32(m.prefix() + "out_proj.weight"),
-                        optional(source, m.prefix() + "out_proj.bias"), kernels);
-                query = null;
-            }
-            case null -> {
-                attention = null;
-                multiHead = null;
-                query = null;
-            }
-        }
-        if (attention != null) {
-            built.add(attention);
-        }
-        if (multiHead != null) {
-            built.add(multiHead);
-        }
-        int layers = config.head().size();
-        headWeight = new Tensor[layers];
-        headBias = new Tensor[layers];
-        for (int i = 0; i < layers; i++) {
-            ModelConfig.Dense d = config.head().get(i);
-            headWeight[i] = copy(source, d.weight());
-            headBias[i] = d.bias() == null ? null : copy(source, d.bias());
-        }
-        headIn = plan.headIn;
-        headOut = plan.headOut;
-        description = config.describe(name -> source.contains(name) ? source.shape(name) : null);
+        this.pipeline = pipeline;
+        this.description = pipeline.description;
+        this.inputs = List.of(new ModelInput("x", ModelInput.Kind.FEATURES, pipeline.config.inputSize(), 0, 0, "x",
+                null));
     }
 
     /**
@@ -179,14 +100,7 @@ public final class SequenceModel implements AutoCloseable {
         if (config == null || weights == null || kernels == null) {
             throw new IllegalArgumentException("config, weights and kernels must not be null");
         }
-        ModelWeights plan = new ModelWeights(config, weights);
-        List<AutoCloseable> built = new ArrayList<>();
-        try {
-            return new SequenceModel(config, plan, weights, kernels, built);
-        } catch (RuntimeException e) {
-            closeAll(built, e);
-            throw e;
-        }
+        return new SequenceModel(Pipeline.build(config, weights, kernels));
     }
 
     /**
@@ -232,58 +146,36 @@ public final class SequenceModel implements AutoCloseable {
         return KerasModels.isKerasFile(file);
     }
 
-    private ScoreFunction score(Score s, WeightSource source) {
-        String p = s.prefix();
-        return switch (s.kind()) {
-            case DOT -> ScoreFunction.dot();
-            case SCALED_DOT -> s.scale() == null ? ScoreFunction.scaledDot() : ScoreFunction.scaledDot(s.scale());
-            case GENERAL -> ScoreFunction.general(source.f32(p + "W.weight"));
-            case ADDITIVE -> ScoreFunction.additive(source.f32(p + "W1.weight"), source.f32(p + "W2.weight"),
-                    source.f32(p + "W2.bias"), source.f32(p + "v.weight"));
-            case COSINE -> s.temperature() == null ? ScoreFunction.cosine() : ScoreFunction.cosine(s.temperature());
-        };
-    }
-
-    private Tensor copy(WeightSource source, String name) {
-        Tensor t = source.f32(name);
-        return Tensor.of(arena, t.toFloatArray(), t.shape());
-    }
-
-    private static Tensor optional(WeightSource source, String name) {
-        return source.contains(name) ? source.f32(name) : null;
-    }
-
-    private static void closeAll(List<AutoCloseable> built, Exception cause) {
-        for (int i = built.size() - 1; i >= 0; i--) {
-            try {
-                built.get(i).close();
-            } catch (Exception suppressed) {
-                cause.addSuppressed(suppressed);
-            }
-        }
-    }
-
     /** The model's config, or null for a Keras model (see {@link #layerTable()}). */
     public ModelConfig config() {
-        return config;
-    }
-
-    /** Input features per step (1 for a model that takes token ids). */
-    public int inputSize() {
-        return graph != null ? graph.inputFeatures() : config.inputSize();
+        return pipeline == null ? null : pipeline.config;
     }
 
     /**
-     * True when the model takes token ids {@code (B, T)} (I32 or I64, a Keras {@code Embedding}
-     * input), false when it takes float features {@code (B, T, inputSize)} (F32).
+     * The model's inputs in its order (a Keras model's {@code inputs}): name, what each holds,
+     * shape. A model built from a config has one, {@code x}. A model with several inputs runs
+     * with {@link Session#predict(java.util.Map, java.util.Map)}.
      */
-    public boolean takesTokens() {
-        return graph != null && graph.takesTokens();
+    public List<ModelInput> inputs() {
+        return inputs;
     }
 
-    /** The number of steps every input must have (a Keras {@code Input((T, F))}), or 0 for any. */
+    /** Input features per step of the (first) input (1 for a model that takes token ids). */
+    public int inputSize() {
+        return inputs.getFirst().features();
+    }
+
+    /**
+     * True when the (first) input is token ids {@code (B, T)} (I32 or I64, a Keras
+     * {@code Embedding} input), false when it is float features {@code (B, T, inputSize)} (F32).
+     */
+    public boolean takesTokens() {
+        return inputs.getFirst().kind() == ModelInput.Kind.TOKENS;
+    }
+
+    /** The number of steps the (first) input must have (a Keras {@code Input((T, F))}), or 0 for any. */
     public int fixedSteps() {
-        return graph != null ? graph.fixedSteps() : 0;
+        return inputs.getFirst().steps();
     }
 
     /**
@@ -296,7 +188,7 @@ public final class SequenceModel implements AutoCloseable {
 
     /** Outputs per sequence, or per step when {@link #perStep()} (the last layer's width). */
     public int outputSize() {
-        return graph != null ? graph.outputSize() : headOut[headOut.length - 1];
+        return graph != null ? graph.outputSize() : pipeline.outputSize();
     }
 
     /**
@@ -420,6 +312,10 @@ public final class SequenceModel implements AutoCloseable {
     }
 
     private void requireFloatPooled() {
+        if (inputs.size() > 1) {
+            throw new IllegalStateException("this model has " + inputs.size() + " inputs: use a Session (newSession)"
+                    + " and Session.predict(Map, Map)");
+        }
         if (takesTokens() || perStep()) {
             throw new IllegalStateException("this model " + (takesTokens() ? "takes token ids" : "predicts per step")
                     + ": use a Session (newSession) and Session.predict(Tensor, int[])");
@@ -453,7 +349,7 @@ public final class SequenceModel implements AutoCloseable {
     }
 
     boolean isOpen() {
-        return graph != null ? graph.isOpen() : arena.scope().isAlive();
+        return graph != null ? graph.isOpen() : pipeline.isOpen();
     }
 
     void requireOpen() {
@@ -470,15 +366,8 @@ public final class SequenceModel implements AutoCloseable {
         }
         if (graph != null) {
             graph.close();
-            return;
-        }
-        arena.close();
-        encoder.close();
-        if (attention != null) {
-            attention.close();
-        }
-        if (multiHead != null) {
-            multiHead.close();
+        } else {
+            pipeline.close();
         }
     }
 }

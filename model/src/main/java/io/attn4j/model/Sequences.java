@@ -8,15 +8,20 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
- * Input preparation: variable-length sequences ({@code float[steps][features]} each) into what a
- * {@link SequenceModel} takes, a batch tensor plus lengths, the way Keras users prepare them.
+ * Input preparation: variable-length sequences ({@code float[steps][features]} or token ids
+ * {@code int[steps]} each) into what a {@link SequenceModel} takes, a batch tensor plus lengths,
+ * the way Keras users prepare them.
  *
  * <ul>
- *   <li>{@link #pad}: exactly Keras' {@code pad_sequences} (padding and truncation {@code 'pre'} or
+ *   <li>{@link #pad(float[][][], int, Side, Side, float)} and {@link #pad(int[][], int, Side, Side, int)}:
+ *       exactly Keras' {@code pad_sequences} (padding and truncation {@code 'pre'} or
  *       {@code 'post'}, a fill value, empty sequences all padding), for code that needs Keras' array.</li>
- *   <li>{@link #batch}: the model's input. Valid steps always come first in each row, because the
- *       model's lengths say "the first {@code lengths[b]} steps are valid"; where Keras would
- *       pre-pad, the model needs no padding position at all (it never reads past a length).</li>
+ *   <li>{@link #batch}: the model's input for float features. Valid steps always come first in
+ *       each row, because the model's lengths say "the first {@code lengths[b]} steps are valid";
+ *       where Keras would pre-pad, the model needs no padding position at all (it never reads past
+ *       a length).</li>
+ *   <li>{@link #tokens}: the model's input for token ids, as {@code pad_sequences} pads them (see
+ *       there for the lengths and {@code Embedding(mask_zero=True)}).</li>
  * </ul>
  *
  * <p><b>Masking</b> ({@link Options#masking(float)}): a step whose features all equal the mask
@@ -92,10 +97,55 @@ public final class Sequences {
     }
 
     /**
-     * A model input: {@code x (n, T, features)} F32 with sequence b's valid steps at
-     * {@code [0, lengths[b])} and zeros after them.
+     * A model input and its lengths, for {@link Session#predict(Tensor, int[])}: from
+     * {@link #batch}, {@code x (n, T, features)} F32 with sequence b's valid steps at
+     * {@code [0, lengths[b])} and zeros after them; from {@link #tokens}, token ids
+     * {@code x (n, T)} I32 as {@code pad_sequences} places them.
      */
     public record Batch(Tensor x, int[] lengths) {
+    }
+
+    /**
+     * How {@link #tokens} pads token ids, as Keras' {@code pad_sequences(maxlen=, padding=,
+     * truncating=, value=)}.
+     *
+     * @param maxLen steps per row; longer sequences are truncated; 0 for the longest sequence
+     * @param padding where the padding goes: {@link Side#PRE} (Keras' default) before the tokens,
+     *        {@link Side#POST} after them
+     * @param truncating which end a too-long sequence loses; {@link Side#PRE} (Keras' default)
+     *        keeps its last tokens
+     * @param value the padding id: 0, with {@code Embedding(mask_zero=True)}, is the Keras way
+     */
+    public record TokenOptions(int maxLen, Side padding, Side truncating, int value) {
+        public TokenOptions {
+            if (maxLen < 0) {
+                throw new IllegalArgumentException("maxLen must be >= 0 (0: the longest sequence), got " + maxLen);
+            }
+            if (padding == null || truncating == null) {
+                throw new IllegalArgumentException("padding and truncating must not be null");
+            }
+        }
+
+        /** Keras' defaults: the longest sequence, padding and truncation {@code PRE}, padding id 0. */
+        public static TokenOptions defaults() {
+            return new TokenOptions(0, Side.PRE, Side.PRE, 0);
+        }
+
+        public TokenOptions maxLen(int steps) {
+            return new TokenOptions(steps, padding, truncating, value);
+        }
+
+        public TokenOptions padding(Side side) {
+            return new TokenOptions(maxLen, side, truncating, value);
+        }
+
+        public TokenOptions truncating(Side side) {
+            return new TokenOptions(maxLen, padding, side, value);
+        }
+
+        public TokenOptions value(int id) {
+            return new TokenOptions(maxLen, padding, truncating, id);
+        }
     }
 
     private Sequences() {
@@ -129,6 +179,76 @@ public final class Sequences {
             }
         }
         return out;
+    }
+
+    /**
+     * Keras' {@code pad_sequences(sequences, maxlen, padding=, truncating=, value=)} for token ids:
+     * an {@code [n][maxLen]} array filled with {@code value}, each sequence truncated to its last
+     * ({@code PRE}) or first ({@code POST}) {@code maxLen} ids and placed at the end ({@code PRE})
+     * or the start ({@code POST}) of its row. An empty sequence gives a row of padding.
+     *
+     * @param maxLen 0 for the longest sequence
+     * @throws IllegalArgumentException for no sequences or a null one
+     */
+    public static int[][] pad(int[][] sequences, int maxLen, Side padding, Side truncating, int value) {
+        if (padding == null || truncating == null) {
+            throw new IllegalArgumentException("padding and truncating must not be null");
+        }
+        int rows = tokenRowLength(sequences, maxLen);
+        int[][] out = new int[sequences.length][rows];
+        for (int i = 0; i < sequences.length; i++) {
+            Arrays.fill(out[i], value);
+            int n = sequences[i].length, kept = Math.min(n, rows);
+            int from = truncating == Side.PRE ? n - kept : 0;
+            int to = padding == Side.PRE ? rows - kept : 0;
+            System.arraycopy(sequences[i], from, out[i], to, kept);
+        }
+        return out;
+    }
+
+    /**
+     * Token ids for a model: {@code x (n, T)} I32, exactly the array {@code pad_sequences} makes with
+     * {@code options} ({@link #pad(int[][], int, Side, Side, int)}), and lengths the model reads it by.
+     *
+     * <p><b>Lengths.</b> With {@link Side#POST} padding, {@code lengths[b]} is the number of ids row
+     * b keeps: the model never reads the padding, whatever its id, and row b's result is the
+     * model's result on that sequence alone. With {@link Side#PRE} padding (Keras' default) the
+     * padding sits in front, where a length cannot cut it: {@code lengths[b]} is {@code T} and the
+     * model reads the padding ids as Keras reads that array. With
+     * {@code Embedding(mask_zero=True)} and padding id 0 (the Keras way) the model masks them: the
+     * result is Keras' {@code model.predict} on the padded array. Without {@code mask_zero}, pad
+     * {@code POST}: pre-padding ids would count as tokens, as they do in Keras.
+     *
+     * <p>The two ways agree wherever Keras honours the mask; they differ where Keras itself counts
+     * masked steps ({@code GlobalMaxPooling1D}, {@code Flatten}), where {@code PRE} with
+     * {@code mask_zero} gives Keras' numbers for the padded array and {@code POST} those of each
+     * sequence alone.
+     *
+     * @param arena owns the returned tensor
+     * @throws IllegalArgumentException for no sequences, a null or empty one (a prediction needs
+     *         at least one token)
+     */
+    public static Batch tokens(int[][] sequences, TokenOptions options, Arena arena) {
+        if (options == null || arena == null) {
+            throw new IllegalArgumentException("options and arena must not be null");
+        }
+        int[][] padded = pad(sequences, options.maxLen(), options.padding(), options.truncating(), options.value());
+        int n = sequences.length, seq = padded[0].length;
+        int[] lengths = new int[n];
+        for (int i = 0; i < n; i++) {
+            if (sequences[i].length == 0) {
+                throw new IllegalArgumentException("sequences[" + i + "] is empty: a prediction needs at least one"
+                        + " token");
+            }
+            lengths[i] = options.padding() == Side.POST ? Math.min(sequences[i].length, seq) : seq;
+        }
+        Tensor x = Tensor.allocate(arena, DType.I32, n, seq);
+        for (int i = 0; i < n; i++) {
+            MemorySegment.copy(padded[i], 0, x.segment(), ValueLayout.JAVA_INT_UNALIGNED,
+                    (long) i * seq * Integer.BYTES,
+                    seq);
+        }
+        return new Batch(x, lengths);
     }
 
     /**
@@ -240,6 +360,23 @@ public final class Sequences {
             throw new IllegalArgumentException("every sequence is empty");
         }
         return features;
+    }
+
+    private static int tokenRowLength(int[][] sequences, int maxLen) {
+        if (sequences == null || sequences.length == 0) {
+            throw new IllegalArgumentException("no sequences given");
+        }
+        if (maxLen < 0) {
+            throw new IllegalArgumentException("maxLen must be >= 0 (0: the longest sequence), got " + maxLen);
+        }
+        int longest = 0;
+        for (int i = 0; i < sequences.length; i++) {
+            if (sequences[i] == null) {
+                throw new IllegalArgumentException("sequences[" + i + "] is null");
+            }
+            longest = Math.max(longest, sequences[i].length);
+        }
+        return maxLen > 0 ? maxLen : longest;
     }
 
     private static int rowLength(float[][][] sequences, int maxLen) {

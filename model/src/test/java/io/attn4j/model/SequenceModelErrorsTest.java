@@ -1,5 +1,6 @@
 package io.attn4j.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -81,7 +82,11 @@ class SequenceModelErrorsTest {
             try (SequenceModel model = f.build(); Session s = model.newSession(2, 5)) {
                 Tensor x = f.input(new SplittableRandom(1), 2, 5, new int[]{5, 5}, 0f);
                 float[] before = s.predict(x, new int[]{5, 2}).toFloatArray();
-                expectIae(() -> s.predict(null, null), "x is null");
+                // a config model's one input is "x", by name as well
+                assertEquals("x", model.inputs().getFirst().name());
+                assertArrayEquals(before, s.predict(Map.of("x", x), Map.of("x", new int[]{5, 2})).toFloatArray());
+                expectIae(() -> s.predict(Map.of("y", x), null), "input 'x' is missing");
+                expectIae(() -> s.predict((Tensor) null, null), "x is null");
                 expectIae(() -> s.predict(Tensor.allocate(arena, DType.F32, 2, 5, in + 1), null),
                         "x must be F32 (batch, seq, " + in + ")");
                 expectIae(() -> s.predict(Tensor.allocate(arena, DType.F32, 3, 5, in), null), "this session's limits");

@@ -14,7 +14,7 @@ final class ActivationNode extends Node {
     @Override
     void forward(Frame f) {
         Port x = inputs[0], y = outputs[0];
-        int rows = x.sequence ? f.batch * f.seq : f.batch;
+        int rows = x.sequence ? f.batch * f.seq(x) : f.batch;
         MemorySegment out = f.data(y);
         MemorySegment.copy(f.data(x), 0, out, 0, (long) rows * x.features * Float.BYTES);
         activation.apply(f.kernels, rows, x.features, out, 0);

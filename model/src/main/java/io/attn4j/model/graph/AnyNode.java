@@ -14,7 +14,7 @@ final class AnyNode extends Node {
         Port x = inputs[0], y = outputs[0];
         int width = x.features;
         MemorySegment in = f.data(x), out = f.data(y);
-        long steps = (long) f.batch * f.seq;
+        long steps = (long) f.batch * f.seq(x);
         for (long s = 0; s < steps; s++) {
             byte any = 0;
             for (int j = 0; j < width && any == 0; j++) {

@@ -26,11 +26,12 @@ final class BoolOpNode extends Node {
     void forward(Frame f) {
         Port y = outputs[0];
         MemorySegment out = f.data(y);
-        int width = y.features;
+        int width = y.features, seq = f.seq(y);
+        int[] lengths = f.lengths(y);
         for (int b = 0; b < f.batch; b++) {
-            for (int t = 0; t < f.seq; t++) {
-                long step = (long) b * f.seq + t;
-                boolean live = t < f.lengths[b];
+            for (int t = 0; t < seq; t++) {
+                long step = (long) b * seq + t;
+                boolean live = t < lengths[b];
                 for (int j = 0; j < width; j++) {
                     boolean v = live && value(f, step, j);
                     out.set(ValueLayout.JAVA_BYTE, step * width + j, v ? (byte) 1 : 0);

@@ -30,7 +30,7 @@ final class DenseNode extends Node {
     @Override
     void forward(Frame f) {
         Port x = inputs[0], y = outputs[0];
-        int rows = x.sequence ? f.batch * f.seq : f.batch;
+        int rows = x.sequence ? f.batch * f.seq(x) : f.batch;
         MemorySegment out = f.data(y);
         // y [rows, units] = x [rows, in] W [in, units] (+ b), then act
         f.kernels.gemm(Transpose.NO, Transpose.NO, rows, units, in, 1f, f.data(x), 0, in, kernel, 0, units, 0f, out, 0,

@@ -25,9 +25,11 @@ final class EmbeddingNode extends Node {
     /** Checks every valid token before anything is computed. */
     void check(Frame f) {
         MemorySegment ids = f.data(inputs[0]);
+        int seq = f.seq(inputs[0]);
+        int[] lengths = f.lengths(inputs[0]);
         for (int b = 0; b < f.batch; b++) {
-            for (int t = 0; t < f.lengths[b]; t++) {
-                int id = ids.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, (long) b * f.seq + t);
+            for (int t = 0; t < lengths[b]; t++) {
+                int id = ids.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, (long) b * seq + t);
                 if (id < 0 || id >= inputDim) {
                     throw new IllegalArgumentException("x[" + b + ", " + t + "] = " + id + " is not a token of "
                             + "layer '" + name + "' (Embedding with input_dim " + inputDim + ": ids 0.."
@@ -43,10 +45,12 @@ final class EmbeddingNode extends Node {
         MemorySegment ids = f.data(inputs[0]), out = f.data(y);
         MemorySegment mask = y.mask == null ? null : f.data(y.mask);
         long rowBytes = (long) outputDim * Float.BYTES;
+        int seq = f.seq(y);
+        int[] lengths = f.lengths(y);
         for (int b = 0; b < f.batch; b++) {
-            for (int t = 0; t < f.seq; t++) {
-                long step = (long) b * f.seq + t;
-                if (t < f.lengths[b]) {
+            for (int t = 0; t < seq; t++) {
+                long step = (long) b * seq + t;
+                if (t < lengths[b]) {
                     int id = ids.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, step);
                     MemorySegment.copy(table, id * rowBytes, out, step * rowBytes, rowBytes);
                     if (mask != null) {

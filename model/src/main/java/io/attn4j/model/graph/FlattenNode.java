@@ -17,11 +17,13 @@ final class FlattenNode extends Node {
 
     /** Rejects a call that is not {@code steps} long in every row, before anything runs. */
     void check(Frame f) {
+        int seq = f.seq(inputs[0]);
+        int[] lengths = f.lengths(inputs[0]);
         for (int b = 0; b < f.batch; b++) {
-            if (f.lengths[b] != steps || f.seq != steps) {
+            if (lengths[b] != steps || seq != steps) {
                 throw new IllegalArgumentException("layer '" + name + "' (Flatten) needs every sequence to have "
-                        + steps + " steps (the model's fixed length), got lengths[" + b + "] = " + f.lengths[b]
-                        + " of " + f.seq);
+                        + steps + " steps (the model's fixed length), got lengths[" + b + "] = " + lengths[b]
+                        + " of " + seq);
             }
         }
     }

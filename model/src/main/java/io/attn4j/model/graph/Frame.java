@@ -11,10 +11,11 @@ import java.util.List;
 
 /**
  * One session's memory for a {@link Graph} and the shape of the call running in it: a buffer per
- * value ({@link Port}) sized for {@code (maxBatch, maxSeq)}, each node's own scratch
- * ({@link Node#newState}), the call's {@code (batch, seq)} and each row's length. Tensor views of
- * the buffers are made once per call shape and kept, so a steady-state call allocates nothing.
- * Not thread-safe: one frame serves one thread at a time.
+ * value ({@link Port}) sized for {@code (maxBatch, maxSeq)} (an attention mask for
+ * {@code (maxBatch, maxSeq, maxSeq)}), each node's own scratch ({@link Node#newState}), the call's
+ * batch and, per time axis, its steps and each row's length ({@link Steps}). Tensor views of the
+ * buffers are made once per call shape and kept, so a steady-state call allocates nothing. Not
+ * thread-safe: one frame serves one thread at a time.
  */
 final class Frame implements AutoCloseable {
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -29,15 +30,12 @@ final class Frame implements AutoCloseable {
     private final Tensor[] views;
     private final int[] viewBatch;
     private final int[] viewSeq;
+    private final int[] viewKeySeq;
     private final List<Node> nodes;
-    /** The call's shape and each row's valid length {@code L_b} (in {@code [0, seq]}; rows past batch unused). */
+    /** The call's batch. */
     int batch;
-    int seq;
-    final int[] lengths;
-    /** {@code lengths} as an I32 tensor (maxBatch), for attention's key lengths. */
-    final MemorySegment lengthSegment;
-    private Tensor lengthView;
-    private int lengthViewBatch = -1;
+    /** Per time axis of the graph (by {@link TimeAxis#index}). */
+    final Steps[] axes;
 
     Frame(Graph graph, int maxBatch, int maxSeq) {
         this.kernels = Backend.of(graph.kernels).kernels();
@@ -49,18 +47,23 @@ final class Frame implements AutoCloseable {
         views = new Tensor[ports];
         viewBatch = new int[ports];
         viewSeq = new int[ports];
+        viewKeySeq = new int[ports];
         states = new Object[nodes.size()];
-        lengths = new int[maxBatch];
+        axes = new Steps[graph.axisCount()];
         try {
             for (Port p : graph.ports()) {
-                long per = p.sequence ? (long) maxSeq * p.features : p.features;
+                long per = p.kind == Port.Kind.PAIRS
+                        ? (long) maxSeq * maxSeq
+                        : p.sequence ? (long) maxSeq * p.features : p.features;
                 long bytes = switch (p.kind) {
                     case F32, TOKENS -> 4L;
-                    case MASK, BOOL -> 1L;
+                    case MASK, BOOL, PAIRS -> 1L;
                 };
                 data[p.id] = arena.allocate(Math.max(1, Math.multiplyExact(maxBatch * per, bytes)), 64);
             }
-            lengthSegment = arena.allocate((long) maxBatch * Integer.BYTES, 64);
+            for (int i = 0; i < axes.length; i++) {
+                axes[i] = new Steps(maxBatch, arena);
+            }
             for (int i = 0; i < nodes.size(); i++) {
                 states[i] = nodes.get(i).newState(this);
             }
@@ -78,57 +81,63 @@ final class Frame implements AutoCloseable {
         return states[node.index];
     }
 
-    /** Elements per batch row of {@code p} in this call: {@code seq * features} or {@code features}. */
-    long rowSize(Port p) {
-        return p.sequence ? (long) seq * p.features : p.features;
+    /** The steps and lengths of a sequence value's axis (the query axis of an attention mask). */
+    Steps steps(Port p) {
+        return axes[p.axis.index];
     }
 
-    /** A view {@code (batch, seq, features)} or {@code (batch, features)} of {@code p}'s buffer for this call. */
+    /** The steps of a sequence value in this call. */
+    int seq(Port p) {
+        return axes[p.axis.index].seq;
+    }
+
+    /** Each row's valid length along a sequence value's axis. */
+    int[] lengths(Port p) {
+        return axes[p.axis.index].lengths;
+    }
+
+    /** The lengths along a sequence value's axis as an I32 tensor {@code (batch)}. */
+    Tensor lengthTensor(Port p) {
+        return axes[p.axis.index].lengthTensor(batch);
+    }
+
+    /**
+     * A view of {@code p}'s buffer for this call: {@code (batch, seq, features)},
+     * {@code (batch, features)}, {@code (batch, seq)} for a mask or token ids, {@code (batch, Tq, Tk)}
+     * for an attention mask.
+     */
     Tensor view(Port p) {
         int id = p.id;
-        if (views[id] == null || viewBatch[id] != batch || viewSeq[id] != seq) {
+        int seq = p.sequence ? seq(p) : 0;
+        int keySeq = p.kind == Port.Kind.PAIRS ? axes[p.keyAxis.index].seq : 0;
+        if (views[id] == null || viewBatch[id] != batch || viewSeq[id] != seq || viewKeySeq[id] != keySeq) {
             DType dtype = switch (p.kind) {
                 case F32 -> DType.F32;
                 case TOKENS -> DType.I32;
-                case MASK, BOOL -> DType.I8;
+                case MASK, BOOL, PAIRS -> DType.I8;
             };
-            views[id] = p.kind == Port.Kind.MASK
-                    ? Tensor.wrap(data[id], dtype, batch, seq)
-                    : p.sequence
-                            ? Tensor.wrap(data[id], dtype, batch, seq, p.features)
-                            : Tensor.wrap(data[id], dtype, batch, p.features);
+            views[id] = switch (p.kind) {
+                case MASK, TOKENS -> Tensor.wrap(data[id], dtype, batch, seq);
+                case PAIRS -> Tensor.wrap(data[id], dtype, batch, seq, keySeq);
+                default -> p.sequence
+                        ? Tensor.wrap(data[id], dtype, batch, seq, p.features)
+                        : Tensor.wrap(data[id], dtype, batch, p.features);
+            };
             viewBatch[id] = batch;
             viewSeq[id] = seq;
+            viewKeySeq[id] = keySeq;
         }
         return views[id];
-    }
-
-    /** The lengths as an I32 tensor {@code (batch)}. */
-    Tensor lengthTensor() {
-        if (lengthView == null || lengthViewBatch != batch) {
-            lengthView = Tensor.wrap(lengthSegment, DType.I32, batch);
-            lengthViewBatch = batch;
-        }
-        return lengthView;
-    }
-
-    /** True when some row is shorter than the call's {@code seq}. */
-    boolean truncated() {
-        for (int b = 0; b < batch; b++) {
-            if (lengths[b] < seq) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Zeros the steps {@code t >= L_b} of every row of a float sequence value. */
     void zeroPadding(Port p) {
         MemorySegment s = data[p.id];
-        int f = p.features;
+        Steps steps = steps(p);
+        int f = p.features, seq = steps.seq;
         for (int b = 0; b < batch; b++) {
-            long from = ((long) b * seq + lengths[b]) * f * Float.BYTES;
-            long n = (long) (seq - lengths[b]) * f * Float.BYTES;
+            long from = ((long) b * seq + steps.lengths[b]) * f * Float.BYTES;
+            long n = (long) (seq - steps.lengths[b]) * f * Float.BYTES;
             if (n > 0) {
                 s.asSlice(from, n).fill((byte) 0);
             }

@@ -6,13 +6,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A model as a graph of layer calls ({@link Node}s in topological order) from one input value to
+ * A model as a graph of layer calls ({@link Node}s in topological order) from its input values to
  * one output value, built once by a {@link GraphBuilder} with its weights in memory it owns, and
  * run by {@link GraphSession}s (one per thread).
  *
- * <p>Input: float features {@code (B, T, F)} or token ids {@code (B, T)}; when the model was
- * built for a fixed number of steps, {@code T} must be that number. Output: {@code (B, out)} when
- * the model pools, {@code (B, T, out)} per step.
+ * <p>Inputs ({@link #inputs()}, in the model's order): float features {@code (B, T, F)}, token
+ * ids {@code (B, T)} or an attention mask {@code (B, Tq, Tk)}; the inputs share the batch, and
+ * each sequence input has steps of its own unless the layers make them equal (a merge of two
+ * inputs, an attention mask's rows and the query it masks: one {@link TimeAxis}). When the model
+ * was built for a fixed number of steps, {@code T} must be that number. Output: {@code (B, out)}
+ * when the model pools, {@code (B, T, out)} per step, {@code T} the steps of the output's axis.
  *
  * <p>Thread safety: immutable after building; any number of sessions may run at once.
  * {@link #close()} frees the weights; close it only when no call is running.
@@ -23,11 +26,18 @@ public final class Graph implements AutoCloseable {
             String weights, String runs, String mask) {
     }
 
+    /** One model input as a caller sees it; see {@link Graph#inputs()}. */
+    public record Input(String name, Port.Kind kind, int features, int steps, int keySteps, String stepsOf,
+            String keyStepsOf) {
+    }
+
     final Kernels kernels;
     final List<Node> nodes;
-    final Port input;
+    final List<Port> inputs;
     final Port output;
-    final int fixedSteps;
+    /** Where a per-step output is zeroed (false steps), or null. */
+    final Port outputMask;
+    final int axisCount;
     final int vocabulary;
     private final List<Port> ports;
     private final int portCount;
@@ -35,13 +45,14 @@ public final class Graph implements AutoCloseable {
     private final List<LayerRow> layers;
     private final String description;
 
-    Graph(Kernels kernels, List<Node> nodes, Port input, Port output, int fixedSteps, int vocabulary, List<Port> ports,
-            Arena arena, List<LayerRow> layers, String description) {
+    Graph(Kernels kernels, List<Node> nodes, List<Port> inputs, Port output, Port outputMask, int axisCount,
+            int vocabulary, List<Port> ports, Arena arena, List<LayerRow> layers, String description) {
         this.kernels = kernels;
         this.nodes = List.copyOf(nodes);
-        this.input = input;
+        this.inputs = List.copyOf(inputs);
         this.output = output;
-        this.fixedSteps = fixedSteps;
+        this.outputMask = outputMask;
+        this.axisCount = axisCount;
         this.vocabulary = vocabulary;
         this.ports = List.copyOf(ports);
         int max = 0;
@@ -54,19 +65,45 @@ public final class Graph implements AutoCloseable {
         this.description = description;
     }
 
-    /** True when the model takes token ids (an {@code Embedding} input), false for float features. */
+    /**
+     * The model's inputs in its order: name, kind ({@link Port.Kind#F32} features,
+     * {@link Port.Kind#TOKENS} token ids, {@link Port.Kind#PAIRS} an attention mask), features per
+     * step (1 for the others), the steps it was built for (0 for any) along its rows (and, for an
+     * attention mask, along its columns), and the input whose steps each axis follows.
+     */
+    public List<Input> inputs() {
+        List<Input> out = new ArrayList<>();
+        for (Port p : inputs) {
+            boolean pairs = p.kind == Port.Kind.PAIRS;
+            out.add(new Input(p.label, p.kind, p.kind == Port.Kind.F32 ? p.features : 1, p.axis.fixedSteps(),
+                    pairs ? p.keyAxis.fixedSteps() : 0, p.axis.name(), pairs ? p.keyAxis.name() : null));
+        }
+        return out;
+    }
+
+    /** The inputs' names, comma-separated, for messages. */
+    String inputNames() {
+        StringBuilder sb = new StringBuilder();
+        for (Port p : inputs) {
+            sb.append(sb.isEmpty() ? "" : ", ").append(p.label);
+        }
+        return sb.toString();
+    }
+
+    /** True when the first input is token ids (an {@code Embedding} input), false for float features. */
     public boolean takesTokens() {
-        return input.kind == Port.Kind.TOKENS;
+        return inputs.getFirst().kind == Port.Kind.TOKENS;
     }
 
-    /** Features per input step (1 for token ids). */
+    /** Features per step of the first input (1 for token ids). */
     public int inputFeatures() {
-        return input.kind == Port.Kind.TOKENS ? 1 : input.features;
+        Port first = inputs.getFirst();
+        return first.kind == Port.Kind.F32 ? first.features : 1;
     }
 
-    /** The number of steps the model was built for, or 0 when any number goes. */
+    /** The number of steps the first input was built for, or 0 when any number goes. */
     public int fixedSteps() {
-        return fixedSteps;
+        return inputs.getFirst().axis.fixedSteps();
     }
 
     /** True when the output keeps the time axis: {@code (B, T, out)}. */
@@ -101,6 +138,10 @@ public final class Graph implements AutoCloseable {
 
     int portCount() {
         return portCount;
+    }
+
+    int axisCount() {
+        return axisCount;
     }
 
     /** False once {@link #close()} ran. */

@@ -3,18 +3,10 @@ package io.attn4j.model.graph;
 import io.attn4j.attention.KerasAttention;
 import io.attn4j.attention.ScoreFunction;
 import io.attn4j.cells.CellType;
-import io.attn4j.cells.RecurrentNetwork;
-import io.attn4j.cells.RecurrentSpec;
-import io.attn4j.engine.internal.Backend;
 import io.attn4j.engine.kernel.Kernels;
-import io.attn4j.engine.tensor.DType;
-import io.attn4j.engine.tensor.Tensor;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Builds a {@link Graph} layer call by layer call, in topological order: each method adds one
@@ -31,8 +23,7 @@ public final class GraphBuilder implements AutoCloseable {
     private final List<Node> nodes = new ArrayList<>();
     private final List<Port> ports = new ArrayList<>();
     private final List<Graph.LayerRow> rows = new ArrayList<>();
-    private Port input;
-    private int fixedSteps;
+    private final List<Port> inputs = new ArrayList<>();
     private int vocabulary;
     private boolean built;
 
@@ -47,14 +38,27 @@ public final class GraphBuilder implements AutoCloseable {
         return kernels;
     }
 
-    private Port port(Port.Kind kind, boolean sequence, int features, Port mask, String label) {
-        Port p = new Port(ports.size(), kind, sequence, features, mask, label);
+    /** A new value; {@code axis} its steps (null for a vector {@code (B, features)}). */
+    private Port port(Port.Kind kind, int features, Port mask, String label, TimeAxis axis) {
+        Port p = new Port(ports.size(), kind, axis != null, features, mask, label, axis, null);
         ports.add(p);
         return p;
     }
 
-    private Port maskPort(String label) {
-        return port(Port.Kind.MASK, true, 1, null, label + ".mask");
+    /** A new float value {@code (B, T, features)} on {@code x}'s axis, or {@code (B, features)} when x is a vector. */
+    private Port like(Port x, int features, Port mask, String label) {
+        return port(Port.Kind.F32, features, mask, label, x.sequence ? x.axis : null);
+    }
+
+    private Port maskPort(String label, TimeAxis axis) {
+        return port(Port.Kind.MASK, 1, null, label + ".mask", axis);
+    }
+
+    /** Requires two sequence values to have the same steps in every call: unites their time axes. */
+    private static void sameSteps(Port a, Port b) {
+        if (a != null && b != null && a.sequence && b.sequence) {
+            TimeAxis.unite(a.axis, b.axis);
+        }
     }
 
     private <N extends Node> N add(N node, Port... outputs) {
@@ -65,23 +69,36 @@ public final class GraphBuilder implements AutoCloseable {
     }
 
     /**
-     * The model's input: float features {@code (B, T, features)}, or token ids {@code (B, T)} when
-     * {@code tokens}.
+     * A model input with steps of its own: float features {@code (B, T, features)}, or token ids
+     * {@code (B, T)} when {@code tokens}. Inputs are numbered in the order they are added.
      *
      * @param fixedSteps the steps the model was built for, or 0 for any
      */
     public Port input(String name, boolean tokens, int features, int fixedSteps) {
-        if (input != null) {
-            throw new IllegalStateException("the graph has an input already");
-        }
-        this.fixedSteps = fixedSteps;
-        input = port(tokens ? Port.Kind.TOKENS : Port.Kind.F32, true, tokens ? 1 : features, null, name);
-        return input;
+        Port p = port(tokens ? Port.Kind.TOKENS : Port.Kind.F32, tokens ? 1 : features, null, name,
+                new TimeAxis(name, fixedSteps));
+        inputs.add(p);
+        return p;
     }
 
-    /** The steps the model was built for, or 0. */
-    public int fixedSteps() {
-        return fixedSteps;
+    /**
+     * A model input that is an attention mask {@code (B, Tq, Tk)} (Keras' {@code attention_mask},
+     * true = attend); its two axes take the steps of the query and the key of the attention that
+     * reads it.
+     *
+     * @param querySteps, keySteps the steps the model was built for, or 0 for any
+     */
+    public Port attentionMaskInput(String name, int querySteps, int keySteps) {
+        Port p = new Port(ports.size(), Port.Kind.PAIRS, true, 1, null, name, new TimeAxis(name, querySteps),
+                new TimeAxis(name, keySteps));
+        ports.add(p);
+        inputs.add(p);
+        return p;
+    }
+
+    /** True when {@code a} and {@code b} are the same value (whatever mask each carries). */
+    public boolean sameValue(Port a, Port b) {
+        return a.id == b.id;
     }
 
     /** The same value with another Keras mask (a layer that passes its input on unchanged). */
@@ -90,15 +107,15 @@ public final class GraphBuilder implements AutoCloseable {
     }
 
     public Port masking(String name, Port x, float maskValue) {
-        Port mask = maskPort(name);
-        Port y = port(Port.Kind.F32, true, x.features, mask, name);
+        Port mask = maskPort(name, x.axis);
+        Port y = like(x, x.features, mask, name);
         add(new MaskingNode(name, x, maskValue), y, mask);
         return y;
     }
 
     public Port embedding(String name, Port ids, float[] table, int inputDim, int outputDim, boolean maskZero) {
-        Port mask = maskZero ? maskPort(name) : null;
-        Port y = port(Port.Kind.F32, true, outputDim, mask, name);
+        Port mask = maskZero ? maskPort(name, ids.axis) : null;
+        Port y = like(ids, outputDim, mask, name);
         vocabulary = Math.max(vocabulary, inputDim);
         if (mask != null) {
             add(new EmbeddingNode(name, ids, table, inputDim, outputDim, arena), y, mask);
@@ -110,7 +127,9 @@ public final class GraphBuilder implements AutoCloseable {
 
     /** {@code x != value}: booleans {@code (B, T, F)} for floats, a mask {@code (B, T)} for tokens. */
     public Port notEqual(String name, Port x, double value) {
-        Port y = x.kind == Port.Kind.TOKENS ? maskPort(name) : port(Port.Kind.BOOL, true, x.features, null, name);
+        Port y = x.kind == Port.Kind.TOKENS
+                ? maskPort(name, x.axis)
+                : port(Port.Kind.BOOL, x.features, null, name, x.axis);
         add(new NotEqualNode(name, x, value), y);
         return y;
     }
@@ -141,15 +160,20 @@ public final class GraphBuilder implements AutoCloseable {
             }
         };
         for (Port x : xs) {
+            if (x.kind == Port.Kind.PAIRS) {
+                throw new IllegalArgumentException(op + " of " + x + ", an attention mask input: attn4j passes it to a"
+                        + " MultiHeadAttention's attention_mask as it is and computes nothing with it");
+            }
             if (o != BoolOpNode.Op.ZEROS_LIKE && o != BoolOpNode.Op.ONES_LIKE && x.kind == Port.Kind.F32
-                    || !x.sequence) {
+                    || !x.sequence || x.kind == Port.Kind.PAIRS) {
                 throw new IllegalArgumentException(op + " of " + x + ": attn4j runs it on booleans (batch, steps, n)");
             }
             if ((o == BoolOpNode.Op.OR || o == BoolOpNode.Op.AND) && width(x) != 1 && width(x) != features) {
                 throw new IllegalArgumentException(op + " of widths " + width(xs[0]) + " and " + width(xs[1]));
             }
+            sameSteps(xs[0], x);
         }
-        Port y = port(Port.Kind.BOOL, true, features, null, name);
+        Port y = port(Port.Kind.BOOL, features, null, name, xs[0].axis);
         add(new BoolOpNode(name, className, xs, o), y);
         return y;
     }
@@ -160,27 +184,30 @@ public final class GraphBuilder implements AutoCloseable {
 
     /** {@code any(x, axis=-1)} of booleans {@code (B, T, F)}: a mask. */
     public Port any(String name, Port x) {
-        Port y = maskPort(name);
+        Port y = maskPort(name, x.axis);
         add(new AnyNode(name, x), y);
         return y;
     }
 
     public Port dense(String name, String className, Port x, float[] kernel, float[] bias, int units,
             Activation activation, Port outMask) {
-        Port y = port(Port.Kind.F32, x.sequence, units, outMask, name);
+        sameSteps(x, outMask);
+        Port y = like(x, units, outMask, name);
         add(new DenseNode(name, className, x, kernel, bias, units, activation, arena), y);
         return y;
     }
 
     public Port activation(String name, Port x, Activation activation, Port outMask) {
-        Port y = port(Port.Kind.F32, x.sequence, x.features, outMask, name);
+        sameSteps(x, outMask);
+        Port y = like(x, x.features, outMask, name);
         add(new ActivationNode(name, x, activation), y);
         return y;
     }
 
     /** @param gamma null without {@code scale}; @param beta null without {@code center} */
     public Port layerNorm(String name, Port x, double epsilon, float[] gamma, float[] beta, Port outMask) {
-        Port y = port(Port.Kind.F32, x.sequence, x.features, outMask, name);
+        sameSteps(x, outMask);
+        Port y = like(x, x.features, outMask, name);
         add(new LayerNormNode(name, x, epsilon, gamma, beta, arena), y);
         return y;
     }
@@ -207,49 +234,11 @@ public final class GraphBuilder implements AutoCloseable {
      */
     public Port[] recurrent(String name, String className, Port x, Port mask, RecurrentOptions o,
             CellWeights[] directions, String description) {
+        sameSteps(x, mask);
         boolean bidirectional = directions.length == 2;
-        Activation act, ract;
-        try {
-            act = Activation.of(o.activation());
-            ract = Activation.of(o.recurrentActivation());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("option activation: " + e.getMessage(), e);
-        }
-        if (act == Activation.SOFTMAX || ract == Activation.SOFTMAX) {
-            throw new IllegalArgumentException("option activation='softmax' is not supported in a recurrent cell");
-        }
-        CellType cell = switch (o.cell()) {
-            case "SimpleRNN" -> act == Activation.RELU ? CellType.RNN_RELU : CellType.RNN_TANH;
-            case "LSTM" -> CellType.LSTM;
-            case "GRU" -> CellType.GRU;
-            default -> throw new IllegalArgumentException("not a recurrent layer: " + o.cell());
-        };
-        // the fused cells run Keras' defaults (tanh, recurrent sigmoid; SimpleRNN tanh or relu; GRU reset_after)
-        boolean fast = cell == CellType.RNN_TANH || cell == CellType.RNN_RELU
-                ? act == Activation.TANH || act == Activation.RELU
-                : act == Activation.TANH && ract == Activation.SIGMOID && (cell != CellType.GRU || o.resetAfter());
-        int u = o.units(), in = x.features, gates = cell.gates();
-        Recurrence recurrence;
-        if (fast) {
-            Map<String, Tensor> tensors = new HashMap<>();
-            for (int d = 0; d < directions.length; d++) {
-                String p = bidirectional ? (d == 0 ? "forward." : "backward.") : "";
-                CellWeights w = directions[d];
-                tensors.put(p + "kernel", heap(w.kernel(), in, (long) gates * u));
-                tensors.put(p + "recurrent_kernel", heap(w.recurrentKernel(), u, (long) gates * u));
-                float[] bias = w.bias();
-                if (cell == CellType.GRU) {
-                    tensors.put(p + "bias", heap(bias != null ? bias : new float[2 * gates * u], 2, (long) gates * u));
-                } else {
-                    tensors.put(p + "bias", heap(bias != null ? bias : new float[gates * u], (long) gates * u));
-                }
-            }
-            RecurrentSpec spec = new RecurrentSpec(cell, in, u, 1, bidirectional);
-            recurrence = new FastRecurrence(RecurrentNetwork.fromKeras(spec, tensors, "", kernels), o.cell());
-        } else {
-            recurrence = new StepRecurrence(Backend.of(kernels).kernels(), o.cell(), in, u, act, ract, o.resetAfter(),
-                    directions);
-        }
+        CellType cell = Recurrences.cellType(o);
+        int u = o.units();
+        Recurrence recurrence = Recurrences.of(kernels, o, cell, x.features, directions);
         RecurrentNode.Merge merge = bidirectional
                 ? RecurrentNode.Merge.valueOf(o.merge().toUpperCase(java.util.Locale.ROOT))
                 : RecurrentNode.Merge.CONCAT;
@@ -263,12 +252,13 @@ public final class GraphBuilder implements AutoCloseable {
         }
         int features = RecurrentNode.outputFeatures(u, bidirectional, merge);
         List<Port> outs = new ArrayList<>();
-        outs.add(port(Port.Kind.F32, o.returnSequences(), features, o.returnSequences() ? mask : null, name));
+        outs.add(port(Port.Kind.F32, features, o.returnSequences() ? mask : null, name,
+                o.returnSequences() ? x.axis : null));
         if (o.returnState()) {
             for (int d = 0; d < directions.length; d++) {
-                outs.add(port(Port.Kind.F32, false, u, null, name + "[" + outs.size() + "]"));
+                outs.add(port(Port.Kind.F32, u, null, name + "[" + outs.size() + "]", null));
                 if (cell.hasCellState()) {
-                    outs.add(port(Port.Kind.F32, false, u, null, name + "[" + outs.size() + "]"));
+                    outs.add(port(Port.Kind.F32, u, null, name + "[" + outs.size() + "]", null));
                 }
             }
         }
@@ -285,6 +275,9 @@ public final class GraphBuilder implements AutoCloseable {
      */
     public Port attention(String name, String className, Port query, Port value, Port key, Port queryMask,
             Port valueMask, boolean causal, KerasAttention keras, Float dotScale, String score) {
+        sameSteps(value, key);
+        sameSteps(query, queryMask);
+        sameSteps(value, valueMask);
         ScoreFunction dot = dotScale == null
                 ? null
                 : dotScale == 1f ? ScoreFunction.dot() : ScoreFunction.scaledDot(dotScale);
@@ -296,7 +289,7 @@ public final class GraphBuilder implements AutoCloseable {
             keras.close();
             throw e;
         }
-        Port y = port(Port.Kind.F32, true, value.features, queryMask, name);
+        Port y = like(query, value.features, queryMask, name);
         add(node, y);
         return y;
     }
@@ -305,27 +298,47 @@ public final class GraphBuilder implements AutoCloseable {
      * Keras {@code MultiHeadAttention}; {@code w} holds the query, key, value and output kernels
      * and biases in that order ({@code (E, H, d)} kernels row-major, biases null without
      * {@code use_bias}).
+     *
+     * @param attentionMask Keras' {@code attention_mask} {@code (B, Tq, Tk)}, an attention mask
+     *        input ({@link #attentionMaskInput}), or null
+     * @throws IllegalArgumentException when the attention mask's steps cannot be the query's and
+     *         the key's
      */
     public Port multiHead(String name, Port query, Port value, Port key, Port queryMask, Port valueMask,
-            Port keyMask, boolean causal, int heads, int keyDim, int valueDim, int outDim, float[][] w) {
-        Port y = port(Port.Kind.F32, true, outDim, queryMask, name);
-        add(new MultiHeadNode(name, query, value, key, queryMask, valueMask, keyMask, causal, heads, keyDim, valueDim,
-                outDim, w, arena, kernels), y);
+            Port keyMask, Port attentionMask, boolean causal, int heads, int keyDim, int valueDim, int outDim,
+            float[][] w) {
+        if (attentionMask != null && attentionMask.kind != Port.Kind.PAIRS) {
+            throw new IllegalArgumentException("attention_mask " + attentionMask + " is not a boolean model input"
+                    + " (batch, query steps, key steps): attn4j reads the attention mask from an Input");
+        }
+        sameSteps(value, key);
+        sameSteps(query, queryMask);
+        sameSteps(value, valueMask);
+        sameSteps(value, keyMask);
+        if (attentionMask != null) {
+            TimeAxis.unite(query.axis, attentionMask.axis);
+            TimeAxis.unite(value.axis, attentionMask.keyAxis);
+        }
+        Port y = like(query, outDim, queryMask, name);
+        add(new MultiHeadNode(name, query, value, key, queryMask, valueMask, keyMask, attentionMask, causal, heads,
+                keyDim, valueDim, outDim, w, arena, kernels), y);
         return y;
     }
 
     public Port pool(String name, String className, Port x, Port mask, boolean max) {
-        Port y = port(Port.Kind.F32, false, x.features, null, name);
+        sameSteps(x, mask);
+        Port y = port(Port.Kind.F32, x.features, null, name, null);
         add(new PoolNode(name, className, x, mask, max), y);
         return y;
     }
 
     public Port flatten(String name, Port x) {
+        int fixedSteps = x.axis.fixedSteps();
         if (fixedSteps <= 0) {
             throw new IllegalArgumentException("Flatten needs a fixed number of steps (an Input shape such as"
-                    + " (100, 32)), and the model's input has none");
+                    + " (100, 32)), and the " + x.axis + " are not fixed");
         }
-        Port y = port(Port.Kind.F32, false, fixedSteps * x.features, null, name);
+        Port y = port(Port.Kind.F32, fixedSteps * x.features, null, name, null);
         add(new FlattenNode(name, x, fixedSteps), y);
         return y;
     }
@@ -341,15 +354,18 @@ public final class GraphBuilder implements AutoCloseable {
         for (Port x : xs) {
             features = op == MergeNode.Op.CONCATENATE ? features + x.features : x.features;
         }
+        for (Port x : xs) {
+            sameSteps(xs[0], x);
+        }
         Port mask = null;
         if (newMask) {
             boolean same = true;
             for (Port x : xs) {
                 same &= x.mask == xs[0].mask && x.mask != null;
             }
-            mask = same ? xs[0].mask : maskPort(name);
+            mask = same ? xs[0].mask : maskPort(name, xs[0].axis);
         }
-        Port y = port(Port.Kind.F32, xs[0].sequence, features, mask, name);
+        Port y = like(xs[0], features, mask, name);
         if (mask != null && mask != xs[0].mask) {
             add(new MergeNode(name, className, xs, op), y, mask);
         } else {
@@ -365,77 +381,46 @@ public final class GraphBuilder implements AutoCloseable {
 
     /** What attn4j runs for the node that made {@code p} (for the layer table), or "". */
     public String runs(Port p) {
-        for (Node n : nodes) {
-            for (Port o : n.outputs) {
-                if (o.id == p.id) {
-                    return n.runs();
-                }
-            }
-        }
-        return "";
+        Node n = producer(p);
+        return n == null ? "" : n.runs();
     }
 
     /** The weights of the node that made {@code p}, or "". */
     public String weights(Port p) {
+        Node n = producer(p);
+        return n == null ? "" : n.weights();
+    }
+
+    private Node producer(Port p) {
         for (Node n : nodes) {
             for (Port o : n.outputs) {
                 if (o.id == p.id) {
-                    return n.weights();
+                    return n;
                 }
             }
         }
-        return "";
+        return null;
     }
 
     /**
-     * The graph from the input to {@code output}; the builder's memory passes to it. An attention
+     * The graph from the inputs to {@code output}; the builder's memory passes to it. An attention
      * whose only consumer is an average pooling without a mask is fused with it.
+     *
+     * @param zeroMask for a per-step output, the mask (as Keras built the model) where the output
+     *        is zeroed, or null
      */
-    public Graph build(Port output, String description) {
-        if (input == null || output == null) {
+    public Graph build(Port output, Port zeroMask, String description) {
+        if (inputs.isEmpty() || output == null) {
             throw new IllegalStateException("the graph needs an input and an output");
         }
         if (output.kind != Port.Kind.F32) {
             throw new IllegalArgumentException("the model's output is not a float value: " + output);
         }
-        fuseAttentionMean(output);
+        int axes = TimeAxis.number(inputs, ports);
+        AttentionMeanFusion.fuse(nodes, output);
         built = true;
-        return new Graph(kernels, nodes, input, output, fixedSteps, vocabulary, Graph.distinct(ports), arena, rows,
-                description);
-    }
-
-    /** Attention -> GlobalAveragePooling1D (no masks, the context read by nothing else): one node. */
-    private void fuseAttentionMean(Port output) {
-        for (int i = 0; i < nodes.size(); i++) {
-            if (!(nodes.get(i) instanceof KerasAttentionNode a) || !a.canPoolMean()) {
-                continue;
-            }
-            Port context = a.outputs[0];
-            if (context.id == output.id) {
-                continue;
-            }
-            PoolNode pool = null;
-            int readers = 0;
-            for (Node n : nodes) {
-                for (Port p : n.inputs) {
-                    if (p.id == context.id) {
-                        readers++;
-                        pool = n instanceof PoolNode pn && pn.meansWithoutMask() ? pn : null;
-                    }
-                }
-            }
-            if (readers == 1 && pool != null) {
-                a.poolMeanInto(pool.outputs[0]);
-                nodes.remove(pool);
-                for (int k = 0; k < nodes.size(); k++) {
-                    nodes.get(k).index = k;
-                }
-            }
-        }
-    }
-
-    private static Tensor heap(float[] values, long... shape) {
-        return Tensor.wrap(MemorySegment.ofArray(values), DType.F32, shape);
+        return new Graph(kernels, nodes, inputs, output, output.sequence ? zeroMask : null, axes, vocabulary,
+                Graph.distinct(ports), arena, rows, description);
     }
 
     /** Frees everything built so far, unless {@link #build} handed it to a graph. */

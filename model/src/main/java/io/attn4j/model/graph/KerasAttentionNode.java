@@ -69,7 +69,8 @@ final class KerasAttentionNode extends Node {
     private static final class State implements AutoCloseable {
         final AttentionWorkspace workspace = new AttentionWorkspace();
         int batch = -1;
-        int seq = -1;
+        int querySeq = -1;
+        int keySeq = -1;
         AttentionMask mask;
 
         @Override
@@ -86,18 +87,22 @@ final class KerasAttentionNode extends Node {
     @Override
     void forward(Frame f) {
         State s = (State) f.state(this);
-        if (s.batch != f.batch || s.seq != f.seq) {
+        int querySeq = f.seq(query), keySeq = f.seq(value);
+        if (s.batch != f.batch || s.querySeq != querySeq || s.keySeq != keySeq) {
+            // keys past each row's length along the value's axis are excluded
+            Tensor keyLengths = f.lengthTensor(value);
             s.mask = fused != null
-                    ? AttentionMask.none().withKeyLengths(f.lengthTensor())
-                    : KerasAttention.mask(valueMask == null ? null : f.view(valueMask), f.lengthTensor(), causal);
+                    ? AttentionMask.none().withKeyLengths(keyLengths)
+                    : KerasAttention.mask(valueMask == null ? null : f.view(valueMask), keyLengths, causal);
             s.batch = f.batch;
-            s.seq = f.seq;
+            s.querySeq = querySeq;
+            s.keySeq = keySeq;
         }
         Tensor q = f.view(query), v = f.view(value), k = key == null ? v : f.view(key);
         Port y = outputs[0];
         if (mean) {
             // pooled [B, dv] = mean over the valid query rows of softmax(score(q, k)) v, without the context
-            fused.attendMean(q, k, v, s.mask, s.workspace, null, f.lengthTensor(), f.view(y));
+            fused.attendMean(q, k, v, s.mask, s.workspace, null, f.lengthTensor(query), f.view(y));
             return;
         }
         if (fused != null) {

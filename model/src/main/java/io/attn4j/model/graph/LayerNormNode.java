@@ -27,9 +27,10 @@ final class LayerNormNode extends Node {
     void forward(Frame f) {
         Port x = inputs[0], y = outputs[0];
         MemorySegment in = f.data(x), out = f.data(y);
+        int seq = x.sequence ? f.seq(x) : 1;
         for (int b = 0; b < f.batch; b++) {
-            int steps = x.sequence ? f.lengths[b] : 1;
-            long row0 = x.sequence ? (long) b * f.seq : b;
+            int steps = x.sequence ? f.lengths(x)[b] : 1;
+            long row0 = (long) b * seq;
             for (int t = 0; t < steps; t++) {
                 long off = (row0 + t) * width;
                 double mean = 0;

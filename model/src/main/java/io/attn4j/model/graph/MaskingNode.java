@@ -21,11 +21,13 @@ final class MaskingNode extends Node {
         Port x = inputs[0], y = outputs[0];
         int width = x.features;
         MemorySegment in = f.data(x), out = f.data(y), mask = f.data(y.mask);
+        int seq = f.seq(x);
+        int[] lengths = f.lengths(x);
         for (int b = 0; b < f.batch; b++) {
-            for (int t = 0; t < f.seq; t++) {
-                long step = (long) b * f.seq + t, off = step * width;
+            for (int t = 0; t < seq; t++) {
+                long step = (long) b * seq + t, off = step * width;
                 boolean valid = false;
-                if (t < f.lengths[b]) {
+                if (t < lengths[b]) {
                     for (int j = 0; j < width && !valid; j++) {
                         valid = in.getAtIndex(Frame.F32, off + j) != maskValue;
                     }

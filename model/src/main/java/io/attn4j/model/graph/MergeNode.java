@@ -33,7 +33,7 @@ final class MergeNode extends Node {
         Port y = outputs[0];
         MemorySegment out = f.data(y);
         boolean seq = y.sequence;
-        int rows = seq ? f.batch * f.seq : f.batch;
+        int rows = seq ? f.batch * f.seq(y) : f.batch;
         if (op == Op.CONCATENATE) {
             int col = 0;
             for (Port x : inputs) {
@@ -93,11 +93,13 @@ final class MergeNode extends Node {
     /** The output mask: OR over the inputs, a maskless input all valid (only Concatenate has those). */
     private void orMasks(Frame f, Port y) {
         MemorySegment m = f.data(y.mask);
+        int seq = f.seq(y);
+        int[] lengths = f.lengths(y);
         for (int b = 0; b < f.batch; b++) {
-            for (int t = 0; t < f.seq; t++) {
-                long s = (long) b * f.seq + t;
+            for (int t = 0; t < seq; t++) {
+                long s = (long) b * seq + t;
                 byte v = 0;
-                if (t < f.lengths[b]) {
+                if (t < lengths[b]) {
                     for (Port x : inputs) {
                         if (x.mask == null || f.data(x.mask).get(ValueLayout.JAVA_BYTE, s) != 0) {
                             v = 1;

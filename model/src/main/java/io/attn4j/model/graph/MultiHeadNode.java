@@ -22,12 +22,14 @@ import java.lang.foreign.ValueLayout;
  *   head h: o_h = softmax(q_h k_h^T / sqrt(dk) + mask) v_h        (views (B, H, T, d) of q, k, v, o)
  *   output [B, Tq, E_out] = o [B, Tq, H*dv] Wo + bo
  * </pre>
- * Masks as Keras' JAX backend applies them: query i may see key j when the query's mask keeps i,
- * the value's and key's masks keep j and, causal, {@code j <= i}; a masked pair's score is
- * replaced by {@code -0.7 * Float.MAX_VALUE} (so a row with no visible key averages all keys,
- * as Keras does). Without masks and causality the heads run on the fused attention. Keys past
- * each row's length are excluded. The output carries the query's mask; Keras does not zero masked
- * queries here.
+ * Masks as Keras 3 combines them ({@code _compute_attention_mask}) and its JAX backend applies
+ * them: query i may see key j when the {@code attention_mask} (if any) is true at {@code (i, j)},
+ * the query's mask keeps i, the value's and key's masks keep j and, causal, {@code j <= i}; a
+ * masked pair's score is replaced by {@code -0.7 * Float.MAX_VALUE} (so a row with no visible key
+ * averages all keys, as Keras does). Without masks and causality the heads run on the fused
+ * attention. The query and the key/value may have different steps ({@code Tq}, {@code Tk}, each on
+ * its own time axis); keys past each row's length along the key axis are excluded. The output
+ * carries the query's mask; Keras does not zero masked queries here.
  */
 final class MultiHeadNode extends Node {
     /** What Keras' JAX backend puts in place of a masked score. */
@@ -43,6 +45,8 @@ final class MultiHeadNode extends Node {
     private final Port queryMask;
     private final Port valueMask;
     private final Port keyMask;
+    /** Keras' {@code attention_mask} {@code (B, Tq, Tk)}, or null. */
+    private final Port attentionMask;
     private final boolean causal;
     private final MemorySegment wq;
     private final MemorySegment bq;
@@ -55,9 +59,9 @@ final class MultiHeadNode extends Node {
     private final Attention attention;
 
     MultiHeadNode(String name, Port query, Port value, Port key, Port queryMask, Port valueMask, Port keyMask,
-            boolean causal, int heads, int keyDim, int valueDim, int outDim, float[][] w, Arena arena,
-            Kernels kernels) {
-        super(name, "MultiHeadAttention", key == null ? new Port[]{query, value} : new Port[]{query, value, key});
+            Port attentionMask, boolean causal, int heads, int keyDim, int valueDim, int outDim, float[][] w,
+            Arena arena, Kernels kernels) {
+        super(name, "MultiHeadAttention", inputs(query, value, key, attentionMask));
         this.heads = heads;
         this.keyDim = keyDim;
         this.valueDim = valueDim;
@@ -68,6 +72,7 @@ final class MultiHeadNode extends Node {
         this.queryMask = queryMask;
         this.valueMask = valueMask;
         this.keyMask = keyMask;
+        this.attentionMask = attentionMask;
         this.causal = causal;
         this.wq = Weights.copy(arena, w[0]);
         this.bq = w[1] == null ? null : Weights.copy(arena, w[1]);
@@ -80,20 +85,32 @@ final class MultiHeadNode extends Node {
         this.attention = Attention.of(ScoreFunction.scaledDot((float) (1 / Math.sqrt(keyDim))), kernels);
     }
 
+    private static Port[] inputs(Port query, Port value, Port key, Port attentionMask) {
+        java.util.List<Port> in = new java.util.ArrayList<>(java.util.List.of(query, value));
+        if (key != null) {
+            in.add(key);
+        }
+        if (attentionMask != null) {
+            in.add(attentionMask);
+        }
+        return in.toArray(new Port[0]);
+    }
+
     private boolean masked() {
-        return queryMask != null || valueMask != null || keyMask != null || causal;
+        return queryMask != null || valueMask != null || keyMask != null || attentionMask != null || causal;
     }
 
     private final class State implements AutoCloseable {
         final AttentionWorkspace workspace = new AttentionWorkspace();
-        /** q, k [B, T, H*dk] | v, o [B, T, H*dv] | mask bytes [B, Tq, Tk] (1 = masked). */
+        /** q [B, Tq, H*dk] | k [B, Tk, H*dk] | v [B, Tk, H*dv] | o [B, Tq, H*dv] | mask bytes [B, Tq, Tk] (1 = masked). */
         final MemorySegment q;
         final MemorySegment k;
         final MemorySegment v;
         final MemorySegment o;
         final MemorySegment pairs;
         int batch = -1;
-        int seq = -1;
+        int querySeq = -1;
+        int keySeq = -1;
         Tensor qv;
         Tensor kv;
         Tensor vv;
@@ -109,26 +126,27 @@ final class MultiHeadNode extends Node {
             pairs = masked() ? f.arena.allocate(bt * f.maxSeq, 64) : null;
         }
 
-        void views(Frame f) {
-            if (batch == f.batch && seq == f.seq) {
+        void views(Frame f, int tq, int tk) {
+            if (batch == f.batch && querySeq == tq && keySeq == tk) {
                 return;
             }
-            qv = heads(q, f, keyDim);
-            kv = heads(k, f, keyDim);
-            vv = heads(v, f, valueDim);
-            ov = heads(o, f, valueDim);
-            AttentionMask m = AttentionMask.none().withKeyLengths(f.lengthTensor());
+            qv = heads(q, f.batch, tq, keyDim);
+            kv = heads(k, f.batch, tk, keyDim);
+            vv = heads(v, f.batch, tk, valueDim);
+            ov = heads(o, f.batch, tq, valueDim);
+            AttentionMask m = AttentionMask.none().withKeyLengths(f.lengthTensor(value));
             if (pairs != null) {
-                m = m.withMask(Tensor.wrap(pairs, DType.I8, f.batch, f.seq, f.seq)).withPenalty(MASKED_SCORE);
+                m = m.withMask(Tensor.wrap(pairs, DType.I8, f.batch, tq, tk)).withPenalty(MASKED_SCORE);
             }
             mask = m;
             batch = f.batch;
-            seq = f.seq;
+            querySeq = tq;
+            keySeq = tk;
         }
 
         /** (B, H, T, d) over a (B, T, H*d) buffer. */
-        private Tensor heads(MemorySegment s, Frame f, int d) {
-            return Tensor.wrap(s, DType.F32, f.batch, f.seq, heads, d).transpose(1, 2);
+        private Tensor heads(MemorySegment s, int batch, int steps, int d) {
+            return Tensor.wrap(s, DType.F32, batch, steps, heads, d).transpose(1, 2);
         }
 
         @Override
@@ -145,17 +163,18 @@ final class MultiHeadNode extends Node {
     @Override
     void forward(Frame f) {
         State s = (State) f.state(this);
-        s.views(f);
-        int rows = f.batch * f.seq;
-        project(f, f.data(query), query.features, wq, bq, heads * keyDim, s.q, rows);
+        int tq = f.seq(query), tk = f.seq(value);
+        s.views(f, tq, tk);
+        int queryRows = f.batch * tq, keyRows = f.batch * tk;
+        project(f, f.data(query), query.features, wq, bq, heads * keyDim, s.q, queryRows);
         project(f, f.data(key == null ? value : key), (key == null ? value : key).features, wk, bk, heads * keyDim,
-                s.k, rows);
-        project(f, f.data(value), value.features, wv, bv, heads * valueDim, s.v, rows);
+                s.k, keyRows);
+        project(f, f.data(value), value.features, wv, bv, heads * valueDim, s.v, keyRows);
         if (s.pairs != null) {
-            maskPairs(f, s.pairs);
+            maskPairs(f, s.pairs, tq, tk);
         }
         attention.attend(s.qv, s.kv, s.vv, s.mask, s.workspace, null, s.ov, null);
-        project(f, s.o, heads * valueDim, wo, bo, outDim, f.data(outputs[0]), rows);
+        project(f, s.o, heads * valueDim, wo, bo, outDim, f.data(outputs[0]), queryRows);
         f.zeroPadding(outputs[0]);
     }
 
@@ -170,19 +189,24 @@ final class MultiHeadNode extends Node {
         }
     }
 
-    /** pairs [b, i, j] = 1 unless query i may see key j (see the class comment). */
-    private void maskPairs(Frame f, MemorySegment pairs) {
+    /**
+     * pairs [b, i, j] = 1 unless query i may see key j: attention_mask[b, i, j] and
+     * query_mask[b, i] and value_mask[b, j] and key_mask[b, j] and (not causal or j <= i).
+     */
+    private void maskPairs(Frame f, MemorySegment pairs, int tq, int tk) {
         MemorySegment qm = queryMask == null ? null : f.data(queryMask);
         MemorySegment vm = valueMask == null ? null : f.data(valueMask);
         MemorySegment km = keyMask == null ? null : f.data(keyMask);
+        MemorySegment am = attentionMask == null ? null : f.data(attentionMask);
         for (int b = 0; b < f.batch; b++) {
-            long row0 = (long) b * f.seq;
-            for (int i = 0; i < f.seq; i++) {
-                boolean qKeep = qm == null || qm.get(ValueLayout.JAVA_BYTE, row0 + i) != 0;
-                long at = (row0 + i) * f.seq;
-                for (int j = 0; j < f.seq; j++) {
-                    boolean keep = qKeep && (vm == null || vm.get(ValueLayout.JAVA_BYTE, row0 + j) != 0)
-                            && (km == null || km.get(ValueLayout.JAVA_BYTE, row0 + j) != 0) && (!causal || j <= i);
+            long queries = (long) b * tq, keys = (long) b * tk;
+            for (int i = 0; i < tq; i++) {
+                boolean qKeep = qm == null || qm.get(ValueLayout.JAVA_BYTE, queries + i) != 0;
+                long at = (queries + i) * tk;
+                for (int j = 0; j < tk; j++) {
+                    boolean keep = qKeep && (am == null || am.get(ValueLayout.JAVA_BYTE, at + j) != 0)
+                            && (vm == null || vm.get(ValueLayout.JAVA_BYTE, keys + j) != 0)
+                            && (km == null || km.get(ValueLayout.JAVA_BYTE, keys + j) != 0) && (!causal || j <= i);
                     pairs.set(ValueLayout.JAVA_BYTE, at + j, keep ? (byte) 0 : 1);
                 }
             }
@@ -191,7 +215,9 @@ final class MultiHeadNode extends Node {
 
     @Override
     String runs() {
-        return heads + " heads, key_dim " + keyDim + ", value_dim " + valueDim + (causal ? ", causal" : "")
+        return heads + (heads == 1 ? " head" : " heads") + ", key_dim " + keyDim + ", value_dim " + valueDim
+                + (causal ? ", causal" : "")
+                + (attentionMask != null ? ", attention_mask" : "")
                 + (masked() ? ": reference attention, masked scores as Keras' JAX backend" : ": fused attention");
     }
 

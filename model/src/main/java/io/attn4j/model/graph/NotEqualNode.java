@@ -22,12 +22,14 @@ final class NotEqualNode extends Node {
         Port x = inputs[0], y = outputs[0];
         int width = x.kind == Port.Kind.TOKENS ? 1 : x.features;
         MemorySegment in = f.data(x), out = f.data(y);
+        int seq = f.seq(x);
+        int[] lengths = f.lengths(x);
         for (int b = 0; b < f.batch; b++) {
-            for (int t = 0; t < f.seq; t++) {
-                long off = ((long) b * f.seq + t) * width;
+            for (int t = 0; t < seq; t++) {
+                long off = ((long) b * seq + t) * width;
                 for (int j = 0; j < width; j++) {
                     boolean ne = false;
-                    if (t < f.lengths[b]) {
+                    if (t < lengths[b]) {
                         double v = x.kind == Port.Kind.TOKENS
                                 ? in.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, off + j)
                                 : in.getAtIndex(Frame.F32, off + j);

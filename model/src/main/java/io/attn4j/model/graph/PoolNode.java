@@ -36,10 +36,12 @@ final class PoolNode extends Node {
         int width = x.features;
         MemorySegment in = f.data(x), out = f.data(outputs[0]);
         MemorySegment m = mask == null ? null : f.data(mask);
+        int seq = f.seq(x);
+        int[] lengths = f.lengths(x);
         for (int b = 0; b < f.batch; b++) {
             long dst = (long) b * width;
-            long row0 = (long) b * f.seq;
-            int len = f.lengths[b];
+            long row0 = (long) b * seq;
+            int len = lengths[b];
             if (max) {
                 MemorySegment.copy(in, row0 * width * Float.BYTES, out, dst * Float.BYTES, (long) width * Float.BYTES);
                 for (int t = 1; t < len; t++) {

@@ -3,12 +3,12 @@ package io.attn4j.model.graph;
 /**
  * One value of a model graph, as shapes and kinds known at load time; its memory lives in each
  * session ({@link Frame}). A value is a batch of sequences {@code (B, T, features)} or of vectors
- * {@code (B, features)}; {@code T} is the call's length, the same for every sequence value of the
- * graph.
+ * {@code (B, features)}; {@code T} is the call's steps on the value's {@link TimeAxis} (the same
+ * for every value on that axis), or, for an attention mask, {@code (B, Tq, Tk)} on two axes.
  *
- * <p>Invariant of a call with lengths {@code L_b}: a sequence value holds 0 at every step
- * {@code t >= L_b} of row b (so that a layer may run on whole rows and read nothing undefined);
- * a mask holds 0 there.
+ * <p>Invariant of a call with lengths {@code L_b} on the value's axis: a sequence value holds 0
+ * at every step {@code t >= L_b} of row b (so that a layer may run on whole rows and read nothing
+ * undefined); a mask holds 0 there.
  */
 public final class Port {
     /** What the memory holds. */
@@ -20,7 +20,12 @@ public final class Port {
         /** One byte per element {@code (B, T, features)}, 1 = true (an intermediate of a mask computation). */
         BOOL,
         /** int32 token ids {@code (B, T)}. */
-        TOKENS
+        TOKENS,
+        /**
+         * One byte per (query step, key step) {@code (B, Tq, Tk)}, 1 = the query may attend to the
+         * key (Keras' {@code attention_mask}, {@code True} = attend).
+         */
+        PAIRS
     }
 
     final int id;
@@ -31,24 +36,34 @@ public final class Port {
     final Port mask;
     /** Where the value comes from, {@code layer} or {@code layer[i]}, for messages. */
     final String label;
+    /** The steps of a sequence value (the query steps of {@link Kind#PAIRS}); null for a vector. */
+    final TimeAxis axis;
+    /** The key steps of {@link Kind#PAIRS}; null for the other kinds. */
+    final TimeAxis keyAxis;
 
-    Port(int id, Kind kind, boolean sequence, int features, Port mask, String label) {
+    Port(int id, Kind kind, boolean sequence, int features, Port mask, String label, TimeAxis axis,
+            TimeAxis keyAxis) {
+        if (sequence != (axis != null) || (kind == Kind.PAIRS) != (keyAxis != null)) {
+            throw new IllegalArgumentException("a sequence value has a time axis, a vector none, pairs two");
+        }
         this.id = id;
         this.kind = kind;
         this.sequence = sequence;
         this.features = features;
         this.mask = mask;
         this.label = label;
+        this.axis = axis;
+        this.keyAxis = keyAxis;
     }
 
     /** A mask {@code (B, T)} seen as booleans {@code (B, T, 1)} (Keras' {@code expand_dims(mask, -1)}): the same bytes. */
     Port asBooleans() {
-        return new Port(id, Kind.BOOL, true, 1, null, label);
+        return new Port(id, Kind.BOOL, true, 1, null, label, axis, null);
     }
 
     /** The same memory with another mask (a layer that passes its input on unchanged). */
     Port withMask(Port newMask) {
-        return new Port(id, kind, sequence, features, newMask, label);
+        return new Port(id, kind, sequence, features, newMask, label, axis, keyAxis);
     }
 
     public Kind kind() {
@@ -67,16 +82,25 @@ public final class Port {
         return mask;
     }
 
-    /** The shape as Keras prints it: {@code (None, None, 64)} or {@code (None, 64)}. */
+    /**
+     * The shape as Keras prints it, with the steps the model was built for where its inputs fix
+     * them: {@code (None, None, 64)}, {@code (None, 5, 64)} or {@code (None, 64)}.
+     */
     public String shape() {
-        if (kind == Kind.MASK || kind == Kind.TOKENS) {
-            return "(None, None)";
-        }
-        return sequence ? "(None, None, " + features + ")" : "(None, " + features + ")";
+        return switch (kind) {
+            case MASK, TOKENS -> "(None, " + steps(axis) + ")";
+            case PAIRS -> "(None, " + steps(axis) + ", " + steps(keyAxis) + ")";
+            default -> sequence ? "(None, " + steps(axis) + ", " + features + ")" : "(None, " + features + ")";
+        };
+    }
+
+    private static String steps(TimeAxis a) {
+        int n = a.fixedSteps();
+        return n > 0 ? Integer.toString(n) : "None";
     }
 
     @Override
     public String toString() {
-        return label + shape();
+        return label + " " + shape();
     }
 }

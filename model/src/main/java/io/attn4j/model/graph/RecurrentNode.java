@@ -130,12 +130,12 @@ final class RecurrentNode extends Node {
     @Override
     void forward(Frame f) {
         State s = (State) f.state(this);
-        s.views(f.batch, f.seq);
+        s.views(f.batch, f.seq(inputs[0]));
         Port x = inputs[0];
         boolean direct = mask == null && !goBackwards;
         if (direct) {
-            System.arraycopy(f.lengths, 0, s.counts, 0, f.batch);
-            System.arraycopy(f.lengths, 0, s.count, 0, f.batch);
+            System.arraycopy(f.lengths(inputs[0]), 0, s.counts, 0, f.batch);
+            System.arraycopy(f.lengths(inputs[0]), 0, s.count, 0, f.batch);
             // sequences in concat order go straight into the output
             Tensor out = returnSequences && (dirs == 1 || merge == Merge.CONCAT) ? f.view(outputs[0]) : s.fullView;
             recurrence.forward(s.workspace, f.view(x), s.counts, out, s.hView, s.cView);
@@ -163,8 +163,8 @@ final class RecurrentNode extends Node {
         MemorySegment m = mask == null ? null : f.data(mask);
         long rowBytes = (long) in * Float.BYTES;
         for (int b = 0; b < f.batch; b++) {
-            int len = f.lengths[b], n = 0;
-            long base = (long) b * f.seq;
+            int len = f.lengths(inputs[0])[b], n = 0;
+            long base = (long) b * f.seq(inputs[0]);
             for (int t = 0; t < len; t++) {
                 if (m == null || m.get(ValueLayout.JAVA_BYTE, base + t) != 0) {
                     s.valid[b * f.maxSeq + n++] = t;
@@ -217,9 +217,9 @@ final class RecurrentNode extends Node {
         long unitBytes = (long) units * Float.BYTES;
         MemorySegment m = mask == null ? null : f.data(mask);
         for (int b = 0; b < f.batch; b++) {
-            int len = f.lengths[b], n = s.count[b];
-            long base = (long) b * f.seq;
-            dst.asSlice(base * width * Float.BYTES, (long) f.seq * width * Float.BYTES).fill((byte) 0);
+            int len = f.lengths(inputs[0])[b], n = s.count[b];
+            long base = (long) b * f.seq(inputs[0]);
+            dst.asSlice(base * width * Float.BYTES, (long) f.seq(inputs[0]) * width * Float.BYTES).fill((byte) 0);
             for (int d = 0; d < dirs; d++) {
                 boolean reverse = goBackwards || d == 1;
                 long lastSrc = -1;
@@ -244,7 +244,7 @@ final class RecurrentNode extends Node {
 
     /** out [rows, units] = merge(src [rows, 0:units], src [rows, units:2units]). */
     private void mergeRows(Frame f, MemorySegment src, MemorySegment out) {
-        long rows = (long) f.batch * f.seq;
+        long rows = (long) f.batch * f.seq(inputs[0]);
         for (long r = 0; r < rows; r++) {
             for (int j = 0; j < units; j++) {
                 float a = src.getAtIndex(Frame.F32, r * 2 * units + j);
@@ -269,8 +269,8 @@ final class RecurrentNode extends Node {
         MemorySegment out = f.data(y);
         MemorySegment m = mask == null ? null : f.data(mask);
         for (int b = 0; b < f.batch; b++) {
-            int len = f.lengths[b];
-            long base = (long) b * f.seq;
+            int len = f.lengths(inputs[0])[b];
+            long base = (long) b * f.seq(inputs[0]);
             for (int d = 0; d < dirs; d++) {
                 int lastT = goBackwards || d == 1 ? 0 : len - 1;
                 boolean zero = s.count[b] == 0 || zeroOutputForMask[d] && m != null

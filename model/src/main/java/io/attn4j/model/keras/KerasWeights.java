@@ -53,6 +53,11 @@ final class KerasWeights {
         }
     }
 
+    /** {@link #read(String, String, String, List)} for a layer of the config. */
+    float[][] read(LayerEntry layer, List<Spec> specs) throws MalformedFileException {
+        return read(layer.name(), layer.savePath(), layer.className(), specs);
+    }
+
     /** The layers a legacy file holds weights groups for (its {@code layer_names}), or empty. */
     java.util.Set<String> legacyLayerNames() {
         java.util.Set<String> names = new java.util.HashSet<>();

@@ -138,7 +138,8 @@ final class LayerConfig {
                 ? s
                 : dtype instanceof Map<?, ?> m && m.get("config") instanceof Map<?, ?> c
                         && c.get("name") instanceof String s2 ? s2 : dtype == null ? "float32" : String.valueOf(dtype);
-        if (!policy.equals("float32") && !(className.equals("InputLayer") && isInt(policy))) {
+        if (!policy.equals("float32")
+                && !(className.equals("InputLayer") && (isInt(policy) || policy.equals("bool")))) {
             throw option("dtype", policy, "attn4j runs float32");
         }
         for (Object key : map.keySet()) {
@@ -170,7 +171,21 @@ final class LayerConfig {
                 || dtype.equals("int8");
     }
 
+    /** A config value as Keras prints it: strings quoted, None for null, lists in brackets. */
     static String show(Object v) {
-        return v instanceof String s ? "'" + s + "'" : v instanceof Map<?, ?> ? "{...}" : String.valueOf(v);
+        if (v instanceof List<?> l) {
+            StringBuilder sb = new StringBuilder("[");
+            for (Object e : l) {
+                sb.append(sb.length() == 1 ? "" : ", ").append(show(e));
+            }
+            return sb.append(']').toString();
+        }
+        return v == null
+                ? "None"
+                : v instanceof String s
+                        ? "'" + s + "'"
+                        : v instanceof Map<?, ?>
+                                ? "{...}"
+                                : String.valueOf(v);
     }
 }

@@ -6,11 +6,15 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.attn4j.engine.io.Npy;
 import io.attn4j.engine.tensor.Tensor;
+import io.attn4j.model.ModelInput;
+import io.attn4j.model.SequenceModel;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /** The Keras cases of {@code testdata/keras} (see its README and make_keras_cases.py). */
@@ -51,6 +55,37 @@ final class KerasCases {
     static Tensor npy(String name, String suffix, Arena arena) throws IOException {
         Path p = file(name, suffix);
         return Files.exists(p) ? Npy.read(p, arena) : null;
+    }
+
+    /**
+     * A case's inputs by name, in the model's order: {@code NAME.x.npy} for a model with one input,
+     * {@code NAME.x.INPUT.npy} per input for a model with several.
+     */
+    static Map<String, Tensor> inputs(String name, SequenceModel model, Arena arena) throws IOException {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        List<ModelInput> inputs = model.inputs();
+        for (ModelInput in : inputs) {
+            Tensor t = npy(name, inputs.size() == 1 ? ".x.npy" : ".x." + in.name() + ".npy", arena);
+            assertTrue(t != null, name + ": no file for input " + in.name());
+            out.put(in.name(), t);
+        }
+        return out;
+    }
+
+    /**
+     * A case's lengths by input name, empty when it has none: {@code NAME.lengths.npy} for a model
+     * with one input, {@code NAME.lengths.INPUT.npy} per sequence input for a model with several.
+     */
+    static Map<String, int[]> lengths(String name, SequenceModel model, Arena arena) throws IOException {
+        Map<String, int[]> out = new LinkedHashMap<>();
+        List<ModelInput> inputs = model.inputs();
+        for (ModelInput in : inputs) {
+            Tensor t = npy(name, inputs.size() == 1 ? ".lengths.npy" : ".lengths." + in.name() + ".npy", arena);
+            if (t != null) {
+                out.put(in.name(), t.toIntArray());
+            }
+        }
+        return out;
     }
 
     /**

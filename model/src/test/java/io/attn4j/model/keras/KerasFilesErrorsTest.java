@@ -54,6 +54,13 @@ class KerasFilesErrorsTest {
     }
 
     @Test
+    void anAttentionMaskThatIsNotAnInput() throws IOException {
+        // attention_mask=logical_and(m1, m2): refused at the operation, which reads an attention mask input
+        contains(refused("bad_attention_mask_computed.keras"), "layer 'logical_and' (LogicalAnd)",
+                "an attention mask input: attn4j passes it to a MultiHeadAttention's attention_mask as it is");
+    }
+
+    @Test
     void aMissingWeight() throws IOException {
         contains(refused("bad_missing_weight.h5"), "layer 'dense' (Dense)", "kernel", "is not in the file");
     }

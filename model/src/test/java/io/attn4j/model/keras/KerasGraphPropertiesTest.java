@@ -30,8 +30,8 @@ class KerasGraphPropertiesTest {
     void rowsAreIndependentOfTheirBatch() throws IOException {
         for (String name : KerasCases.names()) {
             try (SequenceModel model = SequenceModel.load(KerasCases.file(name, ".keras"))) {
-                if (model.fixedSteps() > 0) {
-                    continue;
+                if (model.fixedSteps() > 0 || model.inputs().size() > 1) {
+                    continue; // models with several inputs: KerasInputsTest
                 }
                 RandomTrials.run(4, rnd -> {
                     int batch = 1 + rnd.nextInt(4), seq = 1 + rnd.nextInt(8);

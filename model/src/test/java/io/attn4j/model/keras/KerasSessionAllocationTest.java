@@ -7,6 +7,7 @@ import io.attn4j.model.SequenceModel;
 import io.attn4j.model.Session;
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -34,6 +35,31 @@ class KerasSessionAllocationTest {
                 Allocations.assertSteadyStateFree(name + ": a session call", () -> {
                     for (int i = 0; i < 50; i++) {
                         session.predict(x, lengths);
+                    }
+                });
+            }
+        }
+    }
+
+    /** A call with several inputs by name, lengths per input, allocates nothing either. */
+    @ParameterizedTest
+    @ValueSource(strings = {"multi_head_attention_mask", "multi_head_cross_inputs", "tokens_and_features"})
+    void callsWithSeveralInputsAllocateNothing(String name) throws IOException {
+        try (Arena arena = Arena.ofConfined();
+                SequenceModel model = SequenceModel.load(KerasCases.file(name, ".keras"))) {
+            Map<String, Tensor> inputs = KerasCases.inputs(name, model, arena);
+            Map<String, int[]> lengths = KerasCases.lengths(name, model, arena);
+            int batch = (int) inputs.values().iterator().next().dim(0), seq = 1;
+            for (Tensor t : inputs.values()) {
+                for (int d = 1; d < t.rank(); d++) {
+                    seq = Math.max(seq, (int) t.dim(d));
+                }
+            }
+            try (Session session = model.newSession(batch, seq)) {
+                Allocations.assertSteadyStateFree(name + ": a session call by name", () -> {
+                    for (int i = 0; i < 50; i++) {
+                        session.predict(inputs, lengths);
+                        session.predict(inputs, null);
                     }
                 });
             }

@@ -15,6 +15,7 @@ import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,6 +37,38 @@ class ReadmeKerasExampleTest {
         }
         // README end
         // @formatter:on
+    }
+
+    private static Tensor severalInputs(SequenceModel model, Session session, Tensor x, Tensor mask, int[] lengths) {
+        // @formatter:off
+        // README begin several inputs
+        System.out.println(model.inputs());   // [x: float32 (batch, steps, 6), mask: attention mask, bool (batch, steps of x, steps of x), ...]
+        Tensor y = session.predict(Map.of("x", x, "mask", mask), // mask (n, T, T): true where step i may attend to step j
+                Map.of("x", lengths));                            // lengths per sequence input; the mask follows x's
+        // README end several inputs
+        // @formatter:on
+        return y;
+    }
+
+    /** The README's snippet for a model with an attention mask input predicts what Keras predicted, cut to lengths. */
+    @Test
+    void runsSeveralInputs() throws IOException {
+        String name = "multi_head_attention_mask";
+        try (Arena arena = Arena.ofConfined();
+                SequenceModel model = SequenceModel.load(KerasCases.file(name, ".keras"));
+                Session session = model.newSession(4, 7)) {
+            Map<String, Tensor> in = KerasCases.inputs(name, model, arena);
+            int[] lengths = KerasCases.lengths(name, model, arena).get("x");
+            Tensor y = severalInputs(model, session, in.get("x"), in.get("mask"), lengths);
+            float[] cut = KerasCases.npy(name, ".cut.npy", arena).toFloatArray();
+            boolean[] keep = KerasCases.npy(name, ".keep.npy", arena).toBooleanArray();
+            for (int b = 0; b < 4; b++) {
+                for (int t = lengths[b]; t < 7; t++) {
+                    keep[b * 7 + t] = false;
+                }
+            }
+            KerasCases.assertMatches(name + " README", cut, y.toFloatArray(), keep, 3);
+        }
     }
 
     @Test
@@ -61,13 +94,19 @@ class ReadmeKerasExampleTest {
         String readme = Files.readString(module.resolveSibling("README.md"));
         List<String> source = Files
                 .readAllLines(module.resolve("src/test/java/io/attn4j/model/keras/ReadmeKerasExampleTest.java"));
-        List<String> body = source
-                .subList(source.indexOf("        // README begin") + 1, source.indexOf("        // README end"))
-                .stream().map(l -> l.length() >= 8 ? l.substring(8) : l).toList();
         int section = readme.indexOf("### From Keras", readme.indexOf("## Running a sequence model"));
         assertTrue(section >= 0, "README has no 'From Keras' part in 'Running a sequence model'");
-        int start = readme.indexOf("```java\n", section) + 8;
-        List<String> block = readme.substring(start, readme.indexOf("```", start)).lines().toList();
-        assertEquals(String.join("\n", body), String.join("\n", block));
+        int first = readme.indexOf("```java\n", section) + 8;
+        int second = readme.indexOf("```java\n", readme.indexOf("```", first) + 3) + 8;
+        for (String[] part : new String[][]{{"", Integer.toString(first)}, {" several inputs",
+                Integer.toString(second)}}) {
+            List<String> body = source
+                    .subList(source.indexOf("        // README begin" + part[0]) + 1,
+                            source.indexOf("        // README end" + part[0]))
+                    .stream().map(l -> l.length() >= 8 ? l.substring(8) : l).toList();
+            int start = Integer.parseInt(part[1]);
+            List<String> block = readme.substring(start, readme.indexOf("```", start)).lines().toList();
+            assertEquals(String.join("\n", body), String.join("\n", block), "README block" + part[0]);
+        }
     }
 }
