@@ -51,9 +51,15 @@ import java.util.Map;
  * <h2>Memory and threads</h2>
  * {@link #build} copies the weights once into memory the model owns; the model is immutable and
  * any number of threads may use it at once, each through its own {@link Session} (per-thread
- * scratch, zero heap allocation per call in steady state). {@link #close()} frees the weights; any
- * later call on the model or its sessions is an {@link IllegalStateException}. Close the model only
- * when no call is running.
+ * scratch, zero heap allocation per call in steady state). {@link #sessionBytes} says what a
+ * session will hold before it is made. A service that shares one model across request threads is
+ * better served by a {@link Predictor}, which pools the sessions and batches the requests.
+ *
+ * <p>{@link #close()} waits for the calls running on other threads (a {@link Session#predict},
+ * {@link Session#context()} or {@link #predict}) to return, then frees the weights: a running
+ * call never meets freed memory. A call that starts once closing has begun, and any later use of
+ * the model or its sessions, is an {@link IllegalStateException} ("the sequence model is closed").
+ * Closing from inside a call of the same thread is not possible (no user code runs inside one).
  */
 public final class SequenceModel implements AutoCloseable {
     final ModelConfig config;
@@ -70,6 +76,10 @@ public final class SequenceModel implements AutoCloseable {
     final Tensor[] headBias;
     final int[] headIn;
     final int[] headOut;
+    /** The additive score's hidden size ({@code W1.weight}'s rows); 0 for the other scores. */
+    final int scoreHidden;
+    /** The calls running now; {@link #close()} waits for them. */
+    final CallGate calls = new CallGate("the sequence model");
     private final String description;
 
     private SequenceModel(ModelConfig config, ModelWeights plan, WeightSource source, List<AutoCloseable> built) {
@@ -128,6 +138,13 @@ public final class SequenceModel implements AutoCloseable {
         }
         headIn = plan.headIn;
         headOut = plan.headOut;
+        scoreHidden = switch (config.attention()) {
+            case SelfAttention a when a.score().kind() == ModelConfig.ScoreKind.ADDITIVE ->
+                (int) source.shape(a.score().prefix() + "W1.weight")[0];
+            case PoolingAttention a when a.score().kind() == ModelConfig.ScoreKind.ADDITIVE ->
+                (int) source.shape(a.score().prefix() + "W1.weight")[0];
+            case null, default -> 0;
+        };
         description = config.describe(name -> source.contains(name) ? source.shape(name) : null);
     }
 
@@ -218,6 +235,20 @@ public final class SequenceModel implements AutoCloseable {
     }
 
     /**
+     * The most off-heap memory a session for {@code (maxBatch, maxSeq)} holds, in bytes, computed
+     * without allocating anything: its buffers, the encoder's workspace and an upper bound on the
+     * attention's scratch (which grows to what the largest call needs). A session's
+     * {@link Session#byteSize()} never exceeds it.
+     *
+     * @param keepAttentionWeights as for {@link #newSession(int, int, boolean)}
+     * @throws IllegalArgumentException unless both limits are >= 1, or if such a session is too
+     *         large to make (the message says why), as {@link #newSession} would
+     */
+    public long sessionBytes(int maxBatch, int maxSeq, boolean keepAttentionWeights) {
+        return SessionMemory.bytes(this, maxBatch, maxSeq, keepAttentionWeights);
+    }
+
+    /**
      * A session for calls of up to {@code maxBatch} sequences of up to {@code maxSeq} steps, not
      * keeping attention weights.
      */
@@ -231,7 +262,9 @@ public final class SequenceModel implements AutoCloseable {
      * @param keepAttentionWeights whether calls materialize the attention weights, readable through
      *        {@link Session#attentionWeights()} (this takes the reference attention path, with
      *        {@code maxBatch * maxSeq * maxSeq} floats of memory)
-     * @throws IllegalArgumentException unless both limits are >= 1
+     * @throws IllegalArgumentException unless both limits are >= 1, or if the session's arrays
+     *         would be too large for the kernels to index (their sizes are checked before
+     *         anything is allocated: see {@link #sessionBytes})
      * @throws IllegalStateException if the model is closed
      */
     public Session newSession(int maxBatch, int maxSeq, boolean keepAttentionWeights) {
@@ -321,7 +354,7 @@ public final class SequenceModel implements AutoCloseable {
     }
 
     boolean isOpen() {
-        return arena.scope().isAlive();
+        return !calls.isClosed() && arena.scope().isAlive();
     }
 
     void requireOpen() {
@@ -330,10 +363,13 @@ public final class SequenceModel implements AutoCloseable {
         }
     }
 
-    /** Frees the weights. Idempotent. */
+    /**
+     * Waits for the calls running on other threads to return, then frees the weights (see the
+     * class comment). Idempotent; a second concurrent close also returns once the memory is freed.
+     */
     @Override
-    public void close() {
-        if (!isOpen()) {
+    public synchronized void close() {
+        if (!calls.close() || !arena.scope().isAlive()) {
             return;
         }
         arena.close();

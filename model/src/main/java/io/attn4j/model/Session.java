@@ -20,14 +20,23 @@ import java.util.Arrays;
  * One thread's workspace for a {@link SequenceModel}: every buffer a call needs, allocated once for
  * {@code (maxBatch, maxSeq)} and reused, so steady-state calls allocate nothing on the Java heap or
  * off it. (The attention's own scratch grows during the first calls to what the largest shape
- * seen needs, at most what {@code (maxBatch, maxSeq)} needs; the small view objects are made again
- * only when a call's {@code (batch, seq)} differs from the previous call's.)
+ * seen needs, at most what {@code (maxBatch, maxSeq)} needs; the small view objects of a call
+ * shape {@code (batch, seq)} are made at its first call and kept.)
  *
  * <p>Results are views of this session's buffers, valid until the next call on this session (or
  * its closing): copy what must outlive it. Not thread-safe: one session serves one thread at a
  * time; the model itself is shared.
+ *
+ * <p><b>Rows are independent, bit for bit</b>: a sequence's outputs depend on its own valid steps
+ * alone, never on the other rows of the batch nor on the padded length {@code T}, provided
+ * {@code T >= }{@value #ROW_INVARIANT_STEPS} (or the same {@code T}): the fused attention computes a
+ * call of at most 4 query rows with a kernel of its own, whose sums are ordered differently from
+ * the tiled product's. So a batch row gives the same bits as the sequence alone padded to
+ * {@value #ROW_INVARIANT_STEPS} steps or more (what {@link Predictor} relies on to batch requests).
  */
 public final class Session implements AutoCloseable {
+    /** The padded length from which a row's result does not depend on {@code T} (see the class comment). */
+    static final int ROW_INVARIANT_STEPS = 5;
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     private final SequenceModel model;
@@ -39,6 +48,8 @@ public final class Session implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final RecurrentWorkspace recurrent;
     private final AttentionWorkspace attentionScratch = new AttentionWorkspace();
+    /** Bytes of the buffers below, as {@link SessionMemory#ownBytes} counts them. */
+    private final long ownBytes;
     // buffers (floats unless said): enc [B, T, Hout] | weights [B, Tq, T] | context [B, T, Hout]
     // | pooled [B, Hout] | head layer outputs [B, out_i] | logits [B, out] | key lengths (ints) [B]
     // | pooling queries [B, 1, Hout] | zeros [T * in] (for the finiteness check) | ones [T] (for the mean)
@@ -52,35 +63,40 @@ public final class Session implements AutoCloseable {
     private final MemorySegment queries;
     private final MemorySegment zeros;
     private final MemorySegment ones;
+    /** The views of the last call's shape. */
     private Views views;
+    /** Views by shape, {@code [seq - 1][batch - 1]}, rows made on first use; at most {@link #CACHED_SHAPES} views. */
+    private final Views[][] viewsBySeq;
+    private int cachedViews;
     /** The last call's context was not computed (see {@link #meanOfContext}); its mask, to compute it on demand. */
     private boolean contextPending;
     private AttentionMask lastMask;
 
-    /** The tensor views of one call shape {@code (batch, seq)}: made again only when the shape changes. */
+    /**
+     * Shapes whose views a session keeps: calls of those shapes allocate nothing, whatever their
+     * order (a server's batches change shape call by call); past it, a new shape's views are made
+     * per call. About 1.5 KiB of heap each.
+     */
+    private static final int CACHED_SHAPES = 4096;
+
+    /** The tensor views of one call shape {@code (batch, seq)}: made once per shape (see {@link #CACHED_SHAPES}). */
     private record Views(int batch, int seq, Tensor enc, Tensor weights, Tensor context, Tensor pooled,
             Tensor pooledAsRows, Tensor queries, Tensor logits, Tensor output,
             AttentionMask padded, AttentionMask unpadded, Tensor counts) {
     }
 
     Session(SequenceModel model, int maxBatch, int maxSeq, boolean keepWeights) {
-        if (maxBatch < 1 || maxSeq < 1) {
-            throw new IllegalArgumentException("maxBatch and maxSeq must be >= 1, got " + maxBatch + ", " + maxSeq);
-        }
-        int widest = Math.max(model.config.inputSize(), model.config.encoder().outputSize());
-        if ((long) maxBatch * maxSeq * Math.max(widest, maxSeq) > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(
-                    "maxBatch " + maxBatch + " x maxSeq " + maxSeq + " is too large: the kernels"
-                            + " index a batch's " + widest + "-wide steps and its score matrices with int");
-        }
+        SessionMemory.check(model, maxBatch, maxSeq);
         this.model = model;
         this.kernels = model.kernels;
         this.maxBatch = maxBatch;
         this.maxSeq = maxSeq;
         this.hOut = model.config.encoder().outputSize();
+        this.viewsBySeq = new Views[maxSeq][];
         boolean hasAttention = model.config.attention() != null;
         boolean pooling = model.config.attention() instanceof PoolingAttention;
         this.keepWeights = keepWeights && hasAttention;
+        this.ownBytes = SessionMemory.ownBytes(model, maxBatch, maxSeq, this.keepWeights);
         try {
             recurrent = model.encoder.newWorkspace(maxBatch, maxSeq);
             long bt = (long) maxBatch * maxSeq;
@@ -119,6 +135,18 @@ public final class Session implements AutoCloseable {
         return arena.allocate(Math.multiplyExact(n, (long) Float.BYTES), 64);
     }
 
+    /**
+     * Off-heap bytes this session holds now: its buffers, the encoder's workspace and the
+     * attention's scratch (which grows to what the largest call so far needed); at most
+     * {@link SequenceModel#sessionBytes} for its limits. 0 once closed.
+     */
+    public long byteSize() {
+        if (!arena.scope().isAlive()) {
+            return 0;
+        }
+        return ownBytes + (recurrent == null ? 0 : recurrent.byteSize()) + attentionScratch.byteSize();
+    }
+
     /** Largest batch a call may use. */
     public int maxBatch() {
         return maxBatch;
@@ -146,6 +174,15 @@ public final class Session implements AutoCloseable {
      */
     public Tensor predict(Tensor x, int[] lengths) {
         requireOpen();
+        model.calls.enter();
+        try {
+            return run(x, lengths);
+        } finally {
+            model.calls.exit();
+        }
+    }
+
+    private Tensor run(Tensor x, int[] lengths) {
         int batch = checkInput(x);
         int seq = (int) x.dim(1);
         checkLengths(lengths, batch, seq);
@@ -229,7 +266,13 @@ public final class Session implements AutoCloseable {
         if (contextPending) {
             // the last call pooled without the context: compute it now, from the same encoder
             // output and mask (the same values the call would have written)
-            model.attention.attend(v.enc(), v.enc(), v.enc(), lastMask, attentionScratch, null, v.context(), null);
+            model.calls.enter();
+            try {
+                model.attention.attend(v.enc(), v.enc(), v.enc(), lastMask, attentionScratch, null, v.context(),
+                        null);
+            } finally {
+                model.calls.exit();
+            }
             contextPending = false;
         }
         return model.config.attention() instanceof PoolingAttention ? v.pooledAsRows() : v.context();
@@ -262,6 +305,23 @@ public final class Session implements AutoCloseable {
         if (views != null && views.batch() == batch && views.seq() == seq) {
             return views;
         }
+        Views[] row = viewsBySeq[seq - 1];
+        if (row != null && row[batch - 1] != null) {
+            views = row[batch - 1];
+            return views;
+        }
+        views = newViews(batch, seq);
+        if (cachedViews < CACHED_SHAPES) {
+            if (row == null) {
+                row = viewsBySeq[seq - 1] = new Views[maxBatch];
+            }
+            row[batch - 1] = views;
+            cachedViews++;
+        }
+        return views;
+    }
+
+    private Views newViews(int batch, int seq) {
         boolean pooling = model.config.attention() instanceof PoolingAttention;
         boolean causal = model.config.attention() instanceof MultiHead m && m.causal();
         int out = model.outputSize();
@@ -270,11 +330,10 @@ public final class Session implements AutoCloseable {
         Tensor lastLayer = Tensor.wrap(layerOut[layerOut.length - 1], DType.F32, batch, out);
         AttentionMask base = causal ? AttentionMask.none().withCausal() : AttentionMask.none();
         Tensor counts = Tensor.wrap(keyLengths, DType.I32, batch);
-        views = new Views(batch, seq, Tensor.wrap(enc, DType.F32, batch, seq, hOut), weightsView, contextView,
+        return new Views(batch, seq, Tensor.wrap(enc, DType.F32, batch, seq, hOut), weightsView, contextView,
                 Tensor.wrap(pooled, DType.F32, batch, hOut), Tensor.wrap(pooled, DType.F32, batch, 1, hOut),
                 queries == null ? null : Tensor.wrap(queries, DType.F32, batch, 1, hOut),
                 Tensor.wrap(logits, DType.F32, batch, out), lastLayer, base.withKeyLengths(counts), base, counts);
-        return views;
     }
 
     /**
@@ -354,8 +413,19 @@ public final class Session implements AutoCloseable {
                     MemorySegment.copy(z, 0, y, 0, (long) count * Float.BYTES);
                 }
             }
-            case SIGMOID -> kernels.sigmoid(count, z, 0, y, 0);
-            case TANH -> kernels.tanh(count, z, 0, y, 0);
+            // Row by row: a vector kernel computes its lanes and its scalar tail differently, so a
+            // value's bits would depend on where its row sits in the batch; per row they depend on
+            // the row alone (what lets a batcher promise each request its solo result).
+            case SIGMOID -> {
+                for (int b = 0; b < batch; b++) {
+                    kernels.sigmoid(n, z, (long) b * n, y, (long) b * n);
+                }
+            }
+            case TANH -> {
+                for (int b = 0; b < batch; b++) {
+                    kernels.tanh(n, z, (long) b * n, y, (long) b * n);
+                }
+            }
             case RELU -> kernels.relu(count, z, 0, y, 0);
             case SOFTMAX -> kernels.softmaxRows(batch, n, 1f, z, 0, n, null, y, 0, n);
         }
