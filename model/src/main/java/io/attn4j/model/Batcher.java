@@ -727,6 +727,15 @@ final class Batcher {
         return running;
     }
 
+    /** Off-heap bytes the idle runners hold now (all of them when nothing runs). */
+    synchronized long heldBytes() {
+        long bytes = 0;
+        for (int i = 0; i < freeCount; i++) {
+            bytes += free[i].byteSize();
+        }
+        return bytes;
+    }
+
     /** The model generation served now (1, then one more per swap). */
     synchronized long generation() {
         return current.number;

@@ -493,6 +493,16 @@ public final class Predictor implements AutoCloseable {
         scratchBytes = bytes;
     }
 
+    /** Tests: a hook called in each part of each batch before it computes. */
+    void batchHook(Runner.BatchHook hook) {
+        batcher.hook = hook;
+    }
+
+    /** Tests: the off-heap bytes the current runners hold now (their sessions' own accounting). */
+    long heldBytes() {
+        return batcher.heldBytes();
+    }
+
     /** A snapshot of the counters (see {@link PredictorMetrics}). */
     public PredictorMetrics metrics() {
         return stats.snapshot(batcher.queued(), batcher.running(), scratchBytes);
