@@ -292,10 +292,13 @@ final class Batcher {
 
     private void timedOut(Request<?> r, long now) {
         long waited = now - r.created;
-        if (r.completeExceptionally(new PredictionTimeoutException(
+        // counted before completing, so that whoever sees the failure sees it counted
+        stats.timedOut.increment();
+        if (!r.completeExceptionally(new PredictionTimeoutException(
                 "the request waited " + waited / 1000 + " us in the queue, past its deadline ("
                         + (r.deadline - r.created) / 1000 + " us): not computed"))) {
-            stats.timedOut.increment();
+            stats.timedOut.decrement();
+        } else {
             ServingEvents.Timeout e = new ServingEvents.Timeout();
             if (e.shouldCommit()) {
                 e.waited = waited;
@@ -394,13 +397,13 @@ final class Batcher {
             Request<?> next = r.next;
             r.next = null;
             if (failure == null) {
-                r.completeWithResult();
                 stats.completed.increment();
+                r.completeWithResult();
             } else {
                 r.result = null;
+                stats.failed.increment();
                 r.completeExceptionally(new PredictionFailedException(
                         "the batch of " + n + " requests this one ran in failed: " + failure, failure));
-                stats.failed.increment();
             }
             r = next;
         }
@@ -672,9 +675,10 @@ final class Batcher {
             notifyAll();
         }
         for (Request<?> r : unserved) {
-            if (r.completeExceptionally(
+            stats.closedUnserved.increment();
+            if (!r.completeExceptionally(
                     new PredictorClosedException("the predictor closed before this request's batch started"))) {
-                stats.closedUnserved.increment();
+                stats.closedUnserved.decrement();
             }
         }
         for (Runner r : idleRunners) {

@@ -26,6 +26,82 @@ final class Serving {
         }
     }
 
+    /** The classifier with {@code delta} added to its output layer's bias: another model of the same shapes. */
+    static SequenceModel shiftedClassifier(float delta) {
+        Path path = Path.of(System.getProperty("user.dir")).resolveSibling("examples/classifier/model.safetensors");
+        try (io.attn4j.engine.io.SafeTensorsFile file = io.attn4j.engine.io.SafeTensorsFile.open(path);
+                Arena arena = Arena.ofConfined()) {
+            ModelConfig config = ModelConfig.locate(file).orElseThrow().config();
+            WeightSource base = WeightSource.of(file);
+            return SequenceModel.build(config, new WeightSource() {
+                @Override
+                public boolean contains(String name) {
+                    return base.contains(name);
+                }
+
+                @Override
+                public long[] shape(String name) {
+                    return base.shape(name);
+                }
+
+                @Override
+                public Tensor f32(String name) {
+                    Tensor t = base.f32(name);
+                    return name.equals("fc.bias") ? Tensor.of(arena, new float[]{t.get(0) + delta}, 1) : t;
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Blocks each batch that holds one of the marked inputs until {@link #release}; tells when one is held. */
+    static final class Gate implements Runner.BatchHook {
+        private final java.util.Set<Object> marked = java.util.Collections
+                .newSetFromMap(new java.util.IdentityHashMap<>());
+        private final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        private final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        /** Every input a batch computed. */
+        final java.util.Set<Object> computed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        /** @param input the request input ({@code float[][]}) whose batch is held */
+        Gate(Object input) {
+            marked.add(input);
+        }
+
+        @Override
+        public void beforeCompute(Request<?>[] batch, int from, int rows) {
+            boolean hold = false;
+            for (int i = from; i < from + rows; i++) {
+                computed.add(batch[i].input);
+                hold |= marked.contains(batch[i].input);
+            }
+            if (hold) {
+                held.countDown();
+                await(release);
+            }
+        }
+
+        /** Waits until a marked batch is held. */
+        void awaitHeld() {
+            await(held);
+        }
+
+        void release() {
+            release.countDown();
+        }
+
+        private static void await(java.util.concurrent.CountDownLatch latch) {
+            try {
+                if (!latch.await(HANG_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+                    throw new AssertionError("hung");
+                }
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
     /** A sequence of {@code steps} steps of {@code features} values uniform in [-1, 1]. */
     static float[][] sequence(SplittableRandom rnd, int steps, int features) {
         float[][] s = new float[steps][features];
