@@ -351,6 +351,11 @@ final class Batcher {
                 }
                 continue;
             }
+            if (r.expired(start)) { // its deadline passed while the batch waited for more
+                runner.expired[runner.expiredCount++] = r;
+                continue;
+            }
+            r.started = start;
             batch[kept++] = r;
             long waited = start - r.created;
             stats.queueWait.record(waited);
@@ -360,6 +365,7 @@ final class Batcher {
             batch[i] = null;
         }
         n = kept;
+        failExpired(runner);
         ServingEvents.Batch event = new ServingEvents.Batch();
         event.begin();
         Throwable failure = null;

@@ -25,6 +25,8 @@ final class Request<R> extends CompletableFuture<R> {
     /** Where in the caller's batch this request is, for messages; -1 for a lone request. */
     final int index;
     private final Batcher batcher;
+    /** {@link System#nanoTime()} when its batch started computing (before its deadline). */
+    long started;
     /** Set by the batch that computed it, read by the thread that completes it. */
     Object result;
     /** Links the requests of a batch once its runner is back in the pool, for their completion. */

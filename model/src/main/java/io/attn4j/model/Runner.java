@@ -36,7 +36,7 @@ final class Runner implements AutoCloseable {
     Runner(Generation generation, int maxBatch, int maxSeq, int queueCapacity, int parts, Executor executor) {
         this.generation = generation;
         this.batch = new Request<?>[maxBatch];
-        this.expired = new Request<?>[queueCapacity];
+        this.expired = new Request<?>[Math.max(queueCapacity, maxBatch)];
         this.executor = executor;
         this.maxSeq = maxSeq;
         int rows = (maxBatch + parts - 1) / parts;
