@@ -51,7 +51,8 @@ final class Batcher {
     private int freeCount;
     private final Worker[] idle;
     private int idleCount;
-    private final Thread[] collectors;
+    /** Threads holding a batch that waits for arrivals (one per busy runner at most). */
+    private Thread[] collectors;
     private int collectorCount;
     /** Runners out of the pool. */
     private int running;
@@ -338,52 +339,54 @@ final class Batcher {
      * comment), returns the runner to the pool, then completes the requests.
      */
     private void serve(Runner runner, int n, boolean worker) {
-        failExpired(runner);
-        n = collect(runner, n);
         Request<?>[] batch = runner.batch;
-        long start = System.nanoTime(), longest = 0;
-        int kept = 0;
-        for (int i = 0; i < n; i++) {
-            Request<?> r = batch[i];
-            if (r.isDone()) { // cancelled (or completed by its holder) since it was taken
-                if (r.isCancelled()) {
-                    stats.cancelled.increment();
-                }
-                continue;
-            }
-            if (r.expired(start)) { // its deadline passed while the batch waited for more
-                runner.expired[runner.expiredCount++] = r;
-                continue;
-            }
-            r.started = start;
-            batch[kept++] = r;
-            long waited = start - r.created;
-            stats.queueWait.record(waited);
-            longest = Math.max(longest, waited);
-        }
-        for (int i = kept; i < n; i++) {
-            batch[i] = null;
-        }
-        n = kept;
-        failExpired(runner);
         ServingEvents.Batch event = new ServingEvents.Batch();
-        event.begin();
         Throwable failure = null;
+        long start = System.nanoTime(), end, longest = 0;
         int used = 0;
-        if (n > 0) {
-            try {
-                used = runner.run(n, hook);
-            } catch (Throwable t) {
-                failure = t;
+        try {
+            failExpired(runner);
+            n = collect(runner, n);
+            start = System.nanoTime();
+            int kept = 0;
+            for (int i = 0; i < n; i++) {
+                Request<?> r = batch[i];
+                batch[i] = null;
+                if (r.isDone()) { // cancelled (or completed by its holder) since it was taken
+                    if (r.isCancelled()) {
+                        stats.cancelled.increment();
+                    }
+                } else if (r.expired(start)) { // its deadline passed while the batch waited for more
+                    runner.expired[runner.expiredCount++] = r;
+                } else {
+                    r.started = start;
+                    batch[kept++] = r;
+                    long waited = start - r.created;
+                    stats.queueWait.record(waited);
+                    longest = Math.max(longest, waited);
+                }
             }
+            n = kept;
+            failExpired(runner);
+            event.begin();
+            if (n > 0) {
+                used = runner.run(n, hook);
+            }
+        } catch (Throwable t) {
+            // a fault in the model (or, were there one, in this class): the batch fails, the
+            // runner is renewed and returned, never lost
+            failure = t;
         }
         event.end();
-        long end = System.nanoTime();
+        end = System.nanoTime();
         Request<?> head = null;
         for (int i = n - 1; i >= 0; i--) {
-            batch[i].next = head;
-            head = batch[i];
+            Request<?> r = batch[i];
             batch[i] = null;
+            if (r != null) {
+                r.next = head;
+                head = r;
+            }
         }
         release(failure == null ? runner : renew(runner), worker);
         if (n > 0) {
@@ -453,6 +456,10 @@ final class Batcher {
                     }
                     n = take(runner, n, now);
                     if (n == before && !registered) {
+                        if (collectorCount == collectors.length) {
+                            // after swaps, the runners of retired models collect too
+                            collectors = java.util.Arrays.copyOf(collectors, 2 * collectors.length);
+                        }
                         collectors[collectorCount++] = Thread.currentThread();
                         registered = true;
                     }

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  */
 class PredictorFaultsTest {
     private static final int THREADS = 16;
-    private static final int SWAPS = Integer.getInteger("attn4j.faultSwaps", 6);
+    private static final int SWAPS = Integer.getInteger("attn4j.faultSwaps", 20);
 
     @Test
     void swapsFailedBatchesAndCloseUnderSixteenThreads() throws Exception {
@@ -141,7 +141,7 @@ class PredictorFaultsTest {
             p.swap(next);
         }
         closing.set(true);
-        p.close();
+        java.util.concurrent.CompletableFuture.runAsync(p::close).get(Serving.HANG_SECONDS, TimeUnit.SECONDS);
         for (Future<?> d : done) {
             d.get(Serving.HANG_SECONDS, TimeUnit.SECONDS);
         }
