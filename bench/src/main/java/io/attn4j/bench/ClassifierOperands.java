@@ -104,7 +104,7 @@ public final class ClassifierOperands implements AutoCloseable {
     }
 
     /** The bundled weights, through a temporary file (the model copies them at load). */
-    private static SequenceModel load() throws IOException {
+    static SequenceModel load() throws IOException {
         Path file = Files.createTempFile("attn4j-classifier", ".safetensors");
         try (InputStream in = ClassifierOperands.class.getResourceAsStream("model.safetensors")) {
             if (in == null) {
