@@ -461,13 +461,14 @@ public final class Predictor implements AutoCloseable {
      * Runs the model until its hot paths are compiled, so that the first real request is served at
      * steady-state latency: every session once at its largest shape (so its scratch memory is
      * fully grown), then calls of one request and of full batches, on synthetic inputs, until the
-     * JIT has compiled nothing new for half a second (at most 30 s). Takes every session while it
-     * runs (requests meanwhile wait in the queue): call it before serving traffic.
+     * JIT has compiled nothing new for half a second (at most 10 s). Takes every session while it
+     * runs (requests meanwhile wait in the queue), and ends with a few hundred requests through the
+     * predictor's own path: call it before serving traffic. Counted in {@link #metrics()}.
      *
      * @throws PredictorClosedException if the predictor is closed
      */
     public void warmUp() {
-        WarmUp.run(batcher, shape, maxBatch, maxSeq, sessions);
+        WarmUp.run(this, batcher, shape, maxBatch, maxSeq, sessions);
     }
 
     /**

@@ -14,18 +14,22 @@ import java.util.SplittableRandom;
  * batch of half and one of all {@code maxBatch} requests per round (the batched kernels), until
  * the JIT has compiled nothing for {@link #QUIET_NANOS} after at least {@link #MIN_ROUNDS} rounds,
  * or {@link #MAX_NANOS} have passed. (Where the JVM does not report its compilation time, it runs
- * {@link #MIN_ROUNDS} rounds.)
+ * {@link #MIN_ROUNDS} rounds.) Last, {@link #REQUESTS} requests through the predictor's own path
+ * (checks, queue, completion, metrics, events), whose first use loads classes.
  */
 final class WarmUp {
-    static final int MIN_ROUNDS = 100;
+    static final int MIN_ROUNDS = 50;
+    /** Requests sent through the predictor's whole path at the end. */
+    static final int REQUESTS = 200;
     static final int SINGLES_PER_ROUND = 16;
     static final long QUIET_NANOS = 500_000_000L;
-    static final long MAX_NANOS = 30_000_000_000L;
+    static final long MAX_NANOS = 10_000_000_000L;
 
     private WarmUp() {
     }
 
-    static void run(Batcher batcher, ServedModel shape, int maxBatch, int maxSeq, int sessions) {
+    static void run(Predictor predictor, Batcher batcher, ServedModel shape, int maxBatch, int maxSeq,
+            int sessions) {
         SplittableRandom rnd = new SplittableRandom(0x5EED);
         Request<?>[] requests = new Request<?>[maxBatch];
         for (int i = 0; i < maxBatch; i++) {
@@ -58,6 +62,12 @@ final class WarmUp {
         } finally {
             clear(runner, maxBatch);
             batcher.releaseAcquired(runner);
+        }
+        // the request path around the batches (checks, queue, completion, histograms, events): its
+        // first use loads and initializes classes, which would otherwise fall on the first request
+        for (int i = 0; i < REQUESTS; i++) {
+            float[][] steps = (float[][]) requests[i % maxBatch].input;
+            predictor.predict(java.util.Arrays.copyOf(steps, maxSeq - rnd.nextInt(maxSeq / 2 + 1)));
         }
     }
 
