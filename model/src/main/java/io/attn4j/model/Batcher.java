@@ -212,8 +212,8 @@ final class Batcher {
         requireOpen();
         if (!queue.offer(r)) {
             stats.rejected.increment();
-            ServingEvents.Rejection e = new ServingEvents.Rejection();
-            if (e.shouldCommit()) {
+            if (ServingEvents.REJECTION.isEnabled()) {
+                ServingEvents.Rejection e = new ServingEvents.Rejection();
                 e.capacity = queue.capacity();
                 e.commit();
             }
@@ -299,12 +299,10 @@ final class Batcher {
                 "the request waited " + waited / 1000 + " us in the queue, past its deadline ("
                         + (r.deadline - r.created) / 1000 + " us): not computed"))) {
             stats.timedOut.decrement();
-        } else {
+        } else if (ServingEvents.TIMEOUT.isEnabled()) {
             ServingEvents.Timeout e = new ServingEvents.Timeout();
-            if (e.shouldCommit()) {
-                e.waited = waited;
-                e.commit();
-            }
+            e.waited = waited;
+            e.commit();
         }
     }
 
@@ -340,7 +338,7 @@ final class Batcher {
      */
     private void serve(Runner runner, int n, boolean worker) {
         Request<?>[] batch = runner.batch;
-        ServingEvents.Batch event = new ServingEvents.Batch();
+        ServingEvents.Batch event = ServingEvents.BATCH.isEnabled() ? new ServingEvents.Batch() : null;
         Throwable failure = null;
         long start = System.nanoTime(), end, longest = 0;
         int used = 0;
@@ -368,7 +366,9 @@ final class Batcher {
             }
             n = kept;
             failExpired(runner);
-            event.begin();
+            if (event != null) {
+                event.begin();
+            }
             if (n > 0) {
                 used = runner.run(n, hook);
             }
@@ -377,7 +377,9 @@ final class Batcher {
             // runner is renewed and returned, never lost
             failure = t;
         }
-        event.end();
+        if (event != null) {
+            event.end();
+        }
         end = System.nanoTime();
         Request<?> head = null;
         for (int i = n - 1; i >= 0; i--) {
@@ -393,7 +395,7 @@ final class Batcher {
             stats.batches.increment();
             stats.batchSizes.incrementAndGet(n);
             stats.compute.record(end - start);
-            if (event.shouldCommit()) {
+            if (event != null && event.shouldCommit()) {
                 event.size = n;
                 event.parts = used;
                 event.longestWait = longest;

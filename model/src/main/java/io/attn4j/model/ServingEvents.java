@@ -3,6 +3,7 @@ package io.attn4j.model;
 import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
+import jdk.jfr.EventType;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
@@ -11,10 +12,15 @@ import jdk.jfr.Timespan;
 /**
  * The {@link Predictor}'s JDK Flight Recorder events, under "attn4j / Predictor" in JDK Mission
  * Control: one per batch (its duration is the compute time), one per rejected request, one per
- * request that timed out in the queue. Off unless a recording enables them (as every JFR event);
- * then they cost an object per event.
+ * request that timed out in the queue. Off unless a recording enables them (as every JFR event):
+ * no event object is made then; while one records, an object per event.
  */
 final class ServingEvents {
+    /** Read before making an event: an event object is made only while a recording wants it. */
+    static final EventType BATCH = EventType.getEventType(Batch.class);
+    static final EventType REJECTION = EventType.getEventType(Rejection.class);
+    static final EventType TIMEOUT = EventType.getEventType(Timeout.class);
+
     private ServingEvents() {
     }
 

@@ -173,20 +173,31 @@ public final class Session implements AutoCloseable {
      * @throws IllegalStateException if the session, the model or x's memory is closed
      */
     public Tensor predict(Tensor x, int[] lengths) {
+        return predict(x, lengths, true);
+    }
+
+    /**
+     * As {@link #predict(Tensor, int[])}; {@code checkValues} false skips the scan for NaN and
+     * infinities, for a caller that has checked every valid value itself ({@link Predictor} checks
+     * each request before queueing it).
+     */
+    Tensor predict(Tensor x, int[] lengths, boolean checkValues) {
         requireOpen();
         model.calls.enter();
         try {
-            return run(x, lengths);
+            return run(x, lengths, checkValues);
         } finally {
             model.calls.exit();
         }
     }
 
-    private Tensor run(Tensor x, int[] lengths) {
+    private Tensor run(Tensor x, int[] lengths, boolean checkValues) {
         int batch = checkInput(x);
         int seq = (int) x.dim(1);
         checkLengths(lengths, batch, seq);
-        checkFinite(x, lengths, batch, seq);
+        if (checkValues) {
+            checkFinite(x, lengths, batch, seq);
+        }
         Views v = views(batch, seq);
         contextPending = false;
         boolean padded = markPadding(lengths, batch, seq);
