@@ -35,7 +35,7 @@ class NpyHostileFilesTest {
         List<Seed> seeds = seeds();
         Path file = tmp.resolve("hostile.npy");
         int[] outcome = new int[2]; // read, refused
-        RandomTrials.run(1000, rnd -> {
+        RandomTrials.run(10_000, rnd -> {
             Seed seed = seeds.get(rnd.nextInt(seeds.size()));
             byte[] bytes = HostileBytes.mutate(seed.bytes(), seed.layout(), rnd);
             Files.write(file, bytes);
@@ -54,7 +54,9 @@ class NpyHostileFilesTest {
                 outcome[1]++;
             }
         });
-        assertTrue(outcome[0] >= 5 && outcome[1] >= 500, "read " + outcome[0] + ", refused " + outcome[1]);
+        int total = outcome[0] + outcome[1];
+        assertTrue(outcome[0] >= total / 200 && outcome[1] >= total / 2,
+                "read " + outcome[0] + ", refused " + outcome[1]);
     }
 
     private List<Seed> seeds() throws IOException {
