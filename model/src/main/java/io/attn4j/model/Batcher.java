@@ -86,6 +86,8 @@ final class Batcher {
         this.free = new Runner[sessions];
         this.idle = new Worker[sessions];
         this.collectors = new Thread[sessions];
+        // the event types are registered with JFR now, not on the first request (a few hundred ms)
+        ServingEvents.BATCH.isEnabled();
         this.current = new Generation(served, ++generations);
         Runner[] runners = makeRunners(current, sessions);
         System.arraycopy(runners, 0, free, 0, sessions);

@@ -67,7 +67,7 @@ final class WarmUp {
         // first use loads and initializes classes, which would otherwise fall on the first request
         for (int i = 0; i < REQUESTS; i++) {
             float[][] steps = (float[][]) requests[i % maxBatch].input;
-            predictor.predict(java.util.Arrays.copyOf(steps, maxSeq - rnd.nextInt(maxSeq / 2 + 1)));
+            predictor.predict(java.util.Arrays.copyOf(steps, maxSeq - rnd.nextInt(maxSeq / 2 + 1)), null);
         }
     }
 
