@@ -1,5 +1,8 @@
 package io.attn4j.attention;
 
+import io.attn4j.engine.internal.Backend;
+import io.attn4j.engine.kernel.KernelProvider;
+import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.tensor.Tensor;
 import java.util.concurrent.Executor;
 
@@ -37,17 +40,27 @@ import java.util.concurrent.Executor;
  */
 public final class Attention implements AutoCloseable {
     private final ScoreFunction score;
+    private final Backend backend;
 
-    private Attention(ScoreFunction score) {
+    private Attention(ScoreFunction score, Kernels kernels) {
         if (score == null) {
             throw new IllegalArgumentException("score is null");
         }
+        this.backend = Backend.of(kernels);
         this.score = score;
     }
 
-    /** Attention with {@code score}, which it then owns ({@link #close()} closes it). */
+    /**
+     * Attention with {@code score}, which it then owns ({@link #close()} closes it), on the
+     * kernels {@link KernelProvider#kernels()} chose.
+     */
     public static Attention of(ScoreFunction score) {
-        return new Attention(score);
+        return of(score, KernelProvider.kernels());
+    }
+
+    /** As {@link #of(ScoreFunction)}, computing with {@code kernels}. */
+    public static Attention of(ScoreFunction score, Kernels kernels) {
+        return new Attention(score, kernels);
     }
 
     /** {@code s = q . k}. */
@@ -82,9 +95,9 @@ public final class Attention implements AutoCloseable {
             Executor executor, Tensor context, Tensor weights) {
         Operands op = prepare(query, key, value, mask, workspace, context, weights);
         if (score instanceof DotScore dot && weights == null && op.mask.excludes()) {
-            workspace.fused().attend(dot.scale(op.dk), op, workspace, executor);
+            workspace.fused().attend(backend, dot.scale(op.dk), op, workspace, executor);
         } else {
-            workspace.reference().attend(score, op, workspace, executor);
+            workspace.reference().attend(backend, score, op, workspace, executor);
         }
     }
 
@@ -93,7 +106,7 @@ public final class Attention implements AutoCloseable {
             AttentionWorkspace workspace,
             Executor executor, Tensor context, Tensor weights) {
         Operands op = prepare(query, key, value, mask, workspace, context, weights);
-        workspace.reference().attend(score, op, workspace, executor);
+        workspace.reference().attend(backend, score, op, workspace, executor);
     }
 
     /**
@@ -121,7 +134,7 @@ public final class Attention implements AutoCloseable {
         }
         Operands op = workspace.operands();
         op.setMean(score, query, key, value, means, queryCounts, mask);
-        workspace.reference().attendMean(score, op, workspace, executor);
+        workspace.reference().attendMean(backend, score, op, workspace, executor);
     }
 
     private Operands prepare(Tensor query, Tensor key, Tensor value, AttentionMask mask, AttentionWorkspace workspace,

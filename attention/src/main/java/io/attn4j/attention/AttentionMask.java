@@ -39,7 +39,9 @@ import java.util.Arrays;
  * (PyTorch gives NaN there). Keys excluded for every query of a batch entry and head are not read
  * by the multiplication with the values, so their value rows may hold anything, even NaN.
  * {@link #withPenalty} instead <em>adds</em> a finite penalty to masked scores, as Keras adds
- * {@code -1e9}; then every key is read and a fully masked row is a softmax of penalized scores.
+ * {@code -1e9}; then every key below the key length is read and a fully masked row is a softmax of
+ * penalized scores. Key lengths stay structural under a penalty: keys past a length are excluded
+ * (weight 0, never read), as if the sequence ended there.
  */
 public final class AttentionMask {
     private static final AttentionMask NONE = new AttentionMask(null, null, false, Causal.NONE, null, null,

@@ -1,15 +1,13 @@
 package io.attn4j.attention;
 
-import io.attn4j.engine.kernel.KernelProvider;
+import io.attn4j.engine.internal.AttentionTiles;
+import io.attn4j.engine.internal.Backend;
 import io.attn4j.engine.kernel.Kernels;
-import io.attn4j.engine.kernel.Simd;
 import io.attn4j.engine.kernel.Transpose;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.concurrent.Executor;
-import jdk.incubator.vector.FloatVector;
 
 /**
  * Fused tiled attention for dot-product scores ({@code s = scale * q . k}): the {@code Tq x Tk}
@@ -18,10 +16,10 @@ import jdk.incubator.vector.FloatVector;
  *   m = -inf, l = 0, O [BQ, dv] = 0
  *   for each key block [j0, j0 + BK) that some row of the block may see:
  *     S [BQ, BK] = scale * Q_blk K_blk^T                    (Kernels.gemm into the slot's tile;
- *                                                            {@link KeyScores} for at most 4 rows)
+ *                                                            the tiles' direct scores for at most 4 rows)
  *     S[r, c] = -inf where masked, + additive mask          (element-wise mask parts only)
- *     per row: m' = max(m, max S), P = exp(S - m'), l = e^(m - m') l + sum P   ({@link OnlineSoftmax})
- *     O = e^(m - m') O + P V_blk                            ({@link ValueAccumulation})
+ *     per row: m' = max(m, max S), P = exp(S - m'), l = e^(m - m') l + sum P   (the tiles' softmaxUpdate)
+ *     O = e^(m - m') O + P V_blk                            (the tiles' accumulate)
  *   context rows = O / l   (0 where l = 0: every key excluded)
  * </pre>
  * Memory: one score tile and one accumulator block per worker ({@code 4 * BQ * (BK + dv)} bytes),
@@ -43,7 +41,11 @@ import jdk.incubator.vector.FloatVector;
  * {@code (ln Tk + 1) eps max_j |v_j|} from subtracting the running max (see the property tests).
  */
 final class FusedAttention implements Workers.Body {
+    /** Up to this many query rows of a tile are scored by direct dot products instead of the GEMM. */
+    static final int DIRECT_SCORE_ROWS = 4;
+
     private Kernels kernels;
+    private AttentionTiles tiles;
     private Operands op;
     private float scale;
     private int bq;
@@ -76,15 +78,16 @@ final class FusedAttention implements Workers.Body {
      */
     static final long KEYS_T_FLOATS = 1L << 20;
 
-    /** Runs a checked call with scores {@code scale * q . k}. */
-    void attend(float scale, Operands op, AttentionWorkspace workspace, Executor executor) {
-        this.kernels = KernelProvider.kernels();
+    /** Runs a checked call with scores {@code scale * q . k} on {@code backend}. */
+    void attend(Backend backend, float scale, Operands op, AttentionWorkspace workspace, Executor executor) {
+        this.kernels = backend.kernels();
+        this.tiles = backend.tiles();
         this.op = op;
         this.scale = scale;
         bk = TileBlocking.keyBlock(op.dk, op.dv, op.tq);
         bq = TileBlocking.queryBlock(op.dq, op.dv, bk);
         queryBlocks = TileBlocking.queryBlocks(op.tq, bq);
-        maxRows = Math.min(op.tq, bq + KeyScores.MAX_ROWS);
+        maxRows = Math.min(op.tq, bq + DIRECT_SCORE_ROWS);
         chunkKeys = TileBlocking.splitKeys(bk);
         chunks = queryBlocks == 1 && op.tk > chunkKeys ? (op.tk + chunkKeys - 1) / chunkKeys : 1;
         tileOff = 0;
@@ -128,7 +131,7 @@ final class FusedAttention implements Workers.Body {
         // keys [0, hi) are all that any row of the block may see: row limits grow with the row
         int hi = t.mask.rowLimit(i0 + rows - 1);
         int from = chunk * chunkKeys, to = chunks == 1 ? hi : Math.min(hi, from + chunkKeys);
-        slot.ensureRows(maxRows);
+        slot.ensureRows(maxRows, tiles.scratchFloats());
         Arrays.fill(slot.rowMax, 0, rows, Float.NEGATIVE_INFINITY);
         Arrays.fill(slot.rowSum, 0, rows, 0f);
         Zero.rows(slot.mem, accOff, rows, t.dv, t.dv);
@@ -155,8 +158,8 @@ final class FusedAttention implements Workers.Body {
         int count = rows - first;
         long tile = tileOff + (long) first * bk;
         // S [count, n] = scale * Q [i0 + first .., d] K [j0 .., d]^T: direct dots for a few rows, else the GEMM
-        if (count <= KeyScores.MAX_ROWS) {
-            KeyScores.scores(count, n, t.dk, scale, t.q, t.qOff + (i0 + first) * t.ldq, t.ldq, t.k, t.kOff + j0 * t.ldk,
+        if (count <= DIRECT_SCORE_ROWS) {
+            tiles.scores(count, n, t.dk, scale, t.q, t.qOff + (i0 + first) * t.ldq, t.ldq, t.k, t.kOff + j0 * t.ldk,
                     t.ldk,
                     mem, tile, bk, slot.lanes);
         } else if (keysOnce) {
@@ -173,10 +176,10 @@ final class FusedAttention implements Workers.Body {
             if (m.isElementwise()) {
                 applyMask(m, mem, row, i, j0, lim);
             }
-            OnlineSoftmax.update(mem, row, lim, n, slot.rowMax, slot.rowSum, slot.rowScale, r, slot.lanes);
+            tiles.softmaxUpdate(mem, row, lim, n, slot.rowMax, slot.rowSum, slot.rowScale, r, slot.lanes);
         }
         // O [first.., dv] = alpha O + P V [j0 .., dv]
-        ValueAccumulation.accumulate(count, n, t.dv, slot.rowScale, first, mem, tile, bk,
+        tiles.accumulate(count, n, t.dv, slot.rowScale, first, mem, tile, bk,
                 t.v, t.vOff + j0 * t.ldv, t.ldv, mem, accOff + (long) first * t.dv, t.dv);
     }
 
@@ -242,7 +245,7 @@ final class FusedAttention implements Workers.Body {
             if (l == 0f) {
                 Zero.rows(t.out, dst, 1, t.dv, 1);
             } else {
-                scaleInto(slot.mem, accOff + (long) r * t.dv, 1f / l, t.out, dst, t.dv);
+                tiles.scaleInto(slot.mem, accOff + (long) r * t.dv, 1f / l, t.out, dst, t.dv);
             }
         }
     }
@@ -291,25 +294,11 @@ final class FusedAttention implements Workers.Body {
                             Math.fma(f, partials.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, at + 2 + c), o));
                 }
             }
-            scaleInto(mem, accOff, 1f / l, t.out, dst, dv);
+            tiles.scaleInto(mem, accOff, 1f / l, t.out, dst, dv);
         }
     }
 
     private long partialRow(int bh, int chunk, int r, int dv) {
         return (((long) bh * chunks + chunk) * maxRows + r) * (2 + dv);
-    }
-
-    /** {@code dst[c] = src[c] * f} for {@code n} floats. */
-    private static void scaleInto(MemorySegment src, long srcOff, float f, MemorySegment dst, long dstOff, int n) {
-        ByteOrder order = ByteOrder.nativeOrder();
-        int c = 0;
-        for (int bound = Simd.F.loopBound(n); c < bound; c += Simd.LANES) {
-            FloatVector.fromMemorySegment(Simd.F, src, (srcOff + c) * Float.BYTES, order).mul(f)
-                    .intoMemorySegment(dst, (dstOff + c) * Float.BYTES, order);
-        }
-        for (; c < n; c++) {
-            dst.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, dstOff + c,
-                    src.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, srcOff + c) * f);
-        }
     }
 }

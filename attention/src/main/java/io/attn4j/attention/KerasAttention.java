@@ -1,5 +1,8 @@
 package io.attn4j.attention;
 
+import io.attn4j.engine.internal.Backend;
+import io.attn4j.engine.kernel.KernelProvider;
+import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -37,8 +40,11 @@ public final class KerasAttention implements AutoCloseable {
 
     private final ScoreFunction score;
 
-    private KerasAttention(ScoreFunction score) {
+    private final Backend backend;
+
+    private KerasAttention(ScoreFunction score, Kernels kernels) {
         this.score = score;
+        this.backend = Backend.of(kernels);
     }
 
     /**
@@ -50,18 +56,28 @@ public final class KerasAttention implements AutoCloseable {
      * @throws IllegalArgumentException on an unknown mode or a missing, extra or non-scalar weight
      */
     public static KerasAttention attention(String scoreMode, Tensor scale, Tensor concatScoreWeight) {
+        return attention(scoreMode, scale, concatScoreWeight, KernelProvider.kernels());
+    }
+
+    /** As {@link #attention(String, Tensor, Tensor)}, computing with {@code kernels}. */
+    public static KerasAttention attention(String scoreMode, Tensor scale, Tensor concatScoreWeight,
+            Kernels kernels) {
+        if (kernels == null) {
+            throw new IllegalArgumentException("kernels is null");
+        }
         float s = scale == null ? 1f : scalar("scale", scale);
         if ("dot".equals(scoreMode)) {
             if (concatScoreWeight != null) {
                 throw new IllegalArgumentException("concat_score_weight is only used with score_mode='concat'");
             }
-            return new KerasAttention(scale == null ? ScoreFunction.dot() : ScoreFunction.scaledDot(s));
+            return new KerasAttention(scale == null ? ScoreFunction.dot() : ScoreFunction.scaledDot(s), kernels);
         }
         if ("concat".equals(scoreMode)) {
             if (concatScoreWeight == null) {
                 throw new IllegalArgumentException("score_mode='concat' needs concat_score_weight");
             }
-            return new KerasAttention(new TanhSumScore(s, scalar("concat_score_weight", concatScoreWeight), null));
+            return new KerasAttention(new TanhSumScore(s, scalar("concat_score_weight", concatScoreWeight), null),
+                    kernels);
         }
         throw new IllegalArgumentException("score_mode must be 'dot' or 'concat', got " + scoreMode);
     }
@@ -72,7 +88,15 @@ public final class KerasAttention implements AutoCloseable {
      * @param scale the {@code (dim,)} {@code scale} weight (copied), or null when {@code use_scale=False}
      */
     public static KerasAttention additive(Tensor scale) {
-        return new KerasAttention(new TanhSumScore(1f, 1f, scale));
+        return additive(scale, KernelProvider.kernels());
+    }
+
+    /** As {@link #additive(Tensor)}, computing with {@code kernels}. */
+    public static KerasAttention additive(Tensor scale, Kernels kernels) {
+        if (kernels == null) {
+            throw new IllegalArgumentException("kernels is null");
+        }
+        return new KerasAttention(new TanhSumScore(1f, 1f, scale), kernels);
     }
 
     /**
@@ -90,15 +114,43 @@ public final class KerasAttention implements AutoCloseable {
      */
     public void call(Tensor query, Tensor value, Tensor key, Tensor queryMask, Tensor valueMask, boolean useCausalMask,
             AttentionWorkspace workspace, Executor executor, Tensor output, Tensor attentionScores) {
-        if (workspace == null) {
-            throw new IllegalArgumentException("workspace is null");
-        }
+        call(query, value, key, queryMask, mask(valueMask, null, useCausalMask), workspace, executor, output,
+                attentionScores);
+    }
+
+    /**
+     * The mask {@link #call(Tensor, Tensor, Tensor, Tensor, Tensor, boolean, AttentionWorkspace,
+     * Executor, Tensor, Tensor) call} uses, with key lengths added: built once by a caller that
+     * runs many calls of one shape (the tensors are read at each call), so that a call allocates
+     * nothing. Each batch entry's values and keys end at its key length, which is what Keras
+     * computes on the sequence cut there: keys past the length are excluded (never read, weight 0),
+     * the value mask and the causal mask penalize keys below it.
+     *
+     * @param valueMask I8 {@code (B, Tv)}, non-zero = keep, or null
+     * @param keyLengths I32 or I64 {@code (B)}, each in {@code [0, Tv]}, or null for all {@code Tv}
+     */
+    public static AttentionMask mask(Tensor valueMask, Tensor keyLengths, boolean useCausalMask) {
         AttentionMask mask = AttentionMask.none().withPenalty(KERAS_PENALTY);
+        if (keyLengths != null) {
+            mask = mask.withKeyLengths(keyLengths);
+        }
         if (valueMask != null) {
             mask = mask.withKeyKeep(valueMask);
         }
         if (useCausalMask) {
             mask = mask.withCausalFromStart();
+        }
+        return mask;
+    }
+
+    /**
+     * As {@link #call(Tensor, Tensor, Tensor, Tensor, Tensor, boolean, AttentionWorkspace, Executor,
+     * Tensor, Tensor) call}, with a mask from {@link #mask}.
+     */
+    public void call(Tensor query, Tensor value, Tensor key, Tensor queryMask, AttentionMask mask,
+            AttentionWorkspace workspace, Executor executor, Tensor output, Tensor attentionScores) {
+        if (workspace == null || mask == null) {
+            throw new IllegalArgumentException("workspace and mask must not be null");
         }
         Operands op = workspace.operands();
         if (query != null && query.rank() != 3) {
@@ -109,7 +161,7 @@ public final class KerasAttention implements AutoCloseable {
         if (queryMask != null) {
             checkQueryMask(queryMask, op.batch, op.tq);
         }
-        workspace.reference().attend(score, op, workspace, executor);
+        workspace.reference().attend(backend, score, op, workspace, executor);
         if (queryMask != null) {
             zeroMaskedQueries(queryMask, output);
         }
@@ -122,7 +174,7 @@ public final class KerasAttention implements AutoCloseable {
     }
 
     private static void checkQueryMask(Tensor mask, int batch, int tq) {
-        if (mask.dtype() != DType.I8 || !Arrays.equals(mask.shape(), new long[]{batch, tq})) {
+        if (mask.dtype() != DType.I8 || mask.rank() != 2 || mask.dim(0) != batch || mask.dim(1) != tq) {
             throw new IllegalArgumentException("queryMask must be I8 of shape [" + batch + ", " + tq + "], got "
                     + mask.dtype() + Arrays.toString(mask.shape()));
         }

@@ -1,5 +1,8 @@
 package io.attn4j.attention;
 
+import io.attn4j.engine.internal.Backend;
+import io.attn4j.engine.kernel.KernelProvider;
+import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
 import java.lang.foreign.Arena;
@@ -31,12 +34,25 @@ public final class KvCache implements AutoCloseable {
     private final MemorySegment keys;
     private final MemorySegment values;
     private final AttentionMask causal = AttentionMask.none().withCausal();
+    private final Backend backend;
     private int length;
 
     /**
+     * A cache on the kernels {@link KernelProvider#kernels()} chose.
+     *
      * @throws IllegalArgumentException unless every size is positive and the storage fits
      */
     public KvCache(int batch, int kvHeads, int capacity, int keyDim, int valueDim) {
+        this(batch, kvHeads, capacity, keyDim, valueDim, KernelProvider.kernels());
+    }
+
+    /** As {@link #KvCache(int, int, int, int, int)}, computing with {@code kernels}. */
+    public KvCache(int batch, int kvHeads, int capacity, int keyDim, int valueDim, Kernels kernels) {
+        if (kernels == null) {
+            arena.close();
+            throw new IllegalArgumentException("kernels is null");
+        }
+        this.backend = Backend.of(kernels);
         if (batch <= 0 || kvHeads <= 0 || capacity <= 0 || keyDim <= 0 || valueDim <= 0) {
             arena.close();
             throw new IllegalArgumentException(
@@ -105,7 +121,8 @@ public final class KvCache implements AutoCloseable {
         }
         Operands op = workspace.operands();
         op.setCached(query, context, batch, kvHeads, length, capacity, keyDim, valueDim, keys, values, causal);
-        workspace.fused().attend(Float.isNaN(scale) ? (float) (1 / Math.sqrt(keyDim)) : scale, op, workspace, executor);
+        workspace.fused().attend(backend, Float.isNaN(scale) ? (float) (1 / Math.sqrt(keyDim)) : scale, op, workspace,
+                executor);
     }
 
     /** A view of the cached keys, {@code (B, Hkv, length, dk)} (valid until the next append or close). */

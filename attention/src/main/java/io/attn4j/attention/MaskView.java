@@ -58,6 +58,11 @@ final class MaskView {
         return (int) Math.max(0, Math.min(keyLimit, i + causalOffset + 1));
     }
 
+    /** True when the causal part masks key {@code j} for row {@code i}. */
+    boolean causalMasks(int i, int j) {
+        return causal && j > i + causalOffset;
+    }
+
     /** True when an element-wise boolean part (padding or boolean mask) masks key {@code j} for row {@code i}. */
     boolean maskedAt(int i, int j) {
         if (pad != null && (pad.get(ValueLayout.JAVA_BYTE, padOff + j) != 0) != padKeeps) {

@@ -1,5 +1,6 @@
 package io.attn4j.attention;
 
+import io.attn4j.engine.internal.Backend;
 import io.attn4j.engine.kernel.KernelProvider;
 import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.tensor.DType;
@@ -55,9 +56,15 @@ public final class MultiHeadAttention implements AutoCloseable {
     private final Tensor wo;
     private final Tensor bo;
     private final ScoreFunction score = ScoreFunction.scaledDot();
+    private final Backend backend;
 
     private MultiHeadAttention(int numHeads, int numKvHeads, Tensor wq, Tensor wk, Tensor wv, Tensor bq, Tensor bk,
-            Tensor bv, Tensor wo, Tensor bo) {
+            Tensor bv, Tensor wo, Tensor bo, Kernels kernels) {
+        if (kernels == null) {
+            arena.close();
+            throw new IllegalArgumentException("kernels is null");
+        }
+        backend = Backend.of(kernels);
         embedDim = Weights.dim("q weight", wq, 2, 0);
         if (numHeads <= 0 || numKvHeads <= 0 || embedDim % numHeads != 0 || numHeads % numKvHeads != 0) {
             arena.close();
@@ -86,7 +93,8 @@ public final class MultiHeadAttention implements AutoCloseable {
     }
 
     /**
-     * From {@code nn.MultiheadAttention(E, numHeads)}'s state dict.
+     * From {@code nn.MultiheadAttention(E, numHeads)}'s state dict, on the kernels
+     * {@link KernelProvider#kernels()} chose.
      *
      * @param inProjWeight {@code in_proj_weight (3E, E)}
      * @param inProjBias {@code in_proj_bias (3E)}, or null
@@ -96,10 +104,16 @@ public final class MultiHeadAttention implements AutoCloseable {
      */
     public static MultiHeadAttention fromPyTorch(int numHeads, Tensor inProjWeight, Tensor inProjBias,
             Tensor outProjWeight, Tensor outProjBias) {
+        return fromPyTorch(numHeads, inProjWeight, inProjBias, outProjWeight, outProjBias, KernelProvider.kernels());
+    }
+
+    /** As {@link #fromPyTorch(int, Tensor, Tensor, Tensor, Tensor)}, computing with {@code kernels}. */
+    public static MultiHeadAttention fromPyTorch(int numHeads, Tensor inProjWeight, Tensor inProjBias,
+            Tensor outProjWeight, Tensor outProjBias, Kernels kernels) {
         int e = Weights.dim("in_proj_weight", inProjWeight, 2, 1);
         Weights.check("in_proj_weight", inProjWeight, 3L * e, e);
         return fromPyTorch(numHeads, inProjWeight.slice(0, 0, e), inProjWeight.slice(0, e, 2L * e),
-                inProjWeight.slice(0, 2L * e, 3L * e), inProjBias, outProjWeight, outProjBias);
+                inProjWeight.slice(0, 2L * e, 3L * e), inProjBias, outProjWeight, outProjBias, kernels);
     }
 
     /**
@@ -111,8 +125,17 @@ public final class MultiHeadAttention implements AutoCloseable {
      * @param inProjBias {@code in_proj_bias (3E)}, or null
      */
     public static MultiHeadAttention fromPyTorch(int numHeads, Tensor qProjWeight, Tensor kProjWeight,
-            Tensor vProjWeight,
-            Tensor inProjBias, Tensor outProjWeight, Tensor outProjBias) {
+            Tensor vProjWeight, Tensor inProjBias, Tensor outProjWeight, Tensor outProjBias) {
+        return fromPyTorch(numHeads, qProjWeight, kProjWeight, vProjWeight, inProjBias, outProjWeight, outProjBias,
+                KernelProvider.kernels());
+    }
+
+    /**
+     * As {@link #fromPyTorch(int, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)}, computing with
+     * {@code kernels}.
+     */
+    public static MultiHeadAttention fromPyTorch(int numHeads, Tensor qProjWeight, Tensor kProjWeight,
+            Tensor vProjWeight, Tensor inProjBias, Tensor outProjWeight, Tensor outProjBias, Kernels kernels) {
         int e = Weights.dim("q_proj_weight", qProjWeight, 2, 0);
         Tensor bq = null, bk = null, bv = null;
         if (inProjBias != null) {
@@ -122,7 +145,7 @@ public final class MultiHeadAttention implements AutoCloseable {
             bv = inProjBias.slice(0, 2L * e, 3L * e);
         }
         return new MultiHeadAttention(numHeads, numHeads, qProjWeight, kProjWeight, vProjWeight, bq, bk, bv,
-                outProjWeight, outProjBias);
+                outProjWeight, outProjBias, kernels);
     }
 
     /**
@@ -135,7 +158,13 @@ public final class MultiHeadAttention implements AutoCloseable {
      */
     public static MultiHeadAttention grouped(int numHeads, int numKvHeads, Tensor wq, Tensor wk, Tensor wv,
             Tensor bq, Tensor bk, Tensor bv, Tensor wo, Tensor bo) {
-        return new MultiHeadAttention(numHeads, numKvHeads, wq, wk, wv, bq, bk, bv, wo, bo);
+        return grouped(numHeads, numKvHeads, wq, wk, wv, bq, bk, bv, wo, bo, KernelProvider.kernels());
+    }
+
+    /** As {@link #grouped(int, int, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)}, computing with {@code kernels}. */
+    public static MultiHeadAttention grouped(int numHeads, int numKvHeads, Tensor wq, Tensor wk, Tensor wv,
+            Tensor bq, Tensor bk, Tensor bv, Tensor wo, Tensor bo, Kernels kernels) {
+        return new MultiHeadAttention(numHeads, numKvHeads, wq, wk, wv, bq, bk, bv, wo, bo, kernels);
     }
 
     public int embedDim() {
@@ -199,7 +228,7 @@ public final class MultiHeadAttention implements AutoCloseable {
         AttentionMask m = mask == null ? AttentionMask.none() : mask;
         m.check(batch, numHeads, tq, tk);
 
-        Kernels kernels = KernelProvider.kernels();
+        Kernels kernels = backend.kernels();
         int kvDim = numKvHeads * headDim;
         // shared scratch (floats): q [B, Tq, E] | k [B, Tk, kvDim] | v [B, Tk, kvDim] | concat [B, Tq, E] | per-head weights [B, H, Tq, Tk]
         long qOff = 0;
@@ -229,9 +258,9 @@ public final class MultiHeadAttention implements AutoCloseable {
             op.wT = weights.stride(2);
         }
         if (weights == null && m.excludes()) {
-            workspace.fused().attend(1f / (float) Math.sqrt(headDim), op, workspace, executor);
+            workspace.fused().attend(backend, 1f / (float) Math.sqrt(headDim), op, workspace, executor);
         } else {
-            workspace.reference().attend(score, op, workspace, executor);
+            workspace.reference().attend(backend, score, op, workspace, executor);
         }
         if (averaged) {
             averageHeads(kernels, batch, tq, tk, s, hwOff, weights);

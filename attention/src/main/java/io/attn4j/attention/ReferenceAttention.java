@@ -1,6 +1,6 @@
 package io.attn4j.attention;
 
-import io.attn4j.engine.kernel.KernelProvider;
+import io.attn4j.engine.internal.Backend;
 import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.kernel.Transpose;
 import java.lang.foreign.MemorySegment;
@@ -38,20 +38,22 @@ final class ReferenceAttention implements Workers.Body {
     private boolean mean;
 
     /** Runs a checked call; the workspace gets the slots it needs. */
-    void attend(ScoreFunction score, Operands op, AttentionWorkspace workspace, Executor executor) {
-        run(score, op, workspace, executor, false);
+    void attend(Backend backend, ScoreFunction score, Operands op, AttentionWorkspace workspace, Executor executor) {
+        run(backend, score, op, workspace, executor, false);
     }
 
     /**
      * Runs a checked mean call ({@link Operands#setMean}): per (batch entry, head), the scores and
      * weights of the counted query rows only, then {@code w = (1/n) W^T 1} and {@code means = V^T w}.
      */
-    void attendMean(ScoreFunction score, Operands op, AttentionWorkspace workspace, Executor executor) {
-        run(score, op, workspace, executor, true);
+    void attendMean(Backend backend, ScoreFunction score, Operands op, AttentionWorkspace workspace,
+            Executor executor) {
+        run(backend, score, op, workspace, executor, true);
     }
 
-    private void run(ScoreFunction score, Operands op, AttentionWorkspace workspace, Executor executor, boolean mean) {
-        this.kernels = KernelProvider.kernels();
+    private void run(Backend backend, ScoreFunction score, Operands op, AttentionWorkspace workspace,
+            Executor executor, boolean mean) {
+        this.kernels = backend.kernels();
         this.score = score;
         this.op = op;
         this.mean = mean;
@@ -164,7 +166,7 @@ final class ReferenceAttention implements Workers.Body {
 
     /**
      * Softmax of every row of S in place, with the mask: excluded keys get weight 0, penalized
-     * ones their penalty added. Returns one past the last key that some row sees; with element-wise
+     * ones their penalty added (keys past a key length are excluded even then). Returns one past the last key that some row sees; with element-wise
      * exclusions, marks the keys some row sees in the live bytes.
      */
     private int normalizeRows(Slot slot, MemorySegment s, long s0, long lds) {
@@ -173,20 +175,25 @@ final class ReferenceAttention implements Workers.Body {
         MemorySegment mem = slot.mem;
         int tk = t.tk;
         if (!m.excludes()) {
+            // key lengths stay structural: keys past a length are excluded (weight 0, never read);
+            // the other parts add the penalty
+            int limit = m.keyLimit;
             for (int i = 0; i < t.tq; i++) {
                 // additive row: the additive mask plus the penalty where masked
-                int limit = m.rowLimit(i);
-                for (int j = 0; j < tk; j++) {
+                for (int j = 0; j < limit; j++) {
                     float a = m.add != null ? m.additiveAt(i, j) : 0f;
-                    if (j >= limit || m.maskedAt(i, j)) {
+                    if (m.causalMasks(i, j) || m.maskedAt(i, j)) {
                         a += m.penalty;
                     }
                     mem.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, addRowOff + j, a);
                 }
                 long row = s0 + i * lds;
-                kernels.softmaxRows(1, tk, 1f, s, row, lds, slot.rowMask(-1, addRowOff), s, row, lds);
+                if (limit > 0) {
+                    kernels.softmaxRows(1, limit, 1f, s, row, lds, slot.rowMask(-1, addRowOff), s, row, lds);
+                }
+                Zero.rows(s, row + limit, 1, tk - limit, lds);
             }
-            return tk;
+            return limit;
         }
         boolean elementwise = m.isElementwise();
         int seen = 0;

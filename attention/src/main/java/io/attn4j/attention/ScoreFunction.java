@@ -1,5 +1,6 @@
 package io.attn4j.attention;
 
+import io.attn4j.engine.internal.Backend;
 import io.attn4j.engine.kernel.KernelProvider;
 import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.tensor.Tensor;
@@ -83,6 +84,14 @@ public abstract sealed class ScoreFunction implements AutoCloseable
      * @throws IllegalArgumentException on mismatched shapes or feature sizes, before writing anything
      */
     public final void scores(Tensor query, Tensor key, Tensor out, AttentionWorkspace workspace) {
+        scores(query, key, out, workspace, KernelProvider.kernels());
+    }
+
+    /** As {@link #scores(Tensor, Tensor, Tensor, AttentionWorkspace)}, computing with {@code kernels}. */
+    public final void scores(Tensor query, Tensor key, Tensor out, AttentionWorkspace workspace, Kernels kernels) {
+        if (kernels == null) {
+            throw new IllegalArgumentException("kernels is null");
+        }
         if (workspace == null) {
             throw new IllegalArgumentException("workspace is null");
         }
@@ -90,11 +99,11 @@ public abstract sealed class ScoreFunction implements AutoCloseable
         op.setScoresOnly(this, query, key, out);
         workspace.reserveSlots(1, 4 * scratchFloats(op.tq, op.tk, op.dq, op.dk));
         Slot slot = workspace.slot(0);
-        Kernels kernels = KernelProvider.kernels();
+        Kernels body = Backend.of(kernels).kernels();
         for (int b = 0; b < op.batch; b++) {
             op.bind(slot.task, b, 0);
             HeadTask t = slot.task;
-            scores(kernels, t, t.out, t.oOff, t.ldo, slot.mem, 0);
+            scores(body, t, t.out, t.oOff, t.ldo, slot.mem, 0);
         }
     }
 

@@ -17,8 +17,8 @@ final class Slot {
     float[] rowMax = new float[0];
     float[] rowSum = new float[0];
     float[] rowScale = new float[0];
-    /** Four vectors' lanes, for reductions in a fixed order. */
-    final float[] lanes = new float[4 * io.attn4j.engine.kernel.Simd.LANES];
+    /** Scratch of the tile kernels, for reductions in a fixed order. */
+    float[] lanes = new float[0];
 
     /** Which call of the fused attention and which (batch entry, head) the transposed keys in {@link #mem} belong to. */
     long keysCall = -1;
@@ -32,8 +32,11 @@ final class Slot {
         this.mem = mem;
     }
 
-    /** Grows the per-row arrays to at least {@code rows} (only when a call needs more). */
-    void ensureRows(int rows) {
+    /** Grows the per-row arrays to at least {@code rows}, and the tile kernels' scratch to {@code lanes} (only when a call needs more). */
+    void ensureRows(int rows, int lanes) {
+        if (this.lanes.length < lanes) {
+            this.lanes = new float[lanes];
+        }
         if (rowMax.length < rows) {
             rowMax = new float[rows];
             rowSum = new float[rows];

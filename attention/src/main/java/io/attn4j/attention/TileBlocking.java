@@ -14,7 +14,7 @@ package io.attn4j.attention;
  *       [32, 512]: 256 for {@code d = dv = 64}, 128 for 128. The value block then overflows L1, but
  *       the P V step walks it in address order, which the prefetcher streams from L2. Measured at
  *       T = 2048, d = 64 (512-bit vectors, one thread): BK = 64: 16.7 ms, 128: 14.9 ms,
- *       256: 13.8 ms, 512: 13.4 ms. With at most {@link KeyScores#MAX_ROWS} queries (decoding),
+ *       256: 13.8 ms, 512: 13.4 ms. With at most {@link FusedAttention#DIRECT_SCORE_ROWS} queries (decoding),
  *       there is no GEMM and nothing to pack, and the block is the largest, 512 keys, to spend
  *       less per block on calls and rescaling.</li>
  *   <li><b>Queries per block, {@code BQ}.</b> The query block {@code Q [BQ, d]}, its output
@@ -47,7 +47,7 @@ final class TileBlocking {
 
     /** Keys per block for {@code d} key features, {@code dv} value features and {@code tq} queries. */
     static int keyBlock(int d, int dv, int tq) {
-        if (tq <= KeyScores.MAX_ROWS) {
+        if (tq <= FusedAttention.DIRECT_SCORE_ROWS) {
             return MAX_KEY_BLOCK;
         }
         int bk = L2_BYTES / 8 / Float.BYTES / Math.max(d + dv, 1);
@@ -63,13 +63,13 @@ final class TileBlocking {
 
     /**
      * Query blocks of {@code bq} rows for {@code tq} queries. A leftover of at most
-     * {@link KeyScores#MAX_ROWS} rows joins the last full block instead of forming one of its own:
+     * {@link FusedAttention#DIRECT_SCORE_ROWS} rows joins the last full block instead of forming one of its own:
      * alone it would take the decoding path, whose direct dot products cost several times the
-     * GEMM's per row (at T = 100: 96 + 4 rows took 2.8% of a call in KeyScores, 100 rows together
+     * GEMM's per row (at T = 100: 96 + 4 rows took 2.8% of a call in the direct scores, 100 rows together
      * add 0.5% to the GEMM's share), and a block one GEMM micro-tile longer still fits the budget.
      */
     static int queryBlocks(int tq, int bq) {
-        return Math.max(1, (tq - KeyScores.MAX_ROWS + bq - 1) / bq);
+        return Math.max(1, (tq - FusedAttention.DIRECT_SCORE_ROWS + bq - 1) / bq);
     }
 
     /** Keys per split chunk: a whole number of key blocks, at least {@link #MIN_SPLIT_KEYS}. */

@@ -25,8 +25,11 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * (padding mask) -> masked mean -> Linear(64, 1) -> sigmoid}, on {@code T = 100} steps of 32
  * features: batch 1 (latency) and batch 256 (throughput), single thread. attn4j's
  * {@link SequenceModel} through a {@link Session}, the same model on the scalar reference kernels,
- * and ONNX Runtime (one intra-op thread) on {@code seed_classifier.onnx}, exported with the same
- * weights by {@code bench/scripts/make_seed_classifier_onnx.py}; see {@link ClassifierOperands}.
+ * the same weights loaded from the {@code .keras} file Keras saved ({@code classifier_attn4jkeras}:
+ * {@code LSTM(64) -> Attention(use_scale) -> GlobalAveragePooling1D -> Dense(1, sigmoid)}, run as
+ * a layer graph), and ONNX Runtime (one intra-op thread) on {@code seed_classifier.onnx}, exported
+ * with the same weights by {@code bench/scripts/make_seed_classifier_onnx.py}; see
+ * {@link ClassifierOperands}.
  *
  * <p>Mode {@code SampleTime}: JMH times calls one by one, so the report has the median and 99th
  * percentile of the call time beside the mean (and sequences per second from the mean).
@@ -58,7 +61,8 @@ public class ClassifierBench extends BenchSettings {
             if (!scalar) {
                 Attn4j.vectorKernels();
             }
-            operands = new ClassifierOperands(batch);
+            operands = new ClassifierOperands(batch,
+                    params.getBenchmark().endsWith("_attn4jkeras") ? "model.keras" : "model.safetensors");
             operands.checkAgreement();
         }
 
@@ -74,8 +78,12 @@ public class ClassifierBench extends BenchSettings {
     }
 
     @Benchmark
-    @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-            "--sun-misc-unsafe-memory-access=allow", "-Dattn4j.simd=false"})
+    public Tensor classifier_attn4jkeras(Inputs in) {
+        return in.operands.runAttn4j();
+    }
+
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = "-Dattn4j.simd=false")
     public Tensor classifier_scalar(Inputs in) {
         return in.operands.runAttn4j();
     }

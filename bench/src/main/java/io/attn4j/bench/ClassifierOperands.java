@@ -15,8 +15,9 @@ import java.nio.file.StandardCopyOption;
 import java.util.SplittableRandom;
 
 /**
- * W7 operands: the example classifier ({@code examples/classifier/model.safetensors}, bundled in
- * the benchmarks jar) loaded by attn4j, the same weights in ONNX Runtime
+ * W7 operands: the example classifier ({@code examples/classifier/model.safetensors}, or
+ * {@code model.keras}, the same weights saved by Keras, both bundled in the benchmarks jar) loaded
+ * by attn4j, the same weights in ONNX Runtime
  * ({@code seed_classifier.onnx}), and one padded batch {@code x [B, T = 100, 32]}, uniform in
  * [-1, 1] from a fixed seed and zero past each length.
  *
@@ -48,6 +49,11 @@ public final class ClassifierOperands implements AutoCloseable {
     private final Session session;
 
     ClassifierOperands(int batch) throws IOException, OrtException {
+        this(batch, "model.safetensors");
+    }
+
+    /** @param modelFile the bundled file attn4j loads: {@code model.safetensors} or {@code model.keras} */
+    ClassifierOperands(int batch, String modelFile) throws IOException, OrtException {
         this.batch = batch;
         lengths = lengths(batch);
         SplittableRandom random = new SplittableRandom(0x5EED);
@@ -58,7 +64,7 @@ public final class ClassifierOperands implements AutoCloseable {
             }
         }
         x = Tensor.of(arena, xs, batch, STEPS, FEATURES);
-        model = load();
+        model = load(modelFile);
         session = model.newSession(batch, STEPS);
 
         MemorySegment lengths64 = arena.allocate((long) batch * Long.BYTES, 64);
@@ -95,20 +101,26 @@ public final class ClassifierOperands implements AutoCloseable {
         onnx.run();
         float[] reference = onnxProb.toArray(ValueLayout.JAVA_FLOAT);
         float[] prob = runAttn4j().toFloatArray();
-        if (model.inputSize() != FEATURES || session.encoderOutput().dim(2) != HIDDEN) {
-            throw new IllegalStateException("the bundled classifier is " + model.inputSize() + " -> "
-                    + session.encoderOutput().dim(2) + ", the suite counts the work of " + FEATURES + " -> " + HIDDEN);
+        long hidden = model.config() == null ? HIDDEN : model.config().encoder().outputSize();
+        if (model.inputSize() != FEATURES || hidden != HIDDEN || model.perStep() || model.outputSize() != 1) {
+            throw new IllegalStateException("the bundled classifier is " + model.describe()
+                    + ", the suite counts the work of " + FEATURES + " -> " + HIDDEN + " -> 1");
         }
         Agreement.require("attn4j classifier, batch " + batch, "ONNX Runtime", reference, MemorySegment.ofArray(prob),
                 i -> TOLERANCE);
     }
 
-    /** The bundled weights, through a temporary file (the model copies them at load). */
+    /** The bundled safetensors classifier (W9 loads it too). */
     static SequenceModel load() throws IOException {
-        Path file = Files.createTempFile("attn4j-classifier", ".safetensors");
-        try (InputStream in = ClassifierOperands.class.getResourceAsStream("model.safetensors")) {
+        return load("model.safetensors");
+    }
+
+    /** The bundled model, through a temporary file (the model copies its weights at load). */
+    private static SequenceModel load(String name) throws IOException {
+        Path file = Files.createTempFile("attn4j-classifier", name.substring(name.lastIndexOf('.')));
+        try (InputStream in = ClassifierOperands.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new IllegalStateException("model.safetensors is missing from the benchmarks jar");
+                throw new IllegalStateException(name + " is missing from the benchmarks jar");
             }
             Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
             return SequenceModel.load(file);

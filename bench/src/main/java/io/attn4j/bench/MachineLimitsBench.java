@@ -1,13 +1,11 @@
 package io.attn4j.bench;
 
+import io.attn4j.bench.vector.MachineLimits;
+
 import io.attn4j.engine.kernel.KernelProvider;
-import io.attn4j.engine.kernel.Simd;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
@@ -22,7 +20,7 @@ import org.openjdk.jmh.annotations.TearDown;
  *
  * <ul>
  *   <li>{@code limit_fma}: peak fp32 FMA throughput of one core through the Vector API,
- *       {@value #CHAINS} independent FMA chains at {@link Simd#F}, {@value #STEPS} steps each:
+ *       {@value #CHAINS} independent FMA chains at the vector width in use, {@value #STEPS} steps each:
  *       {@code 2 * CHAINS * STEPS * LANES} flops per call;</li>
  *   <li>{@code limit_read}: read bandwidth, a plain streaming vector sum (four accumulators, one
  *       address-ordered pass) over an off-heap segment of {@code mib} MiB, far larger than the
@@ -40,9 +38,9 @@ public class MachineLimitsBench extends BenchSettings {
      * Zen 3/4/5, Neoverse V1/V2), so at most 10. Twelve leave margin and still fit, with the two
      * operands, in the 16 vector registers of AVX2 (32 on AVX-512 and SVE), so nothing spills.
      */
-    public static final int CHAINS = 12;
+    public static final int CHAINS = MachineLimits.CHAINS;
     /** FMA steps per chain and call: about 1.5 us per call, so the call overhead does not count. */
-    public static final int STEPS = 1024;
+    public static final int STEPS = MachineLimits.STEPS;
 
     /**
      * Multiplier and addend of {@code a = a * x + y}, and the start of chain 0 (chain k starts at
@@ -63,11 +61,11 @@ public class MachineLimitsBench extends BenchSettings {
                 for (int s = 0; s < STEPS; s++) {
                     a = Math.fma(a, x, y);
                 }
-                expected += (double) Simd.LANES * a;
+                expected += (double) MachineLimits.lanes() * a;
             }
             // Every lane repeats its chain's correctly rounded recurrence exactly; only the final
             // sum of CHAINS * LANES positive terms rounds, within (terms - 1) eps of their sum.
-            int terms = CHAINS * Simd.LANES;
+            int terms = CHAINS * MachineLimits.lanes();
             Agreement.require("the FMA chains", (float) expected, limit(this), terms * Agreement.EPS * expected);
         }
     }
@@ -115,51 +113,12 @@ public class MachineLimitsBench extends BenchSettings {
         return stream(in.data);
     }
 
-    /** The sum of a whole segment of floats, read once in address order; four chains hide the add latency. */
+    /** The sum of a whole segment of floats, read once in address order. */
     static float stream(MemorySegment s) {
-        long n = s.byteSize() / Float.BYTES, step = Simd.LANES;
-        FloatVector a0 = FloatVector.zero(Simd.F), a1 = a0, a2 = a0, a3 = a0;
-        long i = 0;
-        for (; i + 4 * step <= n; i += 4 * step) {
-            a0 = a0.add(FloatVector.fromMemorySegment(Simd.F, s, i * Float.BYTES, ByteOrder.nativeOrder()));
-            a1 = a1.add(FloatVector.fromMemorySegment(Simd.F, s, (i + step) * Float.BYTES, ByteOrder.nativeOrder()));
-            a2 = a2.add(
-                    FloatVector.fromMemorySegment(Simd.F, s, (i + 2 * step) * Float.BYTES, ByteOrder.nativeOrder()));
-            a3 = a3.add(
-                    FloatVector.fromMemorySegment(Simd.F, s, (i + 3 * step) * Float.BYTES, ByteOrder.nativeOrder()));
-        }
-        float total = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            total += s.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-        }
-        return total;
+        return MachineLimits.streamingSum(s);
     }
 
-    /** The FMA chains, summed once at the end so that no chain is dead code. */
     private static float limit(FmaOperands in) {
-        FloatVector x = FloatVector.broadcast(Simd.F, in.x), y = FloatVector.broadcast(Simd.F, in.y);
-        float b = in.start;
-        FloatVector a0 = FloatVector.broadcast(Simd.F, b), a1 = FloatVector.broadcast(Simd.F, b + 1);
-        FloatVector a2 = FloatVector.broadcast(Simd.F, b + 2), a3 = FloatVector.broadcast(Simd.F, b + 3);
-        FloatVector a4 = FloatVector.broadcast(Simd.F, b + 4), a5 = FloatVector.broadcast(Simd.F, b + 5);
-        FloatVector a6 = FloatVector.broadcast(Simd.F, b + 6), a7 = FloatVector.broadcast(Simd.F, b + 7);
-        FloatVector a8 = FloatVector.broadcast(Simd.F, b + 8), a9 = FloatVector.broadcast(Simd.F, b + 9);
-        FloatVector a10 = FloatVector.broadcast(Simd.F, b + 10), a11 = FloatVector.broadcast(Simd.F, b + 11);
-        for (int s = 0; s < STEPS; s++) {
-            a0 = a0.fma(x, y);
-            a1 = a1.fma(x, y);
-            a2 = a2.fma(x, y);
-            a3 = a3.fma(x, y);
-            a4 = a4.fma(x, y);
-            a5 = a5.fma(x, y);
-            a6 = a6.fma(x, y);
-            a7 = a7.fma(x, y);
-            a8 = a8.fma(x, y);
-            a9 = a9.fma(x, y);
-            a10 = a10.fma(x, y);
-            a11 = a11.fma(x, y);
-        }
-        return a0.add(a1).add(a2.add(a3)).add(a4.add(a5).add(a6.add(a7))).add(a8.add(a9).add(a10.add(a11)))
-                .reduceLanes(VectorOperators.ADD);
+        return MachineLimits.fmaChains(in.x, in.y, in.start);
     }
 }

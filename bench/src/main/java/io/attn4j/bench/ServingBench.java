@@ -2,7 +2,7 @@ package io.attn4j.bench;
 
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import io.attn4j.engine.io.Json;
+import io.attn4j.engine.internal.Json;
 import io.attn4j.model.Predictor;
 import io.attn4j.model.PredictorMetrics;
 import io.attn4j.model.SequenceModel;

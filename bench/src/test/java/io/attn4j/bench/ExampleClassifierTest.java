@@ -7,19 +7,20 @@ import io.attn4j.engine.tensor.Tensor;
 import io.attn4j.model.SequenceModel;
 import io.attn4j.model.Session;
 import java.lang.foreign.Arena;
-import org.junit.jupiter.api.Test;
 
 /**
  * The shipped example ({@code examples/classifier}) loads with {@link SequenceModel#load} from its
- * weights file alone (the config is in the file's metadata) and reproduces the float64 outputs its
- * script computed, so the first command a user runs gives the documented predictions.
+ * weights file alone (the config is in the file's metadata), and from the same weights saved by
+ * Keras ({@code model.keras}), and reproduces the float64 outputs its script computed, so the
+ * first command a user runs gives the documented predictions.
  */
 class ExampleClassifierTest {
 
-    @Test
-    void predictsTheExpectedOutputsOfTheExample() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"model.safetensors", "model.keras"})
+    void predictsTheExpectedOutputsOfTheExample(String file) throws Exception {
         try (Arena arena = Arena.ofConfined();
-                SequenceModel model = SequenceModel.load(ExampleClassifier.DIR.resolve("model.safetensors"))) {
+                SequenceModel model = SequenceModel.load(ExampleClassifier.DIR.resolve(file))) {
             Tensor x = ExampleClassifier.read("inputs.npy", arena);
             int[] lengths = ExampleClassifier.read("lengths.npy", arena).toIntArray();
             float[] expected = ExampleClassifier.read("expected.npy", arena).toFloatArray();

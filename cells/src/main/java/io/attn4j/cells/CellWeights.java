@@ -17,7 +17,7 @@ import java.lang.foreign.ValueLayout;
  * {@code wIhT} and {@code wHhT} are {@code W_ih^T} and {@code W_hh^T} packed once for the
  * network's GEMM, so that no step re-packs a constant weight matrix. {@code wHhRows} is
  * {@code W_hh^T} row-major {@code (H, G*H)} for the batch-1 step
- * ({@link GateKernels#recurrentRow}), which sums as the GEMM does: a sequence's result does not
+ * (the gate kernels' {@code recurrentRow}), which sums as the GEMM does: a sequence's result does not
  * depend on its batch.
  */
 final class CellWeights {

@@ -1,8 +1,9 @@
 package io.attn4j.cells;
 
+import io.attn4j.engine.internal.Backend;
+import io.attn4j.engine.internal.GateKernels;
 import io.attn4j.engine.kernel.KernelProvider;
 import io.attn4j.engine.kernel.Kernels;
-import io.attn4j.engine.kernel.ScalarKernels;
 import io.attn4j.engine.kernel.Transpose;
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
@@ -20,7 +21,7 @@ import java.util.function.Function;
  * <p>Each layer and direction does one GEMM for the input projection of every step and sequence,
  * then per step one recurrent product (a GEMM against the packed {@code W_hh^T}, or for a batch of
  * one a row kernel with the same sums) and one fused gate pass
- * per sequence ({@link GateKernels}). Results match PyTorch within
+ * per sequence. Results match PyTorch within
  * {@code 1e-5 * max(1, max|expected|)} on the golden cases.
  *
  * <p>The network owns its weights (copied at construction into its own arena; the caller's
@@ -39,11 +40,10 @@ public final class RecurrentNetwork implements AutoCloseable {
         this.spec = spec;
         this.arena = arena;
         this.weights = weights;
-        this.kernels = kernels;
-        // The gate pass follows the kernels: the scalar reference stays scalar end to end.
-        this.gates = kernels instanceof ScalarKernels && kernels.name().equals("scalar")
-                ? new ScalarGateKernels()
-                : new VectorGateKernels();
+        // the kernels' backend: the scalar reference's gate kernels with the scalar kernels, the vector ones with the vector
+        Backend backend = Backend.of(kernels);
+        this.kernels = backend.kernels();
+        this.gates = backend.gates();
     }
 
     /**

@@ -7,9 +7,9 @@ import io.attn4j.engine.golden.GoldenCase;
 import io.attn4j.engine.golden.GoldenCases;
 import io.attn4j.engine.kernel.KernelProvider;
 import io.attn4j.engine.kernel.Kernels;
-import io.attn4j.engine.kernel.ScalarKernels;
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
+import io.attn4j.engine.testing.TestKernels;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -34,7 +34,7 @@ class RecurrentGoldenTest {
         List<Path> files = Stream.of("rnn_", "lstm_", "gru_", "keras_lstm", "keras_gru")
                 .flatMap(p -> GoldenCases.files(p).stream()).toList();
         assertTrue(files.size() >= 16, "expected the 16 recurrent cases, found " + files);
-        List<Kernels> implementations = List.of(KernelProvider.kernels(), new ScalarKernels());
+        List<Kernels> implementations = List.of(KernelProvider.kernels(), TestKernels.scalar());
         return files.stream().flatMap(file -> implementations.stream().map(k -> DynamicTest.dynamicTest(
                 file.getFileName() + " on " + k.name(), () -> check(GoldenCase.read(file), k))));
     }

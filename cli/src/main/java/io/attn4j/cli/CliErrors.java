@@ -10,8 +10,8 @@ import picocli.CommandLine.ParseResult;
 
 /**
  * How a failing command ends: one line naming the problem on stderr and exit status 1; the stack
- * trace only when the command line has {@code --verbose}. (Usage errors are picocli's: the
- * message and the usage, exit status 2.) Bad files, shapes and arguments reach
+ * trace only when the command line has {@code --verbose}. (Usage errors end in one line too, with
+ * exit status 2: {@link UsageErrors}.) Bad files, shapes and arguments reach
  * users as exceptions whose messages already name the file, tensor or argument, so the message is
  * the useful part and a trace would bury it.
  */

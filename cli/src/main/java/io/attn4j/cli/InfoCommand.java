@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
  * why, and a self-check of every kernel of that choice against the scalar reference. Exits 1 when
  * a kernel is outside its bound.
  */
-@Command(name = "info", description = "Show the JDK, CPU vector width, kernel provider, and self-check every kernel.")
+@Command(name = "info", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Show the JDK, CPU vector width, kernel provider, and self-check every kernel.")
 final class InfoCommand implements Callable<Integer> {
     private static final String VECTOR_MODULE = "jdk.incubator.vector";
 
@@ -38,8 +38,8 @@ final class InfoCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         KernelProvider.Choice chosen = choice.get();
-        boolean vectorModule = ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent();
-        boolean vectorKernels = !chosen.kernels().name().equals("scalar");
+        boolean vectorModule = KernelProvider.vectorModulePresent();
+        boolean vectorKernels = chosen.vector();
         MachineInfo machine = MachineInfo.read();
 
         TextTable about = new TextTable(false, false);
@@ -52,9 +52,9 @@ final class InfoCommand implements Callable<Integer> {
         }
         about.row("Vector API", vectorModule
                 ? VECTOR_MODULE + " present; machine's preferred width "
-                        + VectorWidths.preferredBits() + " bits"
+                        + KernelProvider.preferredVectorBits() + " bits"
                 : VECTOR_MODULE + " absent (start the JVM with --add-modules " + VECTOR_MODULE + ")");
-        about.row("Width in use", vectorKernels && vectorModule ? VectorWidths.inUse() : "none: scalar kernels");
+        about.row("Width in use", vectorKernels ? chosen.vectorBits() + " bits" : "none: scalar kernels");
         about.row("Kernels", chosen.kernels().name());
         about.row("Chosen because", chosen.reason());
         about.print(out, "");

@@ -3,6 +3,7 @@ package io.attn4j.cli;
 import io.attn4j.engine.io.SafeTensorsFile;
 import io.attn4j.engine.io.TensorInfo;
 import io.attn4j.model.ModelConfig;
+import io.attn4j.model.SequenceModel;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,10 +19,14 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code attn4j inspect FILE}: what a safetensors file holds (every tensor's name, dtype, shape and
- * bytes; the metadata) and the model its attn4j config describes, if it has one. Reads the header
- * and the config only; no weights are converted.
+ * bytes; the metadata) and the model its attn4j config describes, if it has one, reading the
+ * header and the config only; or, for a Keras {@code .keras}/{@code .h5} file, the model's layer
+ * graph: each layer's class, options, inputs, output shape, weights, what happens to the Keras mask
+ * there and what attn4j runs (the model is loaded to say so).
  */
-@Command(name = "inspect", description = "List a safetensors file's tensors and metadata, and the model its config describes.")
+@Command(name = "inspect", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = {
+        "List a safetensors file's tensors and metadata, and the model its config describes;",
+        "or a Keras .keras/.h5 model's layers: options, shapes, weights, masks, and what attn4j runs."})
 final class InspectCommand implements Callable<Integer> {
     /** Metadata values longer than this are cut in the listing (the config is shown parsed). */
     private static final int VALUE_WIDTH = 100;
@@ -29,7 +34,7 @@ final class InspectCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Parameters(paramLabel = "FILE", description = "A .safetensors file.")
+    @Parameters(paramLabel = "FILE", description = "A .safetensors file, or a Keras .keras or .h5 model.")
     private Path file;
 
     @Option(names = "--verbose", description = "Print the stack trace when something fails.")
@@ -38,6 +43,21 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (SequenceModel.isKerasFile(file)) {
+            try (SequenceModel m = SequenceModel.load(file)) {
+                out.println(file + ": " + Files.size(file) + " bytes, a Keras model");
+                out.println(m.describe());
+                out.println("input:  " + (m.takesTokens()
+                        ? "token ids (batch, steps), int32 or int64"
+                        : "(batch, steps, " + m.inputSize() + ") float32")
+                        + (m.fixedSteps() > 0 ? ", exactly " + m.fixedSteps() + " steps" : ""));
+                out.println("output: " + (m.perStep() ? "(batch, steps, " : "(batch, ") + m.outputSize() + ")");
+                out.println();
+                out.print(m.layerTable());
+            }
+            out.flush();
+            return 0;
+        }
         try (SafeTensorsFile st = SafeTensorsFile.open(file)) {
             out.println(file + ": " + Files.size(file) + " bytes, " + st.names().size() + " tensors");
             out.println();

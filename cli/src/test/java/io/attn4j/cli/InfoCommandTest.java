@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.attn4j.engine.kernel.KernelProvider;
 import io.attn4j.engine.kernel.Kernels;
-import io.attn4j.engine.kernel.ScalarKernels;
+import io.attn4j.engine.testing.ForwardingKernels;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.foreign.MemorySegment;
@@ -27,7 +27,7 @@ class InfoCommandTest {
 
     @Test
     void reportsTheProviderAndChecksEveryKernel() {
-        String[] r = run(new CommandLine(new Main()), "info");
+        String[] r = run(Main.commandLine(), "info");
         String out = r[1];
         assertEquals("0", r[0], out + r[2]);
         assertEquals("", r[2]);
@@ -46,7 +46,7 @@ class InfoCommandTest {
 
     @Test
     void aKernelOutsideItsBoundMakesTheCommandFail() {
-        Kernels broken = new ScalarKernels() {
+        Kernels broken = new ForwardingKernels(KernelProvider.scalar()) {
             @Override
             public float sum(int n, MemorySegment x, long xOff) {
                 return super.sum(n, x, xOff) + 1f;
@@ -57,7 +57,8 @@ class InfoCommandTest {
                 return "broken";
             }
         };
-        String[] r = run(new CommandLine(new InfoCommand(() -> new KernelProvider.Choice(broken, "a test's choice"))));
+        String[] r = run(
+                new CommandLine(new InfoCommand(() -> new KernelProvider.Choice(broken, "a test's choice", 0))));
         String out = r[1];
         assertEquals("1", r[0], out);
         assertTrue(out.contains("a test's choice"), out);

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Strict reading of one JSON object of a model config (as {@link io.attn4j.engine.io.Json} parses
+ * Strict reading of one JSON object of a model config (as {@link io.attn4j.engine.internal.Json} parses
  * it): every key read is ticked off, and {@link #finish()} rejects the keys nobody asked for, so a
  * typo is an error rather than a silently ignored setting. Every error is an
  * {@link IllegalArgumentException} of the form {@code "<source>: <key path>: expected ..., got ..."}.

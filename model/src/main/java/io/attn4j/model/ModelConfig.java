@@ -1,7 +1,7 @@
 package io.attn4j.model;
 
 import io.attn4j.cells.CellType;
-import io.attn4j.engine.io.Json;
+import io.attn4j.engine.internal.Json;
 import io.attn4j.engine.io.SafeTensorsFile;
 import java.io.IOException;
 import java.util.ArrayList;

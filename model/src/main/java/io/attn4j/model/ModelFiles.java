@@ -2,6 +2,7 @@ package io.attn4j.model;
 
 import io.attn4j.engine.io.MalformedFileException;
 import io.attn4j.engine.io.SafeTensorsFile;
+import io.attn4j.engine.kernel.Kernels;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,12 +23,12 @@ final class ModelFiles {
     private ModelFiles() {
     }
 
-    /** See {@link SequenceModel#load(Path)}. */
-    static SequenceModel load(Path weightsFile) throws IOException {
+    /** See {@link SequenceModel#load(Path, Kernels)}. */
+    static SequenceModel load(Path weightsFile, Kernels kernels) throws IOException {
         try (SafeTensorsFile file = SafeTensorsFile.open(weightsFile)) {
             ModelConfig config = config(file, weightsFile);
             try {
-                return SequenceModel.build(config, WeightSource.of(file));
+                return SequenceModel.build(config, WeightSource.of(file), kernels);
             } catch (WeightException e) {
                 throw new MalformedFileException(weightsFile, e.tensor, e.getMessage(), e);
             } catch (IllegalArgumentException e) {

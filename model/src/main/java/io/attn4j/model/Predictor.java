@@ -287,8 +287,9 @@ public final class Predictor implements AutoCloseable {
      * @throws IllegalArgumentException for a bad sequence (naming its index; nothing queued) or
      *         more sequences than the queue holds
      * @throws PredictionRejectedException if the queue has no room for all of them (none queued)
-     * @throws PredictionTimeoutException, PredictorClosedException, PredictionFailedException as
-     *         for one sequence, for the first sequence that failed
+     * @throws PredictionTimeoutException as for one sequence, for the first sequence that failed so
+     * @throws PredictorClosedException as for one sequence
+     * @throws PredictionFailedException as for one sequence
      */
     public float[][] predict(float[][][] sequences) {
         BatchRequest all = batch(sequences, timeout);

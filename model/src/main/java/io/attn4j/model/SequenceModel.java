@@ -5,6 +5,7 @@ import io.attn4j.attention.MultiHeadAttention;
 import io.attn4j.attention.ScoreFunction;
 import io.attn4j.cells.RecurrentNetwork;
 import io.attn4j.cells.RecurrentSpec;
+import io.attn4j.engine.internal.Backend;
 import io.attn4j.engine.io.MalformedFileException;
 import io.attn4j.engine.kernel.KernelProvider;
 import io.attn4j.engine.kernel.Kernels;
@@ -16,6 +17,8 @@ import io.attn4j.model.ModelConfig.MultiHead;
 import io.attn4j.model.ModelConfig.PoolingAttention;
 import io.attn4j.model.ModelConfig.Score;
 import io.attn4j.model.ModelConfig.SelfAttention;
+import io.attn4j.model.graph.Graph;
+import io.attn4j.model.keras.KerasModels;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -28,7 +31,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A whole sequence model, {@code encoder -> attention -> pooling -> dense head}, as a
+ * A whole sequence model: a Keras model loaded from its {@code .keras} or {@code .h5} file (run as
+ * a layer graph with Keras' mask semantics, see {@link #load(Path)} and {@link #layerTable()}), or
+ * the pipeline below that a {@link ModelConfig} describes.
+ *
+ * <p>The pipeline, {@code encoder -> attention -> pooling -> dense head}, as a
  * {@link ModelConfig} describes it, e.g. the seed classifier
  * {@code LSTM(32 -> 64) -> scaled-dot self-attention (padding mask) -> masked mean -> Linear(64 -> 1) + sigmoid}.
  *
@@ -36,7 +43,7 @@ import java.util.Map;
  * <pre>
  *   enc     [B, T, Hout]   = encoder(x)                  (RNN/LSTM/GRU, PyTorch semantics; 0 at t >= L)
  *   context [B, T, Hout]   = attention(enc, enc, enc)    (self or multi-head; keys t >= L masked)
- *   pooled  [B, Hout]      = mean | last | max over t < L of context (or of enc without attention),
+ *   pooled  [B, Hout]      = mean | last | max over t &lt; L of context (or of enc without attention),
  *                            or, for attention pooling, attention(query, enc, enc) (keys t >= L masked)
  *   logits  [B, out]       = head layers: y = act(y W^T + b), logits the last layer before its activation
  *   output  [B, out]       = act(logits)
@@ -63,7 +70,9 @@ import java.util.Map;
  */
 public final class SequenceModel implements AutoCloseable {
     final ModelConfig config;
+    /** What the model's parts were built with, and the same kernels without argument checks, for the session's own math. */
     final Kernels kernels;
+    final Kernels compute;
     final RecurrentNetwork encoder;
     /** Self-attention or attention pooling; null otherwise. */
     final Attention attention;
@@ -76,15 +85,39 @@ public final class SequenceModel implements AutoCloseable {
     final Tensor[] headBias;
     final int[] headIn;
     final int[] headOut;
-    /** The additive score's hidden size ({@code W1.weight}'s rows); 0 for the other scores. */
+    /** A Keras model's layer graph; null for a model built from a {@link ModelConfig}. */
+    final Graph graph;
+    /** The additive score's hidden size ({@code W1.weight}'s rows); 0 for the other scores and Keras models. */
     final int scoreHidden;
     /** The calls running now; {@link #close()} waits for them. */
     final CallGate calls = new CallGate("the sequence model");
     private final String description;
 
-    private SequenceModel(ModelConfig config, ModelWeights plan, WeightSource source, List<AutoCloseable> built) {
+    /** A model over a Keras layer graph (the other parts stay null). */
+    private SequenceModel(Graph graph) {
+        this.graph = graph;
+        this.kernels = graph.kernels();
+        this.compute = null;
+        this.config = null;
+        this.encoder = null;
+        this.attention = null;
+        this.multiHead = null;
+        this.arena = null;
+        this.query = null;
+        this.headWeight = null;
+        this.headBias = null;
+        this.headIn = null;
+        this.headOut = null;
+        this.scoreHidden = 0;
+        this.description = graph.describe();
+    }
+
+    private SequenceModel(ModelConfig config, ModelWeights plan, WeightSource source, Kernels kernels,
+            List<AutoCloseable> built) {
+        this.graph = null;
         this.config = config;
-        this.kernels = KernelProvider.kernels();
+        this.kernels = kernels;
+        this.compute = Backend.of(kernels).kernels();
         this.arena = Arena.ofShared();
         built.add(arena);
         Encoder enc = config.encoder();
@@ -100,12 +133,12 @@ public final class SequenceModel implements AutoCloseable {
         built.add(encoder);
         switch (config.attention()) {
             case SelfAttention s -> {
-                attention = Attention.of(score(s.score(), source));
+                attention = Attention.of(score(s.score(), source), kernels);
                 multiHead = null;
                 query = null;
             }
             case PoolingAttention p -> {
-                attention = Attention.of(score(p.score(), source));
+                attention = Attention.of(score(p.score(), source), kernels);
                 multiHead = null;
                 query = copy(source, p.query());
             }
@@ -113,7 +146,7 @@ public final class SequenceModel implements AutoCloseable {
                 attention = null;
                 multiHead = MultiHeadAttention.fromPyTorch(m.numHeads(), source.f32(m.prefix() + "in_proj_weight"),
                         optional(source, m.prefix() + "in_proj_bias"), source.f32(m.prefix() + "out_proj.weight"),
-                        optional(source, m.prefix() + "out_proj.bias"));
+                        optional(source, m.prefix() + "out_proj.bias"), kernels);
                 query = null;
             }
             case null -> {
@@ -156,13 +189,18 @@ public final class SequenceModel implements AutoCloseable {
      *         shape, with the expected and actual shapes; nothing stays allocated
      */
     public static SequenceModel build(ModelConfig config, WeightSource weights) {
-        if (config == null || weights == null) {
-            throw new IllegalArgumentException("config and weights must not be null");
+        return build(config, weights, KernelProvider.kernels());
+    }
+
+    /** As {@link #build(ModelConfig, WeightSource)}, computing with {@code kernels}. */
+    public static SequenceModel build(ModelConfig config, WeightSource weights, Kernels kernels) {
+        if (config == null || weights == null || kernels == null) {
+            throw new IllegalArgumentException("config, weights and kernels must not be null");
         }
         ModelWeights plan = new ModelWeights(config, weights);
         List<AutoCloseable> built = new ArrayList<>();
         try {
-            return new SequenceModel(config, plan, weights, built);
+            return new SequenceModel(config, plan, weights, kernels, built);
         } catch (RuntimeException e) {
             closeAll(built, e);
             throw e;
@@ -170,18 +208,46 @@ public final class SequenceModel implements AutoCloseable {
     }
 
     /**
-     * Loads a model from a safetensors weights file and its config: the file's
-     * {@code __metadata__} key {@code "attn4j.config"} (the config's JSON text), else
-     * {@code config.json} in the same directory. The weights are copied (F16/BF16 widened) into the
-     * model; the file is closed before this returns.
+     * Loads a model from a file, told apart by its first bytes:
+     * <ul>
+     *   <li>a Keras 3 {@code .keras} archive or a legacy Keras {@code .h5} file, as
+     *       {@code model.save(...)} writes them: a {@code Sequential} or {@code Functional} model of
+     *       the layers attn4j runs (see the README's table), built as a layer graph with Keras'
+     *       mask semantics;</li>
+     *   <li>a safetensors weights file and its config: the file's {@code __metadata__} key
+     *       {@code "attn4j.config"} (the config's JSON text), else {@code config.json} in the same
+     *       directory.</li>
+     * </ul>
+     * The weights are copied (F16/BF16 widened) into the model; the file is closed before this
+     * returns. The model runs on the kernels {@link KernelProvider} chose.
      *
-     * @throws MalformedFileException naming the file and the tensor or config key to blame: a
-     *         malformed file, no config in either place, a bad config, a missing tensor or one of
-     *         the wrong shape or dtype; nothing stays allocated
+     * @throws MalformedFileException naming the file and the tensor, layer or config key to blame:
+     *         a malformed file, no config, a bad config, a layer or option attn4j does not run, a
+     *         missing tensor or one of the wrong shape or dtype; nothing stays allocated
      * @throws IOException if a file cannot be read
      */
-    public static SequenceModel load(Path weightsFile) throws IOException {
-        return ModelFiles.load(weightsFile);
+    public static SequenceModel load(Path file) throws IOException {
+        return load(file, KernelProvider.kernels());
+    }
+
+    /** As {@link #load(Path)}, running on {@code kernels} (e.g. {@link KernelProvider#scalar()}). */
+    public static SequenceModel load(Path file, Kernels kernels) throws IOException {
+        if (file == null || kernels == null) {
+            throw new IllegalArgumentException("file and kernels must not be null");
+        }
+        if (KerasModels.isKerasFile(file)) {
+            return new SequenceModel(KerasModels.load(file, kernels));
+        }
+        return ModelFiles.load(file, kernels);
+    }
+
+    /**
+     * True when {@code file} starts like a Keras model file (a {@code .keras} zip archive or an
+     * HDF5 {@code .h5}), which {@link #load} reads as a Keras model; false for anything else (a
+     * safetensors file, say). Reads the first bytes only.
+     */
+    public static boolean isKerasFile(Path file) throws IOException {
+        return KerasModels.isKerasFile(file);
     }
 
     private ScoreFunction score(Score s, WeightSource source) {
@@ -215,23 +281,81 @@ public final class SequenceModel implements AutoCloseable {
         }
     }
 
+    /** The model's config, or null for a Keras model (see {@link #layerTable()}). */
     public ModelConfig config() {
         return config;
     }
 
-    /** Input features per step. */
+    /** Input features per step (1 for a model that takes token ids). */
     public int inputSize() {
-        return config.inputSize();
+        return graph != null ? graph.inputFeatures() : config.inputSize();
     }
 
-    /** Outputs per sequence (the last dense layer's width). */
+    /**
+     * True when the model takes token ids {@code (B, T)} (I32 or I64, a Keras {@code Embedding}
+     * input), false when it takes float features {@code (B, T, inputSize)} (F32).
+     */
+    public boolean takesTokens() {
+        return graph != null && graph.takesTokens();
+    }
+
+    /** The number of steps every input must have (a Keras {@code Input((T, F))}), or 0 for any. */
+    public int fixedSteps() {
+        return graph != null ? graph.fixedSteps() : 0;
+    }
+
+    /**
+     * True when the output keeps the time axis: {@link Session#predict} returns
+     * {@code (B, T, outputSize)}, 0 at padded steps; false when it returns {@code (B, outputSize)}.
+     */
+    public boolean perStep() {
+        return graph != null && graph.perStep();
+    }
+
+    /** Outputs per sequence, or per step when {@link #perStep()} (the last layer's width). */
     public int outputSize() {
-        return headOut[headOut.length - 1];
+        return graph != null ? graph.outputSize() : headOut[headOut.length - 1];
     }
 
-    /** One line saying what the model computes, e.g. {@code LSTM(32 -> 64, 1 layer) -> ... -> Linear(64 -> 1) + sigmoid}. */
+    /**
+     * One line saying what the model computes, e.g. {@code LSTM(32 -> 64, 1 layer) -> ... -> Linear(64 -> 1) + sigmoid}
+     * or, for a Keras model, its layers in order and its output shape.
+     */
     public String describe() {
         return description;
+    }
+
+    /**
+     * A Keras model's layers, one line each: name, class, options, inputs, output shape, weights,
+     * what happens to the Keras mask there and what attn4j runs; for other models
+     * {@link #describe()}.
+     */
+    public String layerTable() {
+        if (graph == null) {
+            return description;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Graph.LayerRow r : graph.layers()) {
+            sb.append(r.name()).append(" (").append(r.className()).append(")");
+            if (!r.options().isEmpty()) {
+                sb.append(" [").append(r.options()).append(']');
+            }
+            sb.append('\n');
+            if (!r.inputs().isEmpty()) {
+                sb.append("    input:   ").append(r.inputs()).append('\n');
+            }
+            sb.append("    output:  ").append(r.outputShape()).append('\n');
+            if (!r.weights().isEmpty()) {
+                sb.append("    weights: ").append(r.weights()).append('\n');
+            }
+            if (!r.mask().isEmpty()) {
+                sb.append("    mask:    ").append(r.mask()).append('\n');
+            }
+            if (!r.runs().isEmpty()) {
+                sb.append("    runs:    ").append(r.runs()).append('\n');
+            }
+        }
+        return sb.toString();
     }
 
     /**
@@ -243,8 +367,13 @@ public final class SequenceModel implements AutoCloseable {
      * @param keepAttentionWeights as for {@link #newSession(int, int, boolean)}
      * @throws IllegalArgumentException unless both limits are >= 1, or if such a session is too
      *         large to make (the message says why), as {@link #newSession} would
+     * @throws UnsupportedOperationException for a Keras model (its layer graph's sessions are not
+     *         counted ahead)
      */
     public long sessionBytes(int maxBatch, int maxSeq, boolean keepAttentionWeights) {
+        if (graph != null) {
+            throw new UnsupportedOperationException("a Keras model's session memory is not computed ahead");
+        }
         return SessionMemory.bytes(this, maxBatch, maxSeq, keepAttentionWeights);
     }
 
@@ -283,6 +412,7 @@ public final class SequenceModel implements AutoCloseable {
      */
     public float[][] predict(float[][][] sequences) {
         requireOpen();
+        requireFloatPooled();
         if (sequences == null || sequences.length == 0) {
             throw new IllegalArgumentException("no sequences given");
         }
@@ -309,6 +439,7 @@ public final class SequenceModel implements AutoCloseable {
      */
     public float[][] predict(float[][][] batch, int[] lengths) {
         requireOpen();
+        requireFloatPooled();
         if (batch == null || batch.length == 0 || batch[0] == null || batch[0].length == 0) {
             throw new IllegalArgumentException("batch is empty");
         }
@@ -327,8 +458,15 @@ public final class SequenceModel implements AutoCloseable {
         return predictPadded(batch, lens, seq, "batch");
     }
 
+    private void requireFloatPooled() {
+        if (takesTokens() || perStep()) {
+            throw new IllegalStateException("this model " + (takesTokens() ? "takes token ids" : "predicts per step")
+                    + ": use a Session (newSession) and Session.predict(Tensor, int[])");
+        }
+    }
+
     private float[][] predictPadded(float[][][] rows, int[] lengths, int seq, String what) {
-        int in = config.inputSize();
+        int in = inputSize();
         try (Arena scratch = Arena.ofConfined(); Session session = new Session(this, rows.length, seq, false)) {
             Tensor x = Tensor.allocate(scratch, DType.F32, rows.length, seq, in);
             for (int b = 0; b < rows.length; b++) {
@@ -354,7 +492,7 @@ public final class SequenceModel implements AutoCloseable {
     }
 
     boolean isOpen() {
-        return !calls.isClosed() && arena.scope().isAlive();
+        return !calls.isClosed() && (graph != null ? graph.isOpen() : arena.scope().isAlive());
     }
 
     void requireOpen() {
@@ -369,7 +507,11 @@ public final class SequenceModel implements AutoCloseable {
      */
     @Override
     public synchronized void close() {
-        if (!calls.close() || !arena.scope().isAlive()) {
+        if (!calls.close() || !(graph != null ? graph.isOpen() : arena.scope().isAlive())) {
+            return;
+        }
+        if (graph != null) {
+            graph.close();
             return;
         }
         arena.close();

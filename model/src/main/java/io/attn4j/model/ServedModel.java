@@ -6,9 +6,10 @@ package io.attn4j.model;
  * before they are queued, results are shaped by it, and {@link Predictor#swap} requires the new
  * model to match it.
  *
- * <p>Today every {@link SequenceModel} takes {@link InputKind#FEATURES} (float vectors) and gives
- * {@link OutputKind#POOLED} outputs; token-id inputs and per-step outputs are the two other
- * cases this type names, so that a model offering them only has to say so here.
+ * <p>The models a Predictor serves today (built from a {@link ModelConfig}) take
+ * {@link InputKind#FEATURES} (float vectors) and give {@link OutputKind#POOLED} outputs; token-id
+ * inputs and per-step outputs (Keras models) are the two other cases this type names: requests of
+ * those kinds and their staging are what serving them adds.
  *
  * @param features floats per step for {@link InputKind#FEATURES}; 1 for tokens
  * @param outputs floats per sequence ({@link OutputKind#POOLED}) or per step ({@link OutputKind#PER_STEP})
@@ -31,8 +32,24 @@ record ServedModel(SequenceModel model, InputKind input, int features, OutputKin
         PER_STEP
     }
 
+    /**
+     * The served shape of {@code model}.
+     *
+     * @throws IllegalArgumentException for a Keras layer-graph model: its sessions' memory is not
+     *         computed ahead and its rows are not shown independent of the padded length, the two
+     *         things batching relies on
+     */
     static ServedModel of(SequenceModel model) {
-        return new ServedModel(model, InputKind.FEATURES, model.inputSize(), OutputKind.POOLED, model.outputSize());
+        if (model.graph != null) {
+            throw new IllegalArgumentException("a Predictor does not serve Keras layer-graph models yet (their"
+                    + " sessions' memory is not computed ahead, and a row's bits are not shown independent of the"
+                    + " batch's padded length): build the model from its weights and a ModelConfig, or give each"
+                    + " thread a Session");
+        }
+        InputKind input = model.takesTokens() ? InputKind.TOKENS : InputKind.FEATURES;
+        OutputKind output = model.perStep() ? OutputKind.PER_STEP : OutputKind.POOLED;
+        return new ServedModel(model, input, input == InputKind.TOKENS ? 1 : model.inputSize(), output,
+                model.outputSize());
     }
 
     /**

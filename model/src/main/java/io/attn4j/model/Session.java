@@ -11,6 +11,7 @@ import io.attn4j.model.ModelConfig.Activation;
 import io.attn4j.model.ModelConfig.MultiHead;
 import io.attn4j.model.ModelConfig.PoolingAttention;
 import io.attn4j.model.ModelConfig.SelfAttention;
+import io.attn4j.model.graph.GraphSession;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -28,15 +29,22 @@ import java.util.Arrays;
  * time; the model itself is shared.
  *
  * <p><b>Rows are independent, bit for bit</b>: a sequence's outputs depend on its own valid steps
- * alone, never on the other rows of the batch nor on the padded length {@code T}, provided
- * {@code T >= }{@value #ROW_INVARIANT_STEPS} (or the same {@code T}): the fused attention computes a
- * call of at most 4 query rows with a kernel of its own, whose sums are ordered differently from
- * the tiled product's. So a batch row gives the same bits as the sequence alone padded to
- * {@value #ROW_INVARIANT_STEPS} steps or more (what {@link Predictor} relies on to batch requests).
+ * alone, never on the other rows of the batch nor, for a model built from a {@link ModelConfig},
+ * on the padded length {@code T}, provided {@code T >= }{@value #ROW_INVARIANT_STEPS} (or the same
+ * {@code T}): the fused attention computes a call of at most 4 query rows with a kernel of its own,
+ * whose sums are ordered differently from the tiled product's. So a batch row gives the same bits
+ * as the sequence alone padded to {@value #ROW_INVARIANT_STEPS} steps or more (what
+ * {@link Predictor} relies on to batch requests).
  */
 public final class Session implements AutoCloseable {
     /** The padded length from which a row's result does not depend on {@code T} (see the class comment). */
     static final int ROW_INVARIANT_STEPS = 5;
+    /**
+     * Shapes whose views a session keeps: calls of those shapes allocate nothing, whatever their
+     * order (a server's batches change shape call by call); past it, a new shape's views are made
+     * per call. About 1.5 KiB of heap each.
+     */
+    private static final int CACHED_SHAPES = 4096;
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     private final SequenceModel model;
@@ -46,10 +54,10 @@ public final class Session implements AutoCloseable {
     private final boolean keepWeights;
     private final int hOut;
     private final Arena arena = Arena.ofShared();
+    /** A Keras model's session; null for a model built from a config (which uses the buffers below). */
+    private final GraphSession graphSession;
     private final RecurrentWorkspace recurrent;
-    private final AttentionWorkspace attentionScratch = new AttentionWorkspace();
-    /** Bytes of the buffers below, as {@link SessionMemory#ownBytes} counts them. */
-    private final long ownBytes;
+    private final AttentionWorkspace attentionScratch;
     // buffers (floats unless said): enc [B, T, Hout] | weights [B, Tq, T] | context [B, T, Hout]
     // | pooled [B, Hout] | head layer outputs [B, out_i] | logits [B, out] | key lengths (ints) [B]
     // | pooling queries [B, 1, Hout] | zeros [T * in] (for the finiteness check) | ones [T] (for the mean)
@@ -68,16 +76,11 @@ public final class Session implements AutoCloseable {
     /** Views by shape, {@code [seq - 1][batch - 1]}, rows made on first use; at most {@link #CACHED_SHAPES} views. */
     private final Views[][] viewsBySeq;
     private int cachedViews;
+    /** Bytes of the buffers below, as {@link SessionMemory#ownBytes} counts them; 0 for a Keras model. */
+    private final long ownBytes;
     /** The last call's context was not computed (see {@link #meanOfContext}); its mask, to compute it on demand. */
     private boolean contextPending;
     private AttentionMask lastMask;
-
-    /**
-     * Shapes whose views a session keeps: calls of those shapes allocate nothing, whatever their
-     * order (a server's batches change shape call by call); past it, a new shape's views are made
-     * per call. About 1.5 KiB of heap each.
-     */
-    private static final int CACHED_SHAPES = 4096;
 
     /** The tensor views of one call shape {@code (batch, seq)}: made once per shape (see {@link #CACHED_SHAPES}). */
     private record Views(int batch, int seq, Tensor enc, Tensor weights, Tensor context, Tensor pooled,
@@ -86,9 +89,36 @@ public final class Session implements AutoCloseable {
     }
 
     Session(SequenceModel model, int maxBatch, int maxSeq, boolean keepWeights) {
+        if (maxBatch < 1 || maxSeq < 1) {
+            throw new IllegalArgumentException("maxBatch and maxSeq must be >= 1, got " + maxBatch + ", " + maxSeq);
+        }
+        if (model.graph != null) {
+            this.model = model;
+            this.kernels = model.kernels;
+            this.maxBatch = maxBatch;
+            this.maxSeq = maxSeq;
+            this.keepWeights = false;
+            this.hOut = 0;
+            this.recurrent = null;
+            this.attentionScratch = null;
+            this.enc = this.weights = this.context = this.pooled = this.logits = this.keyLengths = null;
+            this.queries = this.zeros = this.ones = null;
+            this.layerOut = null;
+            this.viewsBySeq = null;
+            this.ownBytes = 0;
+            try {
+                this.graphSession = model.graph.newSession(maxBatch, maxSeq);
+            } catch (RuntimeException e) {
+                arena.close();
+                throw e;
+            }
+            return;
+        }
+        this.graphSession = null;
         SessionMemory.check(model, maxBatch, maxSeq);
+        this.attentionScratch = new AttentionWorkspace();
         this.model = model;
-        this.kernels = model.kernels;
+        this.kernels = model.compute;
         this.maxBatch = maxBatch;
         this.maxSeq = maxSeq;
         this.hOut = model.config.encoder().outputSize();
@@ -138,10 +168,11 @@ public final class Session implements AutoCloseable {
     /**
      * Off-heap bytes this session holds now: its buffers, the encoder's workspace and the
      * attention's scratch (which grows to what the largest call so far needed); at most
-     * {@link SequenceModel#sessionBytes} for its limits. 0 once closed.
+     * {@link SequenceModel#sessionBytes} for its limits. 0 once closed, and for a Keras model's
+     * session (not counted).
      */
     public long byteSize() {
-        if (!arena.scope().isAlive()) {
+        if (!arena.scope().isAlive() || graphSession != null) {
             return 0;
         }
         return ownBytes + (recurrent == null ? 0 : recurrent.byteSize()) + attentionScratch.byteSize();
@@ -160,16 +191,25 @@ public final class Session implements AutoCloseable {
     /**
      * Runs the model on a batch.
      *
-     * @param x {@code (B, T, inputSize)} F32, contiguous, {@code 1 <= B <= maxBatch},
-     *          {@code 1 <= T <= maxSeq}; not modified. Steps at or past a sequence's length are
-     *          never read for the result (they may hold anything, even NaN).
+     * <p>Sequence b is {@code x[b, :lengths[b]]}: its result is what the model computes on that
+     * sequence alone, bit for bit whatever the other rows hold. For a Keras model a mask from
+     * {@code Masking} or {@code Embedding(mask_zero=True)} then applies within each sequence as
+     * Keras applies it (so Keras-style pre-padded data runs as it is, with null lengths).
+     *
+     * @param x {@code (B, T, inputSize)} F32, or token ids {@code (B, T)} I32 or I64 when
+     *          {@link SequenceModel#takesTokens()}; contiguous, {@code 1 <= B <= maxBatch},
+     *          {@code 1 <= T <= maxSeq} ({@code T} the model's {@link SequenceModel#fixedSteps()}
+     *          when it has them); not modified. Steps at or past a sequence's length are never
+     *          read for the result (they may hold anything, even NaN).
      * @param lengths {@code B} valid lengths in {@code [1, T]}, any order (not modified), or null
      *          for all {@code T}
-     * @return the model's output {@code (B, outputSize)}: a view of this session's buffer, valid
-     *         until the next call on this session
-     * @throws IllegalArgumentException on a wrong shape, dtype, layout or length, or a NaN or
-     *         infinite value in a valid step (naming batch entry, step and feature); nothing is
-     *         computed then
+     * @return the model's output {@code (B, outputSize)}, or {@code (B, T, outputSize)} when
+     *         {@link SequenceModel#perStep()} (0 at steps past a length and where the output's
+     *         Keras mask is false): a view of this session's buffer, valid until the next call on
+     *         this session
+     * @throws IllegalArgumentException on a wrong shape, dtype, layout or length, a NaN or
+     *         infinite value in a valid step (naming batch entry, step and feature), or a token
+     *         outside an embedding's range; nothing is computed then
      * @throws IllegalStateException if the session, the model or x's memory is closed
      */
     public Tensor predict(Tensor x, int[] lengths) {
@@ -178,14 +218,14 @@ public final class Session implements AutoCloseable {
 
     /**
      * As {@link #predict(Tensor, int[])}; {@code checkValues} false skips the scan for NaN and
-     * infinities, for a caller that has checked every valid value itself ({@link Predictor} checks
-     * each request before queueing it).
+     * infinities (of a model built from a config), for a caller that has checked every valid value
+     * itself ({@link Predictor} checks each request before queueing it).
      */
     Tensor predict(Tensor x, int[] lengths, boolean checkValues) {
         requireOpen();
         model.calls.enter();
         try {
-            return run(x, lengths, checkValues);
+            return graphSession != null ? graphSession.predict(x, lengths) : run(x, lengths, checkValues);
         } finally {
             model.calls.exit();
         }
@@ -306,6 +346,10 @@ public final class Session implements AutoCloseable {
 
     private Views lastViews() {
         requireOpen();
+        if (graphSession != null) {
+            throw new IllegalStateException("a Keras model's session has no pipeline intermediates: its output is "
+                    + "what predict returned");
+        }
         if (views == null) {
             throw new IllegalStateException("no call has run on this session yet");
         }
@@ -521,6 +565,11 @@ public final class Session implements AutoCloseable {
         if (recurrent != null) {
             recurrent.close();
         }
-        attentionScratch.close();
+        if (attentionScratch != null) {
+            attentionScratch.close();
+        }
+        if (graphSession != null) {
+            graphSession.close();
+        }
     }
 }

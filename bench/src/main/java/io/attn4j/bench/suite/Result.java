@@ -1,6 +1,6 @@
 package io.attn4j.bench.suite;
 
-import io.attn4j.engine.io.Json;
+import io.attn4j.engine.internal.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

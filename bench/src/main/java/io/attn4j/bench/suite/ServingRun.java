@@ -1,7 +1,7 @@
 package io.attn4j.bench.suite;
 
 import io.attn4j.bench.ServingBench;
-import io.attn4j.engine.io.Json;
+import io.attn4j.engine.internal.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

@@ -2,6 +2,7 @@ package io.attn4j.bench.suite;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import io.attn4j.engine.kernel.KernelProvider;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
-import jdk.incubator.vector.VectorShape;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatFactory;
 import org.openjdk.jmh.results.format.ResultFormatType;
@@ -48,10 +48,11 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * which core OpenBLAS chose under the same environment.
  */
 public final class Suite {
-    /** The JVM flags of every fork: the Vector API, native access (FFM, the peers' JNI), and JMH's Unsafe use without a warning. */
-    static final List<String> FORK_FLAGS = List.of("--add-modules", "jdk.incubator.vector",
-            "--enable-native-access=ALL-UNNAMED",
-            "--sun-misc-unsafe-memory-access=allow");
+    /**
+     * The JVM flags of every fork ({@link ForkFlags}): the Vector API, native access for the peers,
+     * JMH's Unsafe use without a warning.
+     */
+    static final List<String> FORK_FLAGS = ForkFlags.read();
     private static final Pattern EVERYTHING = Pattern.compile("");
     /** What the width sweep measures: attn4j's implementations, and the FMA peak at that width. */
     private static final Pattern SWEPT = Pattern.compile("_attn4j$|\\.limit_fma$");
@@ -81,7 +82,7 @@ public final class Suite {
     public static Outcome run(SuiteConfig config, Map<String, String> machine, PrintWriter console)
             throws IOException, RunnerException {
         Path out = Files.createDirectories(config.out());
-        int preferred = VectorShape.preferredShape().vectorBitSize();
+        int preferred = KernelProvider.preferredVectorBits();
         List<SuitePlan.Run> main = SuitePlan.runs(config.quick(), config.filter(), EVERYTHING);
         Map<Integer, List<SuitePlan.Run>> sweep = new TreeMap<>();
         for (int bits : config.vectorBits()) {

@@ -26,9 +26,10 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * which is cheap.
  * Both start with the machine limits, which a filter does not remove: the roofline needs them.
  *
- * <p>A benchmark whose {@code @Fork} sets system properties ({@code -D}, e.g. the classifier's
- * scalar reference, {@code -Dattn4j.simd=false}) keeps them: the suite replaces the classes' fork
- * flags with its own, so such benchmarks go in runs of their own that append them.
+ * <p>A benchmark whose {@code @Fork} appends flags (system properties such as the classifier's
+ * scalar reference's {@code -Dattn4j.simd=false}) keeps them: the suite sets the forks' flags
+ * itself, which replaces what the classes append, so such benchmarks go in runs of their own that
+ * append them.
  */
 public final class SuitePlan {
     private static final String PACKAGE = "io\\.attn4j\\.bench\\.";
@@ -46,8 +47,8 @@ public final class SuitePlan {
     }
 
     /**
-     * One JMH run: exact benchmark names, parameters, the system properties their forks need
-     * beyond the suite's flags, how many benchmarks it makes, and {@code --quick}'s 1 s warm-up
+     * One JMH run: exact benchmark names, parameters, the flags (system properties) their
+     * classes' {@code @Fork} appends to the suite's, how many benchmarks it makes, and {@code --quick}'s 1 s warm-up
      * iterations for slow-to-warm ones (0: the ordinary warm-up).
      */
     public record Run(List<String> benchmarks, Map<String, String> params, List<String> properties, int count,
@@ -71,7 +72,7 @@ public final class SuitePlan {
             new Selection(PACKAGE + "DecodeBench\\.decode_(attn4j|openblas|onnxruntime|memoryread)$", Map.of()),
             new Selection(PACKAGE + "ClassifierBench\\.classifier_onnxruntime$", Map.of()),
             // a batch-1 call runs each kernel a few times only: C2 took 5 to 9 s on a 2-core machine under twice its load
-            new Selection(PACKAGE + "ClassifierBench\\.classifier_attn4j$", Map.of(), 10));
+            new Selection(PACKAGE + "ClassifierBench\\.classifier_attn4j(keras)?$", Map.of(), 10));
 
     private static final List<Selection> FULL = full(Runtime.getRuntime().availableProcessors());
 
@@ -118,9 +119,9 @@ public final class SuitePlan {
         return runs;
     }
 
-    /** The system properties among the JVM flags {@code e}'s {@code @Fork} appends. */
+    /** The JVM flags {@code e}'s {@code @Fork} appends. */
     private static List<String> properties(BenchmarkListEntry e) {
-        return e.getJvmArgsAppend().orElse(List.of()).stream().filter(a -> a.startsWith("-D")).toList();
+        return List.copyOf(e.getJvmArgsAppend().orElse(List.of()));
     }
 
     /** Parameter combinations JMH makes of {@code e}: the product of each parameter's number of values. */

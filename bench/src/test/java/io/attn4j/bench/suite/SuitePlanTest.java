@@ -13,12 +13,14 @@ class SuitePlanTest {
     private static final Pattern CLASSIFIER = Pattern.compile("ClassifierBench");
 
     @Test
-    void quickRunsBothClassifierBatchesOfAttn4jAndOnnxRuntimeAndWarmsAttn4jLonger() {
+    void quickRunsBothClassifierBatchesOfAttn4jFromBothFilesAndOnnxRuntimeAndWarmsAttn4jLonger() {
         List<SuitePlan.Run> runs = SuitePlan.runs(true, CLASSIFIER, ALL);
         List<String> names = runs.stream().flatMap(r -> r.benchmarks().stream()).toList();
         assertTrue(names.stream().noneMatch(n -> n.endsWith("classifier_scalar")), names.toString());
         SuitePlan.Run attn4j = only(runs, "classifier_attn4j"), onnx = only(runs, "classifier_onnxruntime");
-        assertEquals(2, attn4j.count(), "batch 1 and 256");
+        assertEquals(4, attn4j.count(), "batch 1 and 256, from model.safetensors and from model.keras");
+        assertTrue(attn4j.benchmarks().stream().anyMatch(n -> n.endsWith("classifier_attn4jkeras")),
+                attn4j.benchmarks().toString());
         assertEquals(2, onnx.count(), "batch 1 and 256");
         assertTrue(attn4j.slowWarmups() > 0 && onnx.slowWarmups() == 0);
         assertEquals(List.of(), attn4j.properties());

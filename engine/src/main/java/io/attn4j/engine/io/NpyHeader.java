@@ -15,16 +15,43 @@ import java.util.Set;
  * there (a dict of quoted string keys; values that are quoted strings, {@code True}/{@code False}
  * or tuples of non-negative integers; trailing commas allowed), never evaluated.
  *
+ * @param descr the type string, one of {@link #DESCRS}
  * @param shape C order; a 0-d array has the empty shape
  */
-record NpyHeader(DType dtype, long[] shape) {
-    /** Bytes per element times elements, known not to overflow. */
-    long byteSize() {
-        long n = dtype.byteSize();
+record NpyHeader(String descr, long[] shape) {
+    /**
+     * The type strings read: those of the {@link DType}s numpy has (little-endian, as numpy writes
+     * them on every common machine), and the float types that {@link Npy#readAsF32} converts:
+     * float64 and big-endian floats.
+     */
+    static final Set<String> DESCRS = Set.of("<f4", "<f2", "<i8", "<i4", "|i1", "|b1", "<f8", ">f8", ">f4", ">f2");
+
+    /** The dtype whose memory layout the data has as stored, or null when it has none (float64, big-endian). */
+    DType dtype() {
+        return dtype(descr);
+    }
+
+    /** Bytes per element: the digit after the type letter. */
+    int itemBytes() {
+        return itemBytes(descr);
+    }
+
+    private static int itemBytes(String descr) {
+        return descr.charAt(2) - '0';
+    }
+
+    /** Elements in the array, known not to overflow. */
+    long elements() {
+        long n = 1;
         for (long d : shape) {
             n *= d;
         }
         return n;
+    }
+
+    /** Bytes per element times elements, known not to overflow. */
+    long byteSize() {
+        return itemBytes() * elements();
     }
 
     /** The numpy type string of {@code dtype}, or null if numpy has no matching type (BF16). */
@@ -61,7 +88,7 @@ record NpyHeader(DType dtype, long[] shape) {
 
     /**
      * Parses and checks the dictionary {@code text}: exactly the keys descr, fortran_order and
-     * shape; a supported little-endian descr; C order; a shape whose byte size fits a long.
+     * shape; a supported descr; C order; a shape whose byte size fits a long.
      *
      * @throws MalformedFileException naming {@code file} and the problem
      */
@@ -75,10 +102,9 @@ record NpyHeader(DType dtype, long[] shape) {
             throw new MalformedFileException(file,
                     "descr " + dict.get("descr") + " is not a type string (structured arrays are not read)");
         }
-        DType dtype = dtype(descr);
-        if (dtype == null) {
-            throw new MalformedFileException(file,
-                    "unsupported descr '" + descr + "' (read: <f4, <f2, <i8, <i4, |i1, |b1)");
+        if (!DESCRS.contains(descr)) {
+            throw new MalformedFileException(file, "unsupported descr '" + descr
+                    + "' (read: <f4, <f2, <i8, <i4, |i1, |b1; converted to float32: <f8 and big-endian floats)");
         }
         if (!(dict.get("fortran_order") instanceof Boolean fortran)) {
             throw new MalformedFileException(file, "fortran_order is not True or False");
@@ -89,7 +115,7 @@ record NpyHeader(DType dtype, long[] shape) {
         if (!(dict.get("shape") instanceof long[] shape)) {
             throw new MalformedFileException(file, "shape is not a tuple of integers");
         }
-        long bytes = dtype.byteSize();
+        long bytes = itemBytes(descr);
         for (long d : shape) {
             try {
                 bytes = Math.multiplyExact(bytes, d);
@@ -98,7 +124,7 @@ record NpyHeader(DType dtype, long[] shape) {
                         "shape " + Arrays.toString(shape) + " is too large: its byte size overflows");
             }
         }
-        return new NpyHeader(dtype, shape);
+        return new NpyHeader(descr, shape);
     }
 
     /** Recursive descent over the literal; positions in errors count characters of the header. */

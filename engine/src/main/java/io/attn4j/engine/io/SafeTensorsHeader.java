@@ -1,5 +1,7 @@
 package io.attn4j.engine.io;
 
+import io.attn4j.engine.internal.Json;
+
 import io.attn4j.engine.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

@@ -1,5 +1,7 @@
 package io.attn4j.engine.io;
 
+import io.attn4j.engine.internal.Json;
+
 import io.attn4j.engine.tensor.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,22 +1,51 @@
 package io.attn4j.engine.kernel;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
+import io.attn4j.engine.internal.Backend;
+import io.attn4j.engine.internal.CheckedKernels;
+import io.attn4j.engine.internal.scalar.ScalarGates;
+import io.attn4j.engine.internal.scalar.ScalarKernels;
+import io.attn4j.engine.internal.scalar.ScalarTiles;
 import java.lang.management.ManagementFactory;
+import java.lang.reflect.Method;
 
 /**
- * Chooses the {@link Kernels} implementation once per JVM, and says why.
+ * Chooses, once per JVM, the implementation behind every computation of attn4j, and says why:
+ * the kernels, and with them the recurrent cells' gate kernels and the fused attention's tile
+ * kernels. Layers are built with the {@link Kernels} they use (by default {@link #kernels()});
+ * they never look one up themselves, so a model on the scalar reference and one on the vector
+ * kernels can live in one JVM.
  *
- * <p>The vector kernels are used unless one of these holds, in which case the scalar reference is
- * used and the reason logged: {@code -Dattn4j.simd=false}; the module {@code jdk.incubator.vector}
- * is not in the boot layer (start the JVM with {@code --add-modules jdk.incubator.vector}); the JIT
- * has no C2 (interpreter only, or tiered compilation stopped below level 4), where the Vector API
- * is far slower than plain loops; or the vector width is below 128 bits.
+ * <p>The vector implementation is used unless one of these holds, in which case the scalar
+ * reference is used and the reason logged once (INFO, logger {@code io.attn4j.engine.kernel.KernelProvider}):
+ * {@code -Dattn4j.simd=false}; the module {@code jdk.incubator.vector} is not in the boot layer
+ * (start the JVM with {@code --add-modules jdk.incubator.vector}); the JIT has no C2 (interpreter
+ * only, or tiered compilation stopped below level 4), where the Vector API is far slower than
+ * plain loops; or the vector width is below 128 bits. When the scalar reference is chosen, no
+ * class of {@code jdk.incubator.vector} is ever loaded.
+ *
+ * <p>Every {@link Kernels} handed out here checks its arguments (see {@link Kernels}); all
+ * methods are thread-safe.
  */
 public final class KernelProvider {
     private static final System.Logger LOG = System.getLogger(KernelProvider.class.getName());
+    private static final String VECTOR_MODULE = "jdk.incubator.vector";
+    private static final String VECTOR_BACKENDS = "io.attn4j.engine.internal.vector.VectorBackends";
+    private static final Kernels SCALAR = new CheckedKernels(
+            new Backend("scalar", new ScalarKernels(), ScalarGates.INSTANCE, ScalarTiles.INSTANCE));
 
-    /** The implementation chosen and the reason for it. */
-    public record Choice(Kernels kernels, String reason) {
+    /**
+     * The implementation chosen and why.
+     *
+     * @param kernels the kernels (and, behind them, the gate and tile kernels)
+     * @param reason one line for logs and {@code attn4j info}
+     * @param vectorBits the vector width the kernels use, or 0 for the scalar reference
+     */
+    public record Choice(Kernels kernels, String reason, int vectorBits) {
+        /** Whether the vector kernels were chosen. */
+        public boolean vector() {
+            return vectorBits > 0;
+        }
     }
 
     private static final class Holder {
@@ -36,20 +65,41 @@ public final class KernelProvider {
         return Holder.CHOICE;
     }
 
-    /** The scalar reference implementation. */
+    /** The scalar reference implementation (plain loops, the oracle of the tests); never touches the Vector API. */
     public static Kernels scalar() {
-        return new ScalarKernels();
+        return SCALAR;
+    }
+
+    /** Whether the module {@code jdk.incubator.vector} is in the boot layer. */
+    public static boolean vectorModulePresent() {
+        return ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent();
+    }
+
+    /**
+     * Bits of the machine's preferred (widest efficient) vector shape as the Vector API reports it,
+     * or 0 when the module is absent. Loads the Vector API when it is present.
+     */
+    public static int preferredVectorBits() {
+        if (!vectorModulePresent()) {
+            return 0;
+        }
+        try {
+            return (Integer) vectorMethod("preferredBits").invoke(null);
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return 0;
+        }
     }
 
     private static Choice lookup() {
         String fallback = fallbackReason();
         if (fallback == null) {
             try {
-                Kernels vector = (Kernels) Class.forName("io.attn4j.engine.kernel.VectorKernels")
-                        .getDeclaredConstructor().newInstance();
-                String reason = "Vector API usable: " + vector.name() + " (" + widthReason() + ")";
+                Backend vector = (Backend) vectorMethod("create").invoke(null);
+                int bits = (Integer) vectorMethod("bits").invoke(null);
+                String reason = "Vector API usable: " + vector.name() + " (" + vectorMethod("widthReason").invoke(null)
+                        + ")";
                 LOG.log(System.Logger.Level.DEBUG, "attn4j kernels: {0}", reason);
-                return new Choice(vector, reason);
+                return new Choice(new CheckedKernels(vector), reason, bits);
             } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
                 Throwable cause = e;
                 while (cause.getCause() != null) {
@@ -59,11 +109,11 @@ public final class KernelProvider {
             }
         }
         LOG.log(System.Logger.Level.INFO, "attn4j kernels: scalar fallback, {0}", fallback);
-        return new Choice(new ScalarKernels(), "scalar fallback: " + fallback);
+        return new Choice(SCALAR, "scalar fallback: " + fallback, 0);
     }
 
-    private static String widthReason() throws ReflectiveOperationException {
-        return (String) Class.forName("io.attn4j.engine.kernel.Simd").getField("WIDTH_REASON").get(null);
+    private static Method vectorMethod(String name) throws ReflectiveOperationException {
+        return Class.forName(VECTOR_BACKENDS).getMethod(name);
     }
 
     /** Why the vector kernels must not be used, or null when they can. */
@@ -71,8 +121,8 @@ public final class KernelProvider {
         if ("false".equalsIgnoreCase(System.getProperty("attn4j.simd", "true").trim())) {
             return "disabled by -Dattn4j.simd=false";
         }
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            return "module jdk.incubator.vector is absent (start the JVM with --add-modules jdk.incubator.vector)";
+        if (!vectorModulePresent()) {
+            return "module " + VECTOR_MODULE + " is absent (start the JVM with --add-modules " + VECTOR_MODULE + ")";
         }
         return noC2Reason();
     }

@@ -26,7 +26,7 @@ import java.lang.foreign.MemorySegment;
  *       relative to the sum of magnitudes, because a vector implementation reorders the sum.</li>
  * </ul>
  *
- * <p>{@link ScalarKernels} is the reference: plain loops in the order the math is written.
+ * <p>The scalar reference ({@link KernelProvider#scalar()}) is: plain loops in the order the math is written.
  * {@link KernelProvider#kernels()} returns the implementation chosen for this machine.
  */
 public interface Kernels {
@@ -82,23 +82,21 @@ public interface Kernels {
 
     /**
      * {@code out[i] = exp(x[i])}. Error against {@link Math#exp} in double rounded to float: at
-     * most {@link VectorMath#EXP_ULPS} ulp (1) for {@link VectorKernels}, none for
-     * {@link ScalarKernels}, whose result is that rounding (0.5 ulp from the exact value).
+     * most 1 ulp for the vector kernels, none for the scalar reference, whose result is that rounding (0.5 ulp from the exact value).
      */
     void exp(int n, MemorySegment x, long xOff, MemorySegment out, long outOff);
 
     /**
      * {@code out[i] = tanh(x[i])}. Error against {@link Math#tanh} in double rounded to float: at
-     * most {@link VectorMath#TANH_ULPS} ulp (1) for {@link VectorKernels}, none for
-     * {@link ScalarKernels}.
+     * most 1 ulp for the vector kernels, none for the scalar reference.
      */
     void tanh(int n, MemorySegment x, long xOff, MemorySegment out, long outOff);
 
     /**
      * {@code out[i] = 1 / (1 + exp(-x[i]))}. Error against the same expression in double rounded
-     * to float: at most {@link VectorMath#SIGMOID_ULPS} ulps (2) for {@link VectorKernels}, which
+     * to float: at most 2 ulps for the vector kernels, which
      * may also return +0 where the result is below {@code 2^-126} (it does for x below -87.6);
-     * none for {@link ScalarKernels}.
+     * none for the scalar reference.
      */
     void sigmoid(int n, MemorySegment x, long xOff, MemorySegment out, long outOff);
 
@@ -118,8 +116,8 @@ public interface Kernels {
      *
      * <p>Error: with {@code z} and {@code d = z - max z} rounded to float as written, each output
      * is within {@code ((cols + 1) * eps + 2 * u)} relative of {@code exp(d) / sum exp(d)}, where
-     * {@code u} is the relative error of the exp used ({@code eps} for {@link ScalarKernels},
-     * {@code 3 * eps} for the 1-ulp exp of {@link VectorKernels}), plus {@code 2^-126} absolute
+     * {@code u} is the relative error of the exp used ({@code eps} for the scalar reference,
+     * {@code 3 * eps} for the 1-ulp exp of the vector kernels), plus {@code 2^-126} absolute
      * (an implementation may flush terms {@code exp(d) < 2^-126} to zero); so a row sums to 1
      * within that relative bound plus {@code cols * 2^-126}.
      *

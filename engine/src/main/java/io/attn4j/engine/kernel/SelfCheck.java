@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
 
 /**
  * A quick check of every {@link Kernels} method of one implementation against another (normally
- * the {@link ScalarKernels} reference), for {@code attn4j info}: small deterministic random inputs
+ * the scalar reference, {@link KernelProvider#scalar()}), for {@code attn4j info}: small deterministic random inputs
  * at sizes that reach every vector body and tail for 4 to 16 lanes, odd offsets, special values,
  * masks, transposes and {@code beta = 0} over NaN. Outputs are compared element by element, and
  * the memory around them (before the offset, after the end, between matrix rows) must be untouched.
@@ -65,7 +65,7 @@ public final class SelfCheck {
 
     /** Checks {@code candidate} against the scalar reference. */
     public static List<Result> run(Kernels candidate) {
-        return run(candidate, new ScalarKernels());
+        return run(candidate, KernelProvider.scalar());
     }
 
     /** Checks every method of {@code candidate} against {@code reference}, in the order of {@link Kernels}. */

@@ -1,6 +1,6 @@
 package io.attn4j.engine.parallel;
 
-import io.attn4j.engine.kernel.KernelArgs;
+import io.attn4j.engine.internal.KernelArgs;
 import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.kernel.SoftmaxMask;
 import io.attn4j.engine.kernel.Transpose;

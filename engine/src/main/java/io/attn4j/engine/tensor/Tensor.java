@@ -1,5 +1,7 @@
 package io.attn4j.engine.tensor;
 
+import io.attn4j.engine.internal.Checks;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.attn4j.engine.kernel.KernelProvider;
 import io.attn4j.engine.kernel.Kernels;
-import io.attn4j.engine.kernel.ScalarKernels;
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
+import io.attn4j.engine.testing.TestKernels;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
@@ -34,7 +34,7 @@ class SoftmaxGoldenTest {
     Stream<DynamicTest> everySoftmaxCaseMatchesPyTorch() {
         List<Path> files = GoldenCases.files("softmax_");
         assertFalse(files.isEmpty(), "no softmax_* cases in " + GoldenCases.directory());
-        List<Kernels> implementations = List.of(KernelProvider.kernels(), new ScalarKernels());
+        List<Kernels> implementations = List.of(KernelProvider.kernels(), TestKernels.scalar());
         return files.stream().flatMap(file -> implementations.stream().map(k -> DynamicTest.dynamicTest(
                 file.getFileName() + " on " + k.name(), () -> check(GoldenCase.read(file), k))));
     }
@@ -94,7 +94,7 @@ class SoftmaxGoldenTest {
     void theAllNegInfRuleIsExercised() throws IOException {
         List<Integer> ruleRows = new ArrayList<>();
         for (Path file : GoldenCases.files("softmax_all_neginf_row")) {
-            ruleRows.add(check(GoldenCase.read(file), new ScalarKernels()));
+            ruleRows.add(check(GoldenCase.read(file), TestKernels.scalar()));
         }
         assertEquals(List.of(1), ruleRows, "softmax_all_neginf_row should be there with one all -inf row");
     }

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.attn4j.engine.testing.ForwardingKernels;
+import io.attn4j.engine.testing.TestKernels;
 import java.lang.foreign.MemorySegment;
 import java.lang.reflect.Method;
 import java.util.Arrays;
@@ -26,14 +28,14 @@ class SelfCheckTest {
     void coversEveryKernelsMethod() {
         Set<String> methods = Arrays.stream(Kernels.class.getMethods()).map(Method::getName)
                 .filter(m -> !m.equals("name")).collect(Collectors.toCollection(TreeSet::new));
-        Set<String> checked = SelfCheck.run(new ScalarKernels()).stream().map(SelfCheck.Result::kernel)
+        Set<String> checked = SelfCheck.run(TestKernels.scalar()).stream().map(SelfCheck.Result::kernel)
                 .collect(Collectors.toCollection(TreeSet::new));
         assertEquals(methods, checked);
     }
 
     @Test
     void theReferenceMatchesItselfExactly() {
-        for (SelfCheck.Result r : SelfCheck.run(new ScalarKernels())) {
+        for (SelfCheck.Result r : SelfCheck.run(TestKernels.scalar())) {
             assertTrue(r.passed(), r.toString());
             assertEquals(0, r.error(), r.toString());
             assertTrue(r.compared() > 20, r.toString());
@@ -42,17 +44,18 @@ class SelfCheckTest {
 
     @Test
     void theVectorKernelsPass() {
-        for (SelfCheck.Result r : SelfCheck.run(new VectorKernels())) {
+        for (SelfCheck.Result r : SelfCheck.run(TestKernels.vector())) {
             assertTrue(r.passed(), r.toString());
             assertTrue(r.error() <= r.bound(), r.toString());
         }
     }
 
     /** exp a few ulps off: {@code ulps} steps up from the reference. */
-    private static final class UlpsOffExp extends ScalarKernels {
+    private static final class UlpsOffExp extends ForwardingKernels {
         private final int ulps;
 
         UlpsOffExp(int ulps) {
+            super(KernelProvider.scalar());
             this.ulps = ulps;
         }
 
@@ -81,7 +84,7 @@ class SelfCheckTest {
 
     @Test
     void brokenKernelsFailTheirCheckAndOnlyTheirs() {
-        Kernels broken = new ScalarKernels() {
+        Kernels broken = new ForwardingKernels(KernelProvider.scalar()) {
             @Override
             public float dot(int n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
                 return super.dot(n, x, xOff, y, yOff) * (1 + 1e-3f); // a relative error far past n eps

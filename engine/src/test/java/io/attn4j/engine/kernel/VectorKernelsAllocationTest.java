@@ -3,6 +3,9 @@ package io.attn4j.engine.kernel;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.sun.management.ThreadMXBean;
+import io.attn4j.engine.testing.Segments;
+import io.attn4j.engine.testing.TestKernels;
+import io.attn4j.engine.testing.Values;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
@@ -29,7 +32,7 @@ class VectorKernelsAllocationTest {
     private static final int N = 2048;
     private static final int ROWS = 4;
     private static final int BATCH = 200;
-    private static final Kernels K = new VectorKernels();
+    private static final Kernels K = TestKernels.vector();
     private static final ThreadMXBean THREADS = (ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     private static Arena arena;

@@ -1,11 +1,14 @@
 package io.attn4j.engine.kernel;
 
-import static io.attn4j.engine.kernel.Values.EPS;
-import static io.attn4j.engine.kernel.Values.UNDERFLOW;
+import static io.attn4j.engine.testing.Values.EPS;
+import static io.attn4j.engine.testing.Values.UNDERFLOW;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.attn4j.engine.testing.RandomTrials;
+import io.attn4j.engine.testing.Segments;
+import io.attn4j.engine.testing.TestKernels;
+import io.attn4j.engine.testing.Values;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.Tag;
@@ -17,8 +20,8 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("vector-width")
 class VectorLevel1Test {
-    private static final Kernels VECTOR = new VectorKernels();
-    private static final Kernels SCALAR = new ScalarKernels();
+    private static final Kernels VECTOR = TestKernels.vector();
+    private static final Kernels SCALAR = TestKernels.scalar();
 
     @Test
     void dotIsWithinTheReorderingBound() {

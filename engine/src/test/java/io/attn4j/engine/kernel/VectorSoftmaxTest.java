@@ -1,12 +1,18 @@
 package io.attn4j.engine.kernel;
 
-import static io.attn4j.engine.kernel.Values.EPS;
+import static io.attn4j.engine.testing.Values.EPS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.attn4j.engine.internal.scalar.ScalarKernels;
+import io.attn4j.engine.internal.vector.VectorMath;
 import io.attn4j.engine.testing.RandomTrials;
+import io.attn4j.engine.testing.Segments;
+import io.attn4j.engine.testing.TestKernels;
+import io.attn4j.engine.testing.Values;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -24,8 +30,8 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("vector-width")
 class VectorSoftmaxTest {
-    private static final Kernels VECTOR = new VectorKernels();
-    private static final Kernels SCALAR = new ScalarKernels();
+    private static final Kernels VECTOR = TestKernels.vector();
+    private static final Kernels SCALAR = TestKernels.scalar();
     private static final double VECTOR_EXP_ERR = (2 * VectorMath.EXP_ULPS + 1) * EPS;
     private static final double SCALAR_EXP_ERR = EPS * (1 + 0x1p-20);
     private static final double UNDERFLOW = 0x1p-126;
@@ -193,7 +199,8 @@ class VectorSoftmaxTest {
         float max = Float.NEGATIVE_INFINITY;
         boolean nan = false;
         for (int c = 0; c < cols; c++) {
-            z[c] = ScalarKernels.maskedScore(mask, r, c, scale * ScalarKernels.get(x, xRow + c));
+            z[c] = ScalarKernels.maskedScore(mask, r, c,
+                    scale * x.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, xRow + c));
             nan |= Float.isNaN(z[c]);
             max = Math.max(max, z[c]);
         }

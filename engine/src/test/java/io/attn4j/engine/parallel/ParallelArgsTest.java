@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.attn4j.engine.kernel.Kernels;
-import io.attn4j.engine.kernel.ScalarKernels;
 import io.attn4j.engine.kernel.SoftmaxMask;
 import io.attn4j.engine.kernel.Transpose;
+import io.attn4j.engine.testing.TestKernels;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -26,7 +26,7 @@ class ParallelArgsTest {
     /** Rows and columns of a softmax that Parallel splits (2^16 elements). */
     private static final int R = 256;
     private static final Transpose NO = Transpose.NO;
-    private final Kernels kernels = new ScalarKernels();
+    private final Kernels kernels = TestKernels.scalar();
     private final Executor pool = Parallel.sharedExecutor();
 
     private static MemorySegment random(Arena arena, long floats, long seed) {

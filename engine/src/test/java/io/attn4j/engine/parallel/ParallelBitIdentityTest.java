@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.kernel.SoftmaxMask;
 import io.attn4j.engine.kernel.Transpose;
-import io.attn4j.engine.kernel.VectorKernels;
 import io.attn4j.engine.testing.RandomTrials;
+import io.attn4j.engine.testing.TestKernels;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("vector-width")
 class ParallelBitIdentityTest {
-    private static final Kernels VECTOR = new VectorKernels();
+    private static final Kernels VECTOR = TestKernels.vector();
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /** Pools of 2, 3 and 4 daemon threads, shared by all trials. */
     private static final ExecutorService[] POOLS = {pool(2), pool(3), pool(4)};

@@ -1,0 +1,78 @@
+package io.attn4j.engine.internal.vector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.attn4j.engine.internal.GateKernels;
+import io.attn4j.engine.internal.scalar.ScalarGates;
+import io.attn4j.engine.kernel.Kernels;
+import io.attn4j.engine.kernel.PackedMatrix;
+import io.attn4j.engine.kernel.Transpose;
+import io.attn4j.engine.testing.RandomTrials;
+import io.attn4j.engine.testing.TestKernels;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The batch-1 recurrent product: the vector kernel equals the scalar reference bit for bit (both
+ * are one FMA chain per output over l in order, so the tolerance is zero), and both equal the
+ * GEMM's row of the same product against the packed matrix, the path of batches above one, so a
+ * sequence's result does not depend on its batch. Sizes cover the 8-vector blocks, single vectors
+ * and scalar columns; nothing past n is written.
+ */
+class VectorGatesRowTest {
+    private static final GateKernels VECTOR = new VectorGates();
+    private static final GateKernels SCALAR = ScalarGates.INSTANCE;
+    private static final Kernels GEMM = TestKernels.vector();
+    private static final float SENTINEL = 12.5f;
+
+    @Test
+    void vectorEqualsScalarAndTheGemmRowBitForBit() {
+        int lanes = Simd.LANES, block = 8 * lanes;
+        int[] edges = {1, lanes - 1, lanes, lanes + 1, block - 1, block, block + 1, 2 * block + lanes + 3, 4 * 64,
+                3 * 256};
+        RandomTrials.run(150, r -> {
+            int k = r.nextBoolean() ? edges[r.nextInt(edges.length)] % 300 + 1 : r.nextInt(1, 301);
+            int n = r.nextBoolean() ? edges[r.nextInt(edges.length)] : r.nextInt(1, 1201);
+            int hOff = r.nextInt(3), outOff = r.nextInt(3);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment h = random(arena, r, hOff + k), wT = random(arena, r, (long) k * n);
+                MemorySegment vector = filled(arena, outOff + n + 1), scalar = filled(arena, outOff + n + 1);
+                MemorySegment gemm = filled(arena, outOff + n + 1);
+                VECTOR.recurrentRow(k, n, h, hOff, wT, vector, outOff);
+                SCALAR.recurrentRow(k, n, h, hOff, wT, scalar, outOff);
+                PackedMatrix packed = GEMM.packB(Transpose.NO, k, n, wT, 0, n);
+                GEMM.gemm(Transpose.NO, 1, 1f, h, hOff, k, packed, 0f, gemm, outOff, n);
+                for (int j = 0; j < outOff + n + 1; j++) {
+                    int jj = j;
+                    float v = vector.getAtIndex(ValueLayout.JAVA_FLOAT, j);
+                    assertEquals(Float.floatToRawIntBits(scalar.getAtIndex(ValueLayout.JAVA_FLOAT, j)),
+                            Float.floatToRawIntBits(v),
+                            () -> "vector vs scalar at " + jj + " of k = " + k + ", n = " + n);
+                    assertEquals(Float.floatToRawIntBits(gemm.getAtIndex(ValueLayout.JAVA_FLOAT, j)),
+                            Float.floatToRawIntBits(v),
+                            () -> "vector vs the GEMM row at " + jj + " of k = " + k + ", n = " + n);
+                }
+                assertEquals(SENTINEL, vector.getAtIndex(ValueLayout.JAVA_FLOAT, outOff + n), "written past n");
+            }
+        });
+    }
+
+    private static MemorySegment random(Arena arena, SplittableRandom r, long n) {
+        MemorySegment s = arena.allocate(Math.max(1, n) * Float.BYTES, 64);
+        for (long i = 0; i < n; i++) {
+            s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (r.nextDouble() * 2 - 1));
+        }
+        return s;
+    }
+
+    private static MemorySegment filled(Arena arena, long n) {
+        MemorySegment s = arena.allocate(n * Float.BYTES, 64);
+        for (long i = 0; i < n; i++) {
+            s.setAtIndex(ValueLayout.JAVA_FLOAT, i, SENTINEL);
+        }
+        return s;
+    }
+}
