@@ -25,8 +25,8 @@ import org.HdrHistogram.Histogram;
  * 50..100, as W7's batch) as soon as their previous answer arrives; for each client count, in the
  * same JVM one after the other:
  * <ul>
- *   <li>{@code attn4j_predictor}: one shared {@link Predictor} (maxBatch 64, maxWait 1 ms, one
- *       session per core), warmed up;</li>
+ *   <li>{@code attn4j_predictor}: one shared {@link Predictor} (maxBatch 64, one session per core,
+ *       no wait for fuller batches: its default), warmed up;</li>
  *   <li>{@code attn4j_session}: a {@code Session} per client thread on one shared model, the
  *       direct way without batching;</li>
  *   <li>{@code onnxruntime}: one shared {@code OrtSession} called by every client thread (its
@@ -39,7 +39,8 @@ import org.HdrHistogram.Histogram;
  * <p>Run by {@code attn4j bench} (the suite) in a JVM of its own, which writes {@code w9.json} for
  * the report; by hand:
  * {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar io.attn4j.bench.ServingBench --out w9.json}
- * (options {@code --warmup-ms}, {@code --measure-ms}, {@code --clients 1,8,64}).
+ * (options {@code --warmup-ms}, {@code --measure-ms}, {@code --clients 1,8,64}, and
+ * {@code --max-wait-us}, the Predictor's maximum wait for a fuller batch, 0 by default).
  */
 public final class ServingBench {
     /** The name {@code attn4j bench --filter} matches to run W9. */
@@ -57,6 +58,7 @@ public final class ServingBench {
         Path out = Path.of("w9.json");
         long warmMs = 5000, measureMs = 10000;
         List<Integer> clients = List.of(1, 8, 64);
+        long maxWaitMicros = 0;
         for (int i = 0; i < args.length; i += 2) {
             String value = args[i + 1];
             switch (args[i]) {
@@ -64,23 +66,31 @@ public final class ServingBench {
                 case "--warmup-ms" -> warmMs = Long.parseLong(value);
                 case "--measure-ms" -> measureMs = Long.parseLong(value);
                 case "--clients" -> clients = java.util.Arrays.stream(value.split(",")).map(Integer::valueOf).toList();
+                case "--max-wait-us" -> maxWaitMicros = Long.parseLong(value);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         Attn4j.vectorKernels();
-        List<Map<String, Object>> rows = run(clients, warmMs * 1_000_000, measureMs * 1_000_000);
+        List<Map<String, Object>> rows = run(clients, warmMs * 1_000_000, measureMs * 1_000_000,
+                Duration.ofNanos(maxWaitMicros * 1000));
         Files.writeString(out, Json.write(rows));
         System.out.println("W9: wrote " + out);
     }
 
     /** Every cell: for each client count, each implementation. */
     static List<Map<String, Object>> run(List<Integer> clientCounts, long warmNanos, long measureNanos)
-            throws IOException, OrtException, Exception {
+            throws Exception {
+        return run(clientCounts, warmNanos, measureNanos, Duration.ZERO);
+    }
+
+    /** As {@link #run(List, long, long)}, with the Predictor's maximum wait for a fuller batch. */
+    static List<Map<String, Object>> run(List<Integer> clientCounts, long warmNanos, long measureNanos,
+            Duration maxWait) throws IOException, OrtException, Exception {
         float[][][] inputs = inputs();
         List<Map<String, Object>> rows = new ArrayList<>();
         try (SequenceModel shared = ClassifierOperands.load();
                 Predictor predictor = Predictor.builder(ClassifierOperands.load()).maxSequenceLength(STEPS)
-                        .maxBatch(64).maxWait(Duration.ofMillis(1)).queueCapacity(4096).build();
+                        .maxBatch(64).maxWait(maxWait).queueCapacity(4096).build();
                 OrtSession ort = ServingClient.onnxSession()) {
             long start = System.nanoTime();
             predictor.warmUp();

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeoutException;
  *
  * <pre>{@code
  * Predictor predictor = Predictor.builder(SequenceModel.load(weights))
- *         .maxSequenceLength(100).maxBatch(64).maxWait(Duration.ofMillis(1)).build();
+ *         .maxSequenceLength(100).maxBatch(64).build();
  * float[] probabilities = predictor.predict(sequence);          // float[steps][features], any thread
  * }</pre>
  *
@@ -112,7 +112,7 @@ public final class Predictor implements AutoCloseable {
     public static final class Builder {
         private final SequenceModel model;
         private int maxBatch = 64;
-        private Duration maxWait = Duration.ofMillis(1);
+        private Duration maxWait = Duration.ZERO;
         private int queueCapacity = 1024;
         private int maxSeq;
         private int sessions = Runtime.getRuntime().availableProcessors();
@@ -132,7 +132,10 @@ public final class Predictor implements AutoCloseable {
 
         /**
          * Longest a batch that is not full waits for more requests while other traffic is present;
-         * default 1 ms; zero runs every batch with what is queued when it starts.
+         * default zero: every batch runs with what is queued when it starts (requests that arrive
+         * while the sessions are busy still run together). Waiting pays when a batch's cost per
+         * sequence falls well below a lone sequence's; for the example classifier it hardly does
+         * (W7: 0.11 ms per sequence at batch 256, 0.12 ms alone), so waiting there only adds latency.
          */
         public Builder maxWait(Duration wait) {
             this.maxWait = wait;
@@ -370,14 +373,29 @@ public final class Predictor implements AutoCloseable {
                 throw new IllegalArgumentException(what + "[" + t + "] has " + (step == null ? 0 : step.length)
                         + " features, the model takes " + features);
             }
-            for (int f = 0; f < features; f++) {
-                if (!Float.isFinite(step[f])) {
-                    throw new IllegalArgumentException(what + "[" + t + "][" + f + "] is " + step[f]
-                            + ": the model takes finite values (Sequences fills missing ones)");
+            if (!finite(step)) {
+                for (int f = 0; f < features; f++) {
+                    if (!Float.isFinite(step[f])) {
+                        throw new IllegalArgumentException(what + "[" + t + "][" + f + "] is " + step[f]
+                                + ": the model takes finite values (Sequences fills missing ones)");
+                    }
                 }
             }
         }
         return steps;
+    }
+
+    /**
+     * Whether every value is finite: a value is NaN or infinite exactly when its exponent bits are
+     * all ones, i.e. when {@code ~bits & EXPONENT} is 0; the minimum of that over the step, a loop
+     * without a branch, which the JIT vectorizes.
+     */
+    private static boolean finite(float[] step) {
+        int min = Integer.MAX_VALUE;
+        for (float v : step) {
+            min = Math.min(min, ~Float.floatToRawIntBits(v) & 0x7f800000);
+        }
+        return min != 0;
     }
 
     /** Waits for {@code r} uninterruptibly (an interrupt is kept), failing it at its deadline if still queued. */

@@ -145,8 +145,8 @@ final class MarkdownReport {
         md.append("\n## Serving under load (W9)\n\nThe W7 classifier behind a service's threads: closed-loop clients "
                 + "each send one sequence (T <= 100, lengths 50..100) as soon as their previous answer arrives, for a fixed"
                 + " time after a warm-up (`ServingBench`, in a JVM of its own; raw results `w9.json`, its output `w9.log`). "
-                + "*attn4j_predictor*: one shared `Predictor` (dynamic batching, maxBatch 64, maxWait 1 ms, a session per "
-                + "core); *attn4j_session*: a `Session` per client thread, no batching; *onnxruntime*: one shared "
+                + "*attn4j_predictor*: one shared `Predictor` (dynamic batching, maxBatch 64, a session per core, no wait "
+                + "for fuller batches); *attn4j_session*: a `Session` per client thread, no batching; *onnxruntime*: one shared "
                 + "`OrtSession` called by every client (its thread-safe use), one intra-op thread per run. Latency from "
                 + "call to answer, recorded with HdrHistogram. *vs ONNX Runtime*: this row's throughput over ONNX "
                 + "Runtime's, and ONNX Runtime's p99 over this row's (above 1: better than ONNX Runtime).\n\n");
