@@ -12,9 +12,11 @@ module io.attn4j.model {
     requires io.attn4j.attention;
     // Keras .keras and .h5 files (an automatic module)
     requires io.jhdf;
-    // the Predictor's Flight Recorder events, and the JIT's compilation time its warm-up watches
+    // the Predictor's Flight Recorder events, the JIT's compilation time its warm-up watches, and the
+    // machine's memory, its default scratch limit
     requires jdk.jfr;
     requires java.management;
+    requires jdk.management;
 
     exports io.attn4j.model;
 }

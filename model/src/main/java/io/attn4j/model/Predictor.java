@@ -117,7 +117,7 @@ public final class Predictor implements AutoCloseable {
         private int maxSeq;
         private int sessions = Runtime.getRuntime().availableProcessors();
         private Executor executor;
-        private long scratchLimit = Long.MAX_VALUE;
+        private long scratchLimit = physicalMemory();
         private Duration timeout;
 
         private Builder(SequenceModel model) {
@@ -170,7 +170,10 @@ public final class Predictor implements AutoCloseable {
             return this;
         }
 
-        /** Most off-heap bytes the sessions and their staging buffers may hold together; no limit by default. */
+        /**
+         * Most off-heap bytes the sessions and their staging buffers may hold together; by default the
+         * machine's physical memory (so that an absurd configuration is refused, not attempted).
+         */
         public Builder scratchLimit(long bytes) {
             this.scratchLimit = bytes;
             return this;
@@ -217,6 +220,16 @@ public final class Predictor implements AutoCloseable {
             long bytes = scratch(served, maxBatch, maxSeq, sessions, parts, scratchLimit);
             return new Predictor(this, served, parts, bytes);
         }
+    }
+
+    /** The machine's physical memory as the JVM reports it; no limit when it does not. */
+    private static long physicalMemory() {
+        if (java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            long bytes = os.getTotalMemorySize();
+            return bytes > 0 ? bytes : Long.MAX_VALUE;
+        }
+        return Long.MAX_VALUE;
     }
 
     /** The off-heap bytes of {@code sessions} runners, refused above {@code limit}. */
