@@ -110,6 +110,11 @@ public final class ClassifierOperands implements AutoCloseable {
                 i -> TOLERANCE);
     }
 
+    /** The bundled safetensors classifier (W9 loads it too). */
+    static SequenceModel load() throws IOException {
+        return load("model.safetensors");
+    }
+
     /** The bundled model, through a temporary file (the model copies its weights at load). */
     private static SequenceModel load(String name) throws IOException {
         Path file = Files.createTempFile("attn4j-classifier", name.substring(name.lastIndexOf('.')));

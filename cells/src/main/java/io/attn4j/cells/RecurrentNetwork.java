@@ -197,7 +197,7 @@ public final class RecurrentNetwork implements AutoCloseable {
     private void loadState(MemorySegment state, Tensor init, int index, int batch) {
         long n = (long) batch * spec.hiddenSize() * Float.BYTES;
         if (init == null) {
-            state.asSlice(0, n).fill((byte) 0);
+            zero(state, 0, n);
         } else {
             MemorySegment.copy(init.segment(), (init.offset() + index * init.stride(0)) * Float.BYTES, state, 0, n);
         }
@@ -218,7 +218,19 @@ public final class RecurrentNetwork implements AutoCloseable {
         long rowBytes = (long) spec.outputSize() * Float.BYTES;
         for (int b = 0; b < batch; b++) {
             long from = (outOff + ((long) b * seq + lens[b]) * spec.outputSize()) * Float.BYTES;
-            out.asSlice(from, (seq - lens[b]) * rowBytes).fill((byte) 0);
+            zero(out, from, (seq - lens[b]) * rowBytes);
+        }
+    }
+
+    /** Zero bytes, copied from a constant block rather than through a slice (a slice object each call, unless C2 removes it). */
+    private static final MemorySegment ZEROS = Arena.global().allocate(4096, 64);
+
+    /** Sets {@code bytes} bytes of {@code s} from {@code offset} to 0, allocating nothing. */
+    private static void zero(MemorySegment s, long offset, long bytes) {
+        for (long done = 0; done < bytes;) {
+            long n = Math.min(ZEROS.byteSize(), bytes - done);
+            MemorySegment.copy(ZEROS, 0, s, offset + done, n);
+            done += n;
         }
     }
 

@@ -49,6 +49,29 @@ public final class RecurrentWorkspace implements AutoCloseable {
         return arena.allocate(Math.multiplyExact(n, (long) Float.BYTES), 64);
     }
 
+    /**
+     * Off-heap bytes a workspace for {@code (maxBatch, maxSeq)} holds, computed without allocating
+     * (the buffers listed in the class comment, in floats of 4 bytes).
+     *
+     * @throws ArithmeticException if the count overflows a long
+     */
+    public static long byteSize(RecurrentSpec spec, int maxBatch, int maxSeq) {
+        long gh = spec.gateRows(), hid = spec.hiddenSize(), bt = Math.multiplyExact((long) maxBatch, maxSeq);
+        long floats = Math.addExact(Math.multiplyExact(bt, gh), maxBatch * (gh + 2 * hid));
+        long layerBuffers = Math.min(spec.numLayers() - 1, 2);
+        floats = Math.addExact(floats, Math.multiplyExact(layerBuffers, Math.multiplyExact(bt, spec.outputSize())));
+        return Math.multiplyExact(floats, (long) Float.BYTES);
+    }
+
+    /** Off-heap bytes this workspace holds: its buffers' sizes. */
+    public long byteSize() {
+        long bytes = proj.byteSize() + rec.byteSize() + h.byteSize() + c.byteSize();
+        for (MemorySegment out : layerOut) {
+            bytes += out.byteSize();
+        }
+        return bytes;
+    }
+
     /** Largest batch a call may use. */
     public int maxBatch() {
         return maxBatch;

@@ -160,6 +160,33 @@ public record ModelConfig(int inputSize, Encoder encoder, AttentionPart attentio
             throw new IllegalArgumentException(m.numHeads() + " heads do not divide the encoder's output size "
                     + encoder.outputSize());
         }
+        checkSizes(inputSize, encoder, attention);
+    }
+
+    /**
+     * Refuses sizes whose weight matrices the kernels could not index (2^31 elements or more),
+     * before any weight is read or memory allocated: the encoder's {@code W_ih} and {@code W_hh}
+     * ({@code gates * hidden} rows of {@code input} or {@code hidden} columns, stacked layers and
+     * the attention reading {@code directions * hidden} features), multi-head attention's input
+     * projection ({@code 3 E x E}).
+     */
+    private static void checkSizes(int inputSize, Encoder encoder, AttentionPart attention) {
+        if (encoder.hiddenSize() < 1 || encoder.numLayers() < 1) {
+            throw new IllegalArgumentException("encoder: hidden_size and num_layers must be >= 1, got "
+                    + encoder.hiddenSize() + " and " + encoder.numLayers());
+        }
+        long rows = (long) encoder.cell().gates() * encoder.hiddenSize();
+        long columns = Math.max(Math.max(inputSize, encoder.hiddenSize()), (long) encoder.outputSize());
+        if (rows * columns > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("encoder: hidden_size " + encoder.hiddenSize() + " with input_size "
+                    + inputSize + " makes a " + rows + " x " + columns + " weight matrix (" + rows * columns
+                    + " elements): the kernels index a matrix with int, fewer than 2^31 elements");
+        }
+        long e = encoder.outputSize();
+        if (attention instanceof MultiHead && 3 * e * e > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("attention: multi-head attention over " + e + " features makes a "
+                    + 3 * e + " x " + e + " projection: the kernels index a matrix with int, fewer than 2^31 elements");
+        }
     }
 
     /**
@@ -201,7 +228,11 @@ public record ModelConfig(int inputSize, Encoder encoder, AttentionPart attentio
             layer.finish();
         }
         r.finish();
-        return new ModelConfig(inputSize, encoder, attention, pooling, head);
+        try {
+            return new ModelConfig(inputSize, encoder, attention, pooling, head);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+        }
     }
 
     private static Encoder encoder(ConfigReader r) {

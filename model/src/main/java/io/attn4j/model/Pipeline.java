@@ -45,6 +45,8 @@ final class Pipeline implements AutoCloseable {
     final int[] headIn;
     final int[] headOut;
     final String description;
+    /** The additive score's hidden size ({@code W1.weight}'s rows); 0 for the other scores. */
+    final int scoreHidden;
 
     private Pipeline(ModelConfig config, ModelWeights plan, WeightSource source, Kernels kernels,
             List<AutoCloseable> built) {
@@ -104,6 +106,13 @@ final class Pipeline implements AutoCloseable {
         }
         headIn = plan.headIn;
         headOut = plan.headOut;
+        scoreHidden = switch (config.attention()) {
+            case SelfAttention a when a.score().kind() == ModelConfig.ScoreKind.ADDITIVE ->
+                (int) source.shape(a.score().prefix() + "W1.weight")[0];
+            case PoolingAttention a when a.score().kind() == ModelConfig.ScoreKind.ADDITIVE ->
+                (int) source.shape(a.score().prefix() + "W1.weight")[0];
+            case null, default -> 0;
+        };
         description = config.describe(name -> source.contains(name) ? source.shape(name) : null);
     }
 

@@ -21,12 +21,22 @@ import java.util.Arrays;
  * every buffer a call needs, allocated once for {@code (maxBatch, maxSeq)} and reused, so
  * steady-state calls allocate nothing on the Java heap or off it. (The attention's own scratch
  * grows during the first calls to what the largest shape seen needs, at most what
- * {@code (maxBatch, maxSeq)} needs; the small view objects are made again only when a call's
- * {@code (batch, seq)} differs from the previous call's.) The public face is {@link Session}.
+ * {@code (maxBatch, maxSeq)} needs; the small view objects of a call shape {@code (batch, seq)} are
+ * made at its first call and kept.) The public face is {@link Session}.
+ *
+ * <p>Rows are independent, bit for bit: a sequence's outputs depend on its own valid steps alone,
+ * never on the other rows of the batch nor on the padded length {@code T}, provided
+ * {@code T >= }{@link Session#ROW_INVARIANT_STEPS} (or the same {@code T}).
  *
  * <p>Not thread-safe: one session serves one thread at a time; the pipeline itself is shared.
  */
 final class PipelineSession implements AutoCloseable {
+    /**
+     * Shapes whose views a session keeps: calls of those shapes allocate nothing, whatever their
+     * order (a server's batches change shape call by call); past it, a new shape's views are made
+     * per call.
+     */
+    private static final int CACHED_SHAPES = 4096;
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     private final Pipeline model;
@@ -51,12 +61,18 @@ final class PipelineSession implements AutoCloseable {
     private final MemorySegment queries;
     private final MemorySegment zeros;
     private final MemorySegment ones;
+    /** The views of the last call's shape. */
     private Views views;
+    /** Views by shape, {@code [seq - 1][batch - 1]}, rows made on first use; at most {@link #CACHED_SHAPES} views. */
+    private final Views[][] viewsBySeq;
+    private int cachedViews;
+    /** Bytes of the buffers below, as {@link SessionMemory#ownBytes} counts them. */
+    private final long ownBytes;
     /** The last call's context was not computed (see {@link #meanOfContext}); its mask, to compute it on demand. */
     private boolean contextPending;
     private AttentionMask lastMask;
 
-    /** The tensor views of one call shape {@code (batch, seq)}: made again only when the shape changes. */
+    /** The tensor views of one call shape {@code (batch, seq)}: made once per shape (see {@link #CACHED_SHAPES}). */
     private record Views(int batch, int seq, Tensor enc, Tensor weights, Tensor context, Tensor pooled,
             Tensor pooledAsRows, Tensor queries, Tensor logits, Tensor output,
             AttentionMask padded, AttentionMask unpadded, Tensor counts) {
@@ -66,13 +82,8 @@ final class PipelineSession implements AutoCloseable {
         if (maxBatch < 1 || maxSeq < 1) {
             throw new IllegalArgumentException("maxBatch and maxSeq must be >= 1, got " + maxBatch + ", " + maxSeq);
         }
+        SessionMemory.check(model, maxBatch, maxSeq);
         this.attentionScratch = new AttentionWorkspace();
-        int widest = Math.max(model.config.inputSize(), model.config.encoder().outputSize());
-        if ((long) maxBatch * maxSeq * Math.max(widest, maxSeq) > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(
-                    "maxBatch " + maxBatch + " x maxSeq " + maxSeq + " is too large: the kernels"
-                            + " index a batch's " + widest + "-wide steps and its score matrices with int");
-        }
         this.model = model;
         this.kernels = model.compute;
         this.maxBatch = maxBatch;
@@ -81,6 +92,8 @@ final class PipelineSession implements AutoCloseable {
         boolean hasAttention = model.config.attention() != null;
         boolean pooling = model.config.attention() instanceof PoolingAttention;
         this.keepWeights = keepWeights && hasAttention;
+        this.viewsBySeq = new Views[maxSeq][];
+        this.ownBytes = SessionMemory.ownBytes(model, maxBatch, maxSeq, this.keepWeights);
         try {
             recurrent = model.encoder.newWorkspace(maxBatch, maxSeq);
             long bt = (long) maxBatch * maxSeq;
@@ -123,17 +136,27 @@ final class PipelineSession implements AutoCloseable {
         return maxBatch;
     }
 
+    /** See {@link Session#byteSize()}. */
+    long byteSize() {
+        if (!arena.scope().isAlive()) {
+            return 0;
+        }
+        return ownBytes + (recurrent == null ? 0 : recurrent.byteSize()) + attentionScratch.byteSize();
+    }
+
     int maxSeq() {
         return maxSeq;
     }
 
-    /** See {@link Session#predict(Tensor, int[])}. */
-    Tensor predict(Tensor x, int[] lengths) {
+    /** See {@link Session#predict(Tensor, int[], boolean)}. */
+    Tensor predict(Tensor x, int[] lengths, boolean checkValues) {
         requireOpen();
         int batch = checkInput(x);
         int seq = (int) x.dim(1);
         checkLengths(lengths, batch, seq);
-        checkFinite(x, lengths, batch, seq);
+        if (checkValues) {
+            checkFinite(x, lengths, batch, seq);
+        }
         Views v = views(batch, seq);
         contextPending = false;
         boolean padded = markPadding(lengths, batch, seq);
@@ -236,6 +259,23 @@ final class PipelineSession implements AutoCloseable {
         if (views != null && views.batch() == batch && views.seq() == seq) {
             return views;
         }
+        Views[] row = viewsBySeq[seq - 1];
+        if (row != null && row[batch - 1] != null) {
+            views = row[batch - 1];
+            return views;
+        }
+        views = newViews(batch, seq);
+        if (cachedViews < CACHED_SHAPES) {
+            if (row == null) {
+                row = viewsBySeq[seq - 1] = new Views[maxBatch];
+            }
+            row[batch - 1] = views;
+            cachedViews++;
+        }
+        return views;
+    }
+
+    private Views newViews(int batch, int seq) {
         boolean pooling = model.config.attention() instanceof PoolingAttention;
         boolean causal = model.config.attention() instanceof MultiHead m && m.causal();
         int out = model.outputSize();
@@ -244,11 +284,10 @@ final class PipelineSession implements AutoCloseable {
         Tensor lastLayer = Tensor.wrap(layerOut[layerOut.length - 1], DType.F32, batch, out);
         AttentionMask base = causal ? AttentionMask.none().withCausal() : AttentionMask.none();
         Tensor counts = Tensor.wrap(keyLengths, DType.I32, batch);
-        views = new Views(batch, seq, Tensor.wrap(enc, DType.F32, batch, seq, hOut), weightsView, contextView,
+        return new Views(batch, seq, Tensor.wrap(enc, DType.F32, batch, seq, hOut), weightsView, contextView,
                 Tensor.wrap(pooled, DType.F32, batch, hOut), Tensor.wrap(pooled, DType.F32, batch, 1, hOut),
                 queries == null ? null : Tensor.wrap(queries, DType.F32, batch, 1, hOut),
                 Tensor.wrap(logits, DType.F32, batch, out), lastLayer, base.withKeyLengths(counts), base, counts);
-        return views;
     }
 
     /**
@@ -328,8 +367,19 @@ final class PipelineSession implements AutoCloseable {
                     MemorySegment.copy(z, 0, y, 0, (long) count * Float.BYTES);
                 }
             }
-            case SIGMOID -> kernels.sigmoid(count, z, 0, y, 0);
-            case TANH -> kernels.tanh(count, z, 0, y, 0);
+            // Row by row: a vector kernel computes its lanes and its scalar tail differently, so a
+            // value's bits would depend on where its row sits in the batch; per row they depend on
+            // the row alone (what lets a batcher promise each request its solo result).
+            case SIGMOID -> {
+                for (int b = 0; b < batch; b++) {
+                    kernels.sigmoid(n, z, (long) b * n, y, (long) b * n);
+                }
+            }
+            case TANH -> {
+                for (int b = 0; b < batch; b++) {
+                    kernels.tanh(n, z, (long) b * n, y, (long) b * n);
+                }
+            }
             case RELU -> kernels.relu(count, z, 0, y, 0);
             case SOFTMAX -> kernels.softmaxRows(batch, n, 1f, z, 0, n, null, y, 0, n);
         }

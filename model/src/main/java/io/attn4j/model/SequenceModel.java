@@ -46,9 +46,15 @@ import java.util.List;
  * <h2>Memory and threads</h2>
  * {@link #build} copies the weights once into memory the model owns; the model is immutable and
  * any number of threads may use it at once, each through its own {@link Session} (per-thread
- * scratch, zero heap allocation per call in steady state). {@link #close()} frees the weights; any
- * later call on the model or its sessions is an {@link IllegalStateException}. Close the model only
- * when no call is running.
+ * scratch, zero heap allocation per call in steady state). {@link #sessionBytes} says what a
+ * session will hold before it is made. A service that shares one model across request threads is
+ * better served by a {@link Predictor}, which pools the sessions and batches the requests.
+ *
+ * <p>{@link #close()} waits for the calls running on other threads (a {@link Session#predict},
+ * {@link Session#context()} or {@link #predict}) to return, then frees the weights: a running
+ * call never meets freed memory. A call that starts once closing has begun, and any later use of
+ * the model or its sessions, is an {@link IllegalStateException} ("the sequence model is closed").
+ * Closing from inside a call of the same thread is not possible (no user code runs inside one).
  */
 public final class SequenceModel implements AutoCloseable {
     /** A config model's parts; null for a Keras model. */
@@ -57,6 +63,8 @@ public final class SequenceModel implements AutoCloseable {
     final Graph graph;
     private final List<ModelInput> inputs;
     private final String description;
+    /** The calls running now; {@link #close()} waits for them. */
+    final CallGate calls = new CallGate("the sequence model");
 
     /** A model over a Keras layer graph. */
     private SequenceModel(Graph graph) {
@@ -233,6 +241,25 @@ public final class SequenceModel implements AutoCloseable {
     }
 
     /**
+     * The most off-heap memory a session for {@code (maxBatch, maxSeq)} holds, in bytes, computed
+     * without allocating anything: its buffers, the encoder's workspace and an upper bound on the
+     * attention's scratch (which grows to what the largest call needs). A session's
+     * {@link Session#byteSize()} never exceeds it.
+     *
+     * @param keepAttentionWeights as for {@link #newSession(int, int, boolean)}
+     * @throws IllegalArgumentException unless both limits are >= 1, or if such a session is too
+     *         large to make (the message says why), as {@link #newSession} would
+     * @throws UnsupportedOperationException for a Keras model (its layer graph's sessions are not
+     *         counted ahead)
+     */
+    public long sessionBytes(int maxBatch, int maxSeq, boolean keepAttentionWeights) {
+        if (graph != null) {
+            throw new UnsupportedOperationException("a Keras model's session memory is not computed ahead");
+        }
+        return SessionMemory.bytes(pipeline, maxBatch, maxSeq, keepAttentionWeights);
+    }
+
+    /**
      * A session for calls of up to {@code maxBatch} sequences of up to {@code maxSeq} steps, not
      * keeping attention weights.
      */
@@ -246,7 +273,9 @@ public final class SequenceModel implements AutoCloseable {
      * @param keepAttentionWeights whether calls materialize the attention weights, readable through
      *        {@link Session#attentionWeights()} (this takes the reference attention path, with
      *        {@code maxBatch * maxSeq * maxSeq} floats of memory)
-     * @throws IllegalArgumentException unless both limits are >= 1
+     * @throws IllegalArgumentException unless both limits are >= 1, or if the session's arrays
+     *         would be too large for the kernels to index (their sizes are checked before
+     *         anything is allocated: see {@link #sessionBytes})
      * @throws IllegalStateException if the model is closed
      */
     public Session newSession(int maxBatch, int maxSeq, boolean keepAttentionWeights) {
@@ -349,6 +378,10 @@ public final class SequenceModel implements AutoCloseable {
     }
 
     boolean isOpen() {
+        return !calls.isClosed() && partsOpen();
+    }
+
+    private boolean partsOpen() {
         return graph != null ? graph.isOpen() : pipeline.isOpen();
     }
 
@@ -358,10 +391,13 @@ public final class SequenceModel implements AutoCloseable {
         }
     }
 
-    /** Frees the weights. Idempotent. */
+    /**
+     * Waits for the calls running on other threads to return, then frees the weights (see the
+     * class comment). Idempotent; a second concurrent close also returns once the memory is freed.
+     */
     @Override
-    public void close() {
-        if (!isOpen()) {
+    public synchronized void close() {
+        if (!calls.close() || !partsOpen()) {
             return;
         }
         if (graph != null) {

@@ -22,6 +22,14 @@ import java.util.Map;
  * time; the model itself is shared.
  */
 public final class Session implements AutoCloseable {
+    /**
+     * The padded length from which a config model's row does not depend on {@code T}: the fused
+     * attention computes a call of at most 4 query rows with a kernel of its own, whose sums are
+     * ordered differently from the tiled product's. {@link Predictor} pads its batches to it.
+     */
+    static final int ROW_INVARIANT_STEPS = 5;
+
+    private final SequenceModel model;
     /** A Keras model's session, or null. */
     private final GraphSession graph;
     /** A config model's session, or null. */
@@ -32,6 +40,7 @@ public final class Session implements AutoCloseable {
     private final int[][] givenLengths;
 
     Session(SequenceModel model, int maxBatch, int maxSeq, boolean keepWeights) {
+        this.model = model;
         List<ModelInput> inputs = model.inputs();
         this.names = new String[inputs.size()];
         for (int i = 0; i < names.length; i++) {
@@ -84,7 +93,21 @@ public final class Session implements AutoCloseable {
      * @throws IllegalStateException if the session, the model or x's memory is closed
      */
     public Tensor predict(Tensor x, int[] lengths) {
-        return graph != null ? graph.predict(x, lengths) : pipeline.predict(x, lengths);
+        return predict(x, lengths, true);
+    }
+
+    /**
+     * As {@link #predict(Tensor, int[])}; {@code checkValues} false skips a config model's scan for
+     * NaN and infinities, for a caller that has checked every valid value itself
+     * ({@link Predictor} checks each request before queueing it).
+     */
+    Tensor predict(Tensor x, int[] lengths, boolean checkValues) {
+        model.calls.enter();
+        try {
+            return graph != null ? graph.predict(x, lengths) : pipeline.predict(x, lengths, checkValues);
+        } finally {
+            model.calls.exit();
+        }
     }
 
     /**
@@ -141,7 +164,14 @@ public final class Session implements AutoCloseable {
                 throw new IllegalArgumentException("lengths for " + unknown(lengths) + ", which are not inputs of"
                         + " the model (it takes " + String.join(", ", names) + ")");
             }
-            return graph != null ? graph.predict(given, givenLengths) : pipeline.predict(given[0], givenLengths[0]);
+            model.calls.enter();
+            try {
+                return graph != null
+                        ? graph.predict(given, givenLengths)
+                        : pipeline.predict(given[0], givenLengths[0], true);
+            } finally {
+                model.calls.exit();
+            }
         } finally {
             Arrays.fill(given, null);
             Arrays.fill(givenLengths, null);
@@ -185,7 +215,13 @@ public final class Session implements AutoCloseable {
      * @throws IllegalStateException as {@link #encoderOutput()}
      */
     public Tensor context() {
-        return pipeline().context();
+        PipelineSession p = pipeline();
+        model.calls.enter();
+        try {
+            return p.context();
+        } finally {
+            model.calls.exit();
+        }
     }
 
     /**
@@ -213,6 +249,16 @@ public final class Session implements AutoCloseable {
      */
     public Tensor output() {
         return pipeline().output();
+    }
+
+    /**
+     * Off-heap bytes this session holds now: its buffers, the encoder's workspace and the
+     * attention's scratch (which grows to what the largest call so far needed); at most
+     * {@link SequenceModel#sessionBytes} for its limits. 0 once closed, and for a Keras model's
+     * session (not counted).
+     */
+    public long byteSize() {
+        return pipeline == null ? 0 : pipeline.byteSize();
     }
 
     private PipelineSession pipeline() {

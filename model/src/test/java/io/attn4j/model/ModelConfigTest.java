@@ -109,6 +109,27 @@ class ModelConfigTest {
         assertTrue(e.getMessage().contains(expected), "message \"" + e.getMessage() + "\" lacks \"" + expected + "\"");
     }
 
+    /** Absurd sizes are refused by the config, before any weight is read or memory allocated. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "\"hidden_size\": 64|\"hidden_size\": 10000000|encoder.hidden_size: expected a positive integer up to 1048576, got 10000000",
+            "\"hidden_size\": 64|\"hidden_size\": 1048576|encoder: hidden_size 1048576 with input_size 32 makes a 4194304 x 1048576 weight matrix",
+            "\"hidden_size\": 64|\"hidden_size\": 30000|encoder: hidden_size 30000 with input_size 32 makes a 120000 x 30000 weight matrix",
+            "\"num_layers\": 1|\"num_layers\": 1000000000|encoder.num_layers: expected a positive integer up to 1048576, got 1000000000"})
+    void absurdSizesAreRefused(String old, String replacement, String expected) throws IOException {
+        eachMistakeIsNamed(old, replacement, expected);
+    }
+
+    @Test
+    void absurdSizesMadeInCodeAreRefused() {
+        ModelConfig.Encoder huge = new ModelConfig.Encoder(io.attn4j.cells.CellType.LSTM, 10_000_000, 1, false,
+                ModelConfig.Layout.PYTORCH, "");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ModelConfig(32, huge, null, ModelConfig.Pooling.MEAN,
+                        java.util.List.of(new ModelConfig.Dense("w", null, ModelConfig.Activation.IDENTITY))));
+        assertTrue(e.getMessage().contains("hidden_size 10000000"), e.getMessage());
+    }
+
     @Test
     void kerasLayoutHasOneLayer() {
         String json = SequenceModelPropertiesTest

@@ -21,9 +21,19 @@ final class MarkdownReport {
     private MarkdownReport() {
     }
 
+    /** The serving table's header row (W9). */
+    static final String SERVING_HEADER = "| clients | implementation | sequences/s | p50 | p99 | p99.9 | max | unit "
+            + "| mean batch | throughput vs ONNX Runtime | p99 vs ONNX Runtime |";
+
     static String of(Map<String, String> environment, Roofline roofline, List<Result> results,
             Map<Integer, List<Result>> widths,
             int preferredBits, double minutes, List<String> failures) {
+        return of(environment, roofline, results, widths, preferredBits, minutes, failures, List.of());
+    }
+
+    static String of(Map<String, String> environment, Roofline roofline, List<Result> results,
+            Map<Integer, List<Result>> widths,
+            int preferredBits, double minutes, List<String> failures, List<ServingRun.Row> serving) {
         int lanes = preferredBits / Float.SIZE;
         StringBuilder md = new StringBuilder("# attn4j benchmarks\n\n");
         md.append(String.format(Locale.ROOT,
@@ -78,6 +88,7 @@ final class MarkdownReport {
                 + "peak, their memory roof the measured bandwidth. Unlabelled workloads run each call on one thread.\n");
 
         callTimes(md, groups, lanes);
+        serving(md, serving);
         if (widths.size() > 1) {
             sweep(md, widths, lanes);
         }
@@ -123,6 +134,35 @@ final class MarkdownReport {
                         .append(" | ")
                         .append(base == null ? "-" : number(p.p99() / base.p99())).append(" |\n");
             }
+        }
+    }
+
+    /** W9: throughput and latency percentiles per client count and implementation, against ONNX Runtime's. */
+    static void serving(StringBuilder md, List<ServingRun.Row> rows) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        md.append("\n## Serving under load (W9)\n\nThe W7 classifier behind a service's threads: closed-loop clients "
+                + "each send one sequence (T <= 100, lengths 50..100) as soon as their previous answer arrives, for a fixed"
+                + " time after a warm-up (`ServingBench`, in a JVM of its own; raw results `w9.json`, its output `w9.log`). "
+                + "*attn4j_predictor*: one shared `Predictor` (dynamic batching, maxBatch 64, a session per core, no wait "
+                + "for fuller batches); *attn4j_session*: a `Session` per client thread, no batching; *onnxruntime*: one shared "
+                + "`OrtSession` called by every client (its thread-safe use), one intra-op thread per run. Latency from "
+                + "call to answer, recorded with HdrHistogram. *vs ONNX Runtime*: this row's throughput over ONNX "
+                + "Runtime's, and ONNX Runtime's p99 over this row's (above 1: better than ONNX Runtime).\n\n");
+        md.append(SERVING_HEADER).append("\n|--:|---|--:|--:|--:|--:|--:|---|--:|--:|--:|\n");
+        for (ServingRun.Row r : rows) {
+            ServingRun.Row onnx = rows.stream()
+                    .filter(o -> o.clients() == r.clients() && o.implementation().equals("onnxruntime")).findFirst()
+                    .orElse(null);
+            boolean peer = onnx == null || onnx == r;
+            md.append("| ").append(r.clients()).append(" | ").append(r.implementation()).append(" | ")
+                    .append(number(r.perSecond())).append(" | ").append(number(r.p50() / 1e3)).append(" | ")
+                    .append(number(r.p99() / 1e3)).append(" | ").append(number(r.p999() / 1e3)).append(" | ")
+                    .append(number(r.max() / 1e3)).append(" | ms | ")
+                    .append(r.meanBatch() > 0 ? number(r.meanBatch()) : "-").append(" | ")
+                    .append(peer ? "-" : number(r.perSecond() / onnx.perSecond())).append(" | ")
+                    .append(peer ? "-" : number(onnx.p99() / r.p99())).append(" |\n");
         }
     }
 

@@ -35,6 +35,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *       (attn4j's implementations, each call on one thread, and the FMA peak, with
  *       {@code -Dattn4j.vectorBits=<bits>});</li>
  *   <li>{@code jmh.log}: JMH's own console output;</li>
+ *   <li>{@code w9.json} and {@code w9.log}: W9, serving under load, run by {@link ServingRun} in a
+ *       JVM of its own (it is not a JMH benchmark), unless the filter leaves it out;</li>
  *   <li>{@code report.md}: environment, machine limits, the results table with rates, roofline
  *       fractions and ratios, the width sweep, and the workload table;</li>
  *   <li>{@code *.png}: charts of the rates per workload and implementation, the roofline, the sweep.</li>
@@ -113,6 +115,16 @@ public final class Suite {
                 sweepJson.put(width.getKey(), file);
             }
         }
+        List<String> failures = new ArrayList<>(progress.failures());
+        List<ServingRun.Row> serving = List.of();
+        if (ServingRun.selected(config)) {
+            try {
+                serving = ServingRun.run(config, out, console, failures);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while W9 ran", e);
+            }
+        }
         double minutes = (System.nanoTime() - start) / 60e9;
 
         List<Result> results = Result.read(json);
@@ -126,10 +138,10 @@ public final class Suite {
                 roofline);
         Path markdown = out.resolve("report.md");
         Files.writeString(markdown,
-                MarkdownReport.of(environment, roofline, results, widths, preferred, minutes, progress.failures()),
+                MarkdownReport.of(environment, roofline, results, widths, preferred, minutes, failures, serving),
                 UTF_8);
         List<Path> charts = Charts.write(out, roofline, results, widths, preferred);
-        return new Outcome(json, List.copyOf(sweepJson.values()), log, markdown, charts, progress.failures());
+        return new Outcome(json, List.copyOf(sweepJson.values()), log, markdown, charts, List.copyOf(failures));
     }
 
     private static int count(List<SuitePlan.Run> runs) {

@@ -36,7 +36,7 @@ class NpyHostileFilesTest {
         List<Seed> seeds = seeds();
         Path file = tmp.resolve("hostile.npy");
         int[] outcome = new int[3]; // read, refused, read as float32
-        RandomTrials.run(1000, rnd -> {
+        RandomTrials.run(10_000, rnd -> {
             Seed seed = seeds.get(rnd.nextInt(seeds.size()));
             byte[] bytes = HostileBytes.mutate(seed.bytes(), seed.layout(), rnd);
             Files.write(file, bytes);
@@ -65,7 +65,8 @@ class NpyHostileFilesTest {
                 assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
             }
         });
-        assertTrue(outcome[0] >= 5 && outcome[1] >= 500 && outcome[2] >= 5,
+        int total = outcome[0] + outcome[1];
+        assertTrue(outcome[0] >= total / 200 && outcome[1] >= total / 2 && outcome[2] >= total / 200,
                 "read " + outcome[0] + ", refused " + outcome[1] + ", read as float32 " + outcome[2]);
     }
 

@@ -37,13 +37,15 @@ class SafeTensorsHostileFilesTest {
         List<byte[]> valid = validFiles();
         Path file = tmp.resolve("hostile.safetensors");
         int[] outcome = new int[2]; // opened, refused
-        RandomTrials.run(1000, rnd -> {
+        RandomTrials.run(10_000, rnd -> {
             byte[] bytes = HostileBytes.mutate(valid.get(rnd.nextInt(valid.size())), HostileBytes.SAFETENSORS, rnd);
             Files.write(file, bytes);
             outcome[readEverything(file, bytes.length) ? 0 : 1]++;
         });
         // both outcomes must occur, or the generator tests nothing (all refused) or corrupts nothing (all opened)
-        assertTrue(outcome[0] >= 20 && outcome[1] >= 500, "opened " + outcome[0] + ", refused " + outcome[1]);
+        int total = outcome[0] + outcome[1];
+        assertTrue(outcome[0] >= total / 50 && outcome[1] >= total / 2,
+                "opened " + outcome[0] + ", refused " + outcome[1]);
     }
 
     /** True if the file opened and read completely; false if it was refused as malformed. */
