@@ -34,6 +34,14 @@ import jdk.incubator.vector.VectorOperators;
  * cut boxed every vector of the tanh kernel (12 KB per 2048 floats). VectorKernelsAllocationTest
  * checks every kernel for such boxing.
  *
+ * <h2>No float-to-int reinterpretation</h2>
+ * No kernel reinterprets float lanes as ints ({@code reinterpretAsInts}, {@code viewAsIntegralLanes},
+ * {@code REINTERPRET_F2I}, {@code test(IS_NAN)} and the other tests): outside C2 the Vector API
+ * emulates that by a store into a heap segment, and the heap type it leaves in the profile of
+ * {@code FloatVector.intoMemorySegment} makes C2 compile every vector store into a segment as one
+ * into an unknown object. Integers come from {@code convert(F2I)}; int-to-float reinterpretation
+ * is safe. VectorStoreProfileTest checks it.
+ *
  * <h2>And one for unrolled loads</h2>
  * The k-th vector of an unrolled iteration is loaded at index {@code i} from a base k vectors
  * further on, {@code load(x, xb + k * v, i)}, not at index {@code i + k * step}: that int sum
