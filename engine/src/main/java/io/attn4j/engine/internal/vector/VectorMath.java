@@ -67,6 +67,8 @@ public final class VectorMath {
      * float; and e^-87.6 < 2^-126, so what it flushes is below the normal range.
      */
     private static final float EXP_FLUSH_BELOW = -87.6f;
+    /** Where expNonPositive computes the lanes it flushes: n = round(-88 log2e) = -127. */
+    private static final float FLUSHED = -88f;
     /**
      * e^r ~ 1 + r + E2 r^2 + ... + E6 r^6 on |r| <= ln2/2 + 2e-4: minimax of the relative error
      * (Lawson's iteration on a fine grid), 0.05 * 2^-24 before rounding the coefficients to float.
@@ -132,8 +134,8 @@ public final class VectorMath {
      * overflow to handle, and one multiply by {@code 2^n}, as n stays in the normal range.
      */
     public static FloatVector expNonPositive(FloatVector d) {
-        VectorMask<Float> tiny = d.compare(VectorOperators.LT, EXP_FLUSH_BELOW);
-        FloatVector dc = d.blend(0f, tiny);
+        // below EXP_FLUSH_BELOW, d becomes FLUSHED, whose n = -127 puts 0 in the exponent field: 2^n = +0
+        FloatVector dc = d.blend(FLUSHED, d.compare(VectorOperators.LT, EXP_FLUSH_BELOW));
         // d = n ln2 + r, n = round(d log2e) by the shifter; r by
         // Cody and Waite's two-part ln 2; e^r by the polynomial (Horner)
         FloatVector t = dc.fma(LOG2E, SHIFTER);
@@ -149,7 +151,7 @@ public final class VectorMath {
         // 2^n: n + 127 in the exponent field
         FloatVector pow2n = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23)
                 .reinterpretAsFloats();
-        return p.mul(pow2n).blend(0f, tiny);
+        return p.mul(pow2n);
     }
 
     /**
