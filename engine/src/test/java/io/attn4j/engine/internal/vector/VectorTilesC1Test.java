@@ -51,7 +51,7 @@ class VectorTilesC1Test {
                 float[] q = new float[(rows + 6) * d], kp = new float[lds * d], vp = new float[ld * n];
                 float[] s = new float[(rows + 6) * lds], blockMax = new float[rows + 6], o = new float[rows * ld];
                 float[] max = new float[rows], sum = new float[rows], alpha = new float[rows], lanes = new float[64];
-                for (int i = 0; i < 3000; i++) {
+                for (int i = 0; i < 600; i++) {
                     t.packKeys(n, d, k, 0, d, kp, 0);
                     t.packValues(n, dv, v, 0, dv, vp, 0);
                     t.scoreTile(rows, n, d, 0.1f, q, 0, d, kp, 0, s, 0, lds, blockMax, 0);
