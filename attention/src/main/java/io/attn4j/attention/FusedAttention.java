@@ -151,10 +151,16 @@ final class FusedAttention implements Workers.Body {
         Arrays.fill(slot.rowSum, 0, rows, 0f);
         Arrays.fill(slot.acc, 0, rows * accLd, 0f);
         if (!direct) {
-            // Q [i0 .., dq] once for all key blocks; zero rows up to the tiles' row group
-            for (int r = 0; r < rows; r++) {
-                MemorySegment.copy(t.q, ValueLayout.JAVA_FLOAT_UNALIGNED, (t.qOff + (i0 + r) * t.ldq) * Float.BYTES,
-                        slot.query, r * t.dq, t.dq);
+            // Q [i0 .., dq] once for all key blocks (in one copy when its rows are contiguous); zero
+            // rows up to the tiles' row group
+            if (t.ldq == t.dq) {
+                MemorySegment.copy(t.q, ValueLayout.JAVA_FLOAT_UNALIGNED, (t.qOff + i0 * t.ldq) * Float.BYTES,
+                        slot.query, 0, rows * t.dq);
+            } else {
+                for (int r = 0; r < rows; r++) {
+                    MemorySegment.copy(t.q, ValueLayout.JAVA_FLOAT_UNALIGNED,
+                            (t.qOff + (i0 + r) * t.ldq) * Float.BYTES, slot.query, r * t.dq, t.dq);
+                }
             }
             Arrays.fill(slot.query, rows * t.dq, (rows + tiles.rowGroup()) * t.dq, 0f);
         }

@@ -71,7 +71,10 @@ public final class Packing {
             for (int l = 0; l < kc; l++) {
                 long row = bOff + (l0 + l) * ldb + j0;
                 for (int s = 0; s < full; s += NR) {
-                    copy(b, row + s, NR, pb, base + s * kc + l * NR);
+                    // one sliver row: NR = 2 vectors, copied without a loop of its own
+                    int at = base + s * kc + l * NR;
+                    FloatVector.fromMemorySegment(Simd.SPECIES, b, 4 * (row + s), ORDER).intoArray(pb, at);
+                    FloatVector.fromMemorySegment(Simd.SPECIES, b, 4 * (row + s + L), ORDER).intoArray(pb, at + L);
                 }
                 if (full < nc) {
                     int at = base + full * kc + l * NR;
