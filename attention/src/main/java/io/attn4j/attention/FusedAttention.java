@@ -2,8 +2,6 @@ package io.attn4j.attention;
 
 import io.attn4j.engine.internal.AttentionTiles;
 import io.attn4j.engine.internal.Backend;
-import io.attn4j.engine.kernel.Kernels;
-import io.attn4j.engine.kernel.Transpose;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -13,20 +11,23 @@ import java.util.concurrent.Executor;
  * Fused tiled attention for dot-product scores ({@code s = scale * q . k}): the {@code Tq x Tk}
  * score matrix never exists. For each (batch entry, head, block of BQ queries):
  * <pre>
- *   m = -inf, l = 0, O [BQ, dv] = 0
+ *   m = -inf, l = 0, O [BQ, dv] = 0,  Q_blk packed once
  *   for each key block [j0, j0 + BK) that some row of the block may see:
- *     S [BQ, BK] = scale * Q_blk K_blk^T                    (Kernels.gemm into the slot's tile;
- *                                                            the tiles' direct scores for at most 4 rows)
+ *     S [BQ, BK] = scale * Q_blk K_blk^T, and each row's max over the block    (the tiles' scoreTile;
+ *                                                            the tiles' direct scores for at most 4 queries)
  *     S[r, c] = -inf where masked, + additive mask          (element-wise mask parts only)
  *     per row: m' = max(m, max S), P = exp(S - m'), l = e^(m - m') l + sum P   (the tiles' softmaxUpdate)
- *     O = e^(m - m') O + P V_blk                            (the tiles' accumulate)
+ *     O = e^(m - m') O + P V_blk                            (the tiles' accumulatePacked)
  *   context rows = O / l   (0 where l = 0: every key excluded)
  * </pre>
- * Memory: one score tile and one accumulator block per worker ({@code 4 * BQ * (BK + dv)} bytes),
- * whatever T, plus a transposed copy of one head's keys when it is at most 4 MiB
- * ({@link #KEYS_T_FLOATS}); block sizes from {@link TileBlocking}. Key blocks above the causal
- * diagonal or past the key length are never visited, the rows of a diagonal block above it are left out of its
- * product, and with element-wise masks a tile whose every score is masked is skipped.
+ * The keys and values of a head are packed once per worker ({@link AttentionTiles#packKeys},
+ * {@link AttentionTiles#packValues}) when each is at most {@link #PACKED_HEAD_FLOATS} floats, for
+ * all its query blocks; a longer head packs each tile's key and value blocks, so that scratch
+ * stays O(BQ (BK + d + dv)) whatever T. A block of at most {@link #DIRECT_SCORE_ROWS} queries
+ * (decoding) packs nothing: each key is read once, straight from the caller's memory. Block sizes
+ * come from {@link TileBlocking}. Key blocks above the causal diagonal or past the key length are
+ * never visited, the rows of a diagonal block above it are left out of its product, and with
+ * element-wise masks a tile whose every score is masked is skipped.
  *
  * <p>When a head's queries fit one block, its keys are split into chunks ({@link TileBlocking#splitKeys})
  * computed as separate work items; each leaves its partial {@code (m, l, O)} in the workspace and
@@ -34,17 +35,24 @@ import java.util.concurrent.Executor;
  * {@code O = sum e^(m_s - m) O_s}. Work items depend on the shape only: bit-identical results for
  * any thread count.
  *
- * <p>Error, against the same attention in double: scores carry the GEMM bound
+ * <p>Error, against the same attention in double: scores carry the dot-product bound
  * {@code Δ = (d + 2) eps |scale| max_j sum_c |q_c k_jc|} (plus {@code eps |a|} from an additive
- * mask); each weight is then within {@code e^(±2Δ)} plus a few exp ulps of the exact one, and
- * each context element within {@code (e^(2Δ) - 1 + (3 Tk + 16) eps) sum_j w_j |v_j|}, plus
- * {@code (ln Tk + 1) eps max_j |v_j|} from subtracting the running max (see the property tests).
+ * mask); each weight is then within {@code e^(±2Δ)} plus a few exp ulps of the exact one (or 0
+ * below {@code 2^-126} of the row's largest), and each context element within
+ * {@code (e^(2Δ) - 1 + (3 Tk + 16) eps) sum_j w_j |v_j|}, plus {@code (ln Tk + 1) eps max_j |v_j|}
+ * from subtracting the running max (see the property tests).
  */
 final class FusedAttention implements Workers.Body {
-    /** Up to this many query rows of a tile are scored by direct dot products instead of the GEMM. */
+    /** Up to this many query rows of a block are scored by direct dot products, with nothing packed. */
     static final int DIRECT_SCORE_ROWS = 4;
 
-    private Kernels kernels;
+    /**
+     * Largest head, {@code dk * tk} key floats and {@code dv * tk} value floats, packed once per
+     * worker for all its query blocks (4 MiB each). Longer heads pack every tile's blocks again
+     * for each query block.
+     */
+    static final long PACKED_HEAD_FLOATS = 1L << 20;
+
     private AttentionTiles tiles;
     private Operands op;
     private float scale;
@@ -55,32 +63,20 @@ final class FusedAttention implements Workers.Body {
     private int maxRows;
     private int chunks;
     private int chunkKeys;
-    /** Float offsets in a slot: the score tile [maxRows, bk] and the accumulators [maxRows, dv]. */
-    private long tileOff;
-    private long accOff;
+    /** Whether blocks have at most {@link #DIRECT_SCORE_ROWS} rows: scores straight from the keys, nothing packed. */
+    private boolean direct;
+    /** Whether each worker packs a head's keys and values once, for all its query blocks. */
+    private boolean packedHeads;
+    /** Row stride of the output accumulators: dv rounded up to the tiles' value quantum. */
+    private int accLd;
     /** Partial states [B*H][chunks][maxRows][2 + dv] in the shared region, when split. */
     private MemorySegment partials;
     private boolean merging;
-    /**
-     * Whether each worker transposes a head's keys once, {@code K^T [dk, tk]} at float offset
-     * {@link #keysTOff} of its slot, for the products of all its query blocks (see
-     * {@link #KEYS_T_FLOATS}); which call this is, so that a slot knows whose keys it holds.
-     */
-    private boolean keysOnce;
-    private long keysTOff;
+    /** Which call this is, so that a slot knows whose packed keys it holds. */
     private long call;
-
-    /**
-     * Largest {@code dk * tk} transposed once per head (4 MiB of slot). Each tile's product
-     * otherwise transposes its key block as it packs it, again for every query block: at T = 2048,
-     * d = 64, 22 times per key; from the transposed copy the packing is a row copy. Longer heads
-     * keep the per-tile packing, so that scratch stays O(BQ (BK + dv)) whatever T.
-     */
-    static final long KEYS_T_FLOATS = 1L << 20;
 
     /** Runs a checked call with scores {@code scale * q . k} on {@code backend}. */
     void attend(Backend backend, float scale, Operands op, AttentionWorkspace workspace, Executor executor) {
-        this.kernels = backend.kernels();
         this.tiles = backend.tiles();
         this.op = op;
         this.scale = scale;
@@ -90,17 +86,16 @@ final class FusedAttention implements Workers.Body {
         maxRows = Math.min(op.tq, bq + DIRECT_SCORE_ROWS);
         chunkKeys = TileBlocking.splitKeys(bk);
         chunks = queryBlocks == 1 && op.tk > chunkKeys ? (op.tk + chunkKeys - 1) / chunkKeys : 1;
-        tileOff = 0;
-        accOff = ScoreFunction.alignFloats((long) maxRows * bk);
-        keysTOff = accOff + ScoreFunction.alignFloats((long) maxRows * op.dv);
-        keysOnce = queryBlocks > 1 && (long) op.dk * op.tk <= KEYS_T_FLOATS;
+        direct = maxRows <= DIRECT_SCORE_ROWS;
+        accLd = roundUp(op.dv, tiles.valueQuantum());
+        packedHeads = !direct && queryBlocks > 1 && (long) op.dk * op.tk <= PACKED_HEAD_FLOATS
+                && (long) accLd * op.tk <= PACKED_HEAD_FLOATS;
         call++;
-        long slotBytes = (keysTOff + (keysOnce ? ScoreFunction.alignFloats((long) op.dk * op.tk) : 0)) * Float.BYTES;
         int heads = op.batch * op.heads;
         partials = chunks > 1 ? workspace.shared((long) heads * chunks * maxRows * (2 + op.dv) * Float.BYTES) : null;
         int items = heads * queryBlocks * chunks;
         int workers = Workers.count(executor, items, op);
-        workspace.reserveSlots(workers, slotBytes);
+        workspace.reserveSlots(workers, 0);
         merging = false;
         Workers.run(executor, workers, items, workspace, this);
         if (chunks > 1) {
@@ -111,10 +106,29 @@ final class FusedAttention implements Workers.Body {
         this.partials = null;
     }
 
+    private static int roundUp(int x, int multiple) {
+        return (x + multiple - 1) / multiple * multiple;
+    }
+
+    /** Grows the slot's arrays to this call's sizes. */
+    private void ensureScratch(Slot slot) {
+        int padded = maxRows + tiles.rowGroup();
+        slot.ensureRows(padded, tiles.scratchFloats());
+        int keys = 0, values = 0;
+        if (!direct) {
+            int packedKeys = packedHeads ? op.tk : bk;
+            keys = roundUp(packedKeys, tiles.keyQuantum()) * op.dk;
+            values = accLd * packedKeys;
+        }
+        slot.ensureTiles(padded * bk, direct ? 0 : padded * op.dq, maxRows * accLd, keys, values);
+    }
+
     @Override
     public void run(int item, Slot slot) {
         if (merging) {
             op.bind(slot.task, item / op.heads, item % op.heads);
+            slot.ensureRows(1, tiles.scratchFloats());
+            slot.ensureTiles(0, 0, accLd, 0, 0);
             merge(slot, item);
             return;
         }
@@ -122,19 +136,34 @@ final class FusedAttention implements Workers.Body {
         int qb = rest % queryBlocks, bh = rest / queryBlocks;
         HeadTask t = slot.task;
         op.bind(t, bh / op.heads, bh % op.heads);
-        if (keysOnce && (slot.keysCall != call || slot.keysHead != bh)) {
-            transposeKeys(t, slot.mem);
-            slot.keysCall = call;
-            slot.keysHead = bh;
+        ensureScratch(slot);
+        if (packedHeads && (slot.packedCall != call || slot.packedHead != bh)) {
+            tiles.packKeys(t.tk, t.dk, t.k, t.kOff, t.ldk, slot.keys, 0);
+            tiles.packValues(t.tk, t.dv, t.v, t.vOff, t.ldv, slot.values, 0);
+            slot.packedCall = call;
+            slot.packedHead = bh;
         }
         int i0 = qb * bq, rows = qb == queryBlocks - 1 ? t.tq - i0 : bq;
         // keys [0, hi) are all that any row of the block may see: row limits grow with the row
         int hi = t.mask.rowLimit(i0 + rows - 1);
         int from = chunk * chunkKeys, to = chunks == 1 ? hi : Math.min(hi, from + chunkKeys);
-        slot.ensureRows(maxRows, tiles.scratchFloats());
         Arrays.fill(slot.rowMax, 0, rows, Float.NEGATIVE_INFINITY);
         Arrays.fill(slot.rowSum, 0, rows, 0f);
-        Zero.rows(slot.mem, accOff, rows, t.dv, t.dv);
+        Arrays.fill(slot.acc, 0, rows * accLd, 0f);
+        if (!direct) {
+            // Q [i0 .., dq] once for all key blocks (in one copy when its rows are contiguous); zero
+            // rows up to the tiles' row group
+            if (t.ldq == t.dq) {
+                MemorySegment.copy(t.q, ValueLayout.JAVA_FLOAT_UNALIGNED, (t.qOff + i0 * t.ldq) * Float.BYTES,
+                        slot.query, 0, rows * t.dq);
+            } else {
+                for (int r = 0; r < rows; r++) {
+                    MemorySegment.copy(t.q, ValueLayout.JAVA_FLOAT_UNALIGNED,
+                            (t.qOff + (i0 + r) * t.ldq) * Float.BYTES, slot.query, r * t.dq, t.dq);
+                }
+            }
+            Arrays.fill(slot.query, rows * t.dq, (rows + tiles.rowGroup()) * t.dq, 0f);
+        }
         for (int j0 = from; j0 < to; j0 += bk) {
             keyBlock(slot, i0, rows, j0, Math.min(bk, to - j0));
         }
@@ -149,63 +178,51 @@ final class FusedAttention implements Workers.Body {
     private void keyBlock(Slot slot, int i0, int rows, int j0, int n) {
         HeadTask t = slot.task;
         MaskView m = t.mask;
-        MemorySegment mem = slot.mem;
         // rows above the causal diagonal see none of these keys: row i sees j <= i + offset
         int first = m.causal ? Math.clamp(j0 - m.causalOffset - i0, 0, rows) : 0;
         if (first == rows || m.isElementwise() && allMasked(m, i0, first, rows, j0, n)) {
             return;
         }
-        int count = rows - first;
-        long tile = tileOff + (long) first * bk;
-        // S [count, n] = scale * Q [i0 + first .., d] K [j0 .., d]^T: direct dots for a few rows, else the GEMM
-        if (count <= DIRECT_SCORE_ROWS) {
+        int count = rows - first, tile = first * bk;
+        float[] s = slot.tile;
+        // S [count, n] = scale * Q [i0 + first .., d] K [j0 .., d]^T
+        if (direct) {
             tiles.scores(count, n, t.dk, scale, t.q, t.qOff + (i0 + first) * t.ldq, t.ldq, t.k, t.kOff + j0 * t.ldk,
-                    t.ldk,
-                    mem, tile, bk, slot.lanes);
-        } else if (keysOnce) {
-            kernels.gemm(Transpose.NO, Transpose.NO, count, n, t.dk, scale, t.q, t.qOff + (i0 + first) * t.ldq, t.ldq,
-                    mem, keysTOff + j0, t.tk, 0f, mem, tile, bk);
+                    t.ldk, s, tile, bk, slot.lanes);
         } else {
-            kernels.gemm(Transpose.NO, Transpose.YES, count, n, t.dk, scale, t.q, t.qOff + (i0 + first) * t.ldq, t.ldq,
-                    t.k, t.kOff + j0 * t.ldk, t.ldk, 0f, mem, tile, bk);
+            int kp = 0;
+            if (packedHeads) {
+                kp = j0 * t.dk; // j0 is a multiple of the key quantum: whole slivers of dk rows
+            } else {
+                tiles.packKeys(n, t.dk, t.k, t.kOff + j0 * t.ldk, t.ldk, slot.keys, 0);
+            }
+            tiles.scoreTile(count, n, t.dk, scale, slot.query, first * t.dq, t.dq, slot.keys, kp, s, tile, bk,
+                    slot.blockMax, first);
         }
         for (int r = first; r < rows; r++) {
             int i = i0 + r;
             int lim = Math.min(n, m.rowLimit(i) - j0);
-            long row = tileOff + (long) r * bk;
+            float known = direct || lim < n ? Float.NaN : slot.blockMax[r];
             if (m.isElementwise()) {
-                applyMask(m, mem, row, i, j0, lim);
+                applyMask(m, s, r * bk, i, j0, lim);
+                known = Float.NaN;
             }
-            tiles.softmaxUpdate(mem, row, lim, n, slot.rowMax, slot.rowSum, slot.rowScale, r, slot.lanes);
+            tiles.softmaxUpdate(s, r * bk, lim, n, slot.rowMax, slot.rowSum, slot.rowScale, r, known, slot.lanes);
         }
         // O [first.., dv] = alpha O + P V [j0 .., dv]
-        tiles.accumulate(count, n, t.dv, slot.rowScale, first, mem, tile, bk,
-                t.v, t.vOff + j0 * t.ldv, t.ldv, mem, accOff + (long) first * t.dv, t.dv);
-    }
-
-    /**
-     * {@code K^T [dk, tk]} of the bound head into {@code mem} at {@link #keysTOff} (row stride
-     * {@code tk}): eight key rows read side by side, each in address order, so that each feature
-     * lands as eight adjacent floats. The GEMM packs the same numbers from it as from K, so the
-     * scores keep their bits.
-     */
-    private void transposeKeys(HeadTask t, MemorySegment mem) {
-        int tk = t.tk, dk = t.dk, j = 0;
-        for (; j + 8 <= tk; j += 8) {
-            long r0 = t.kOff + j * t.ldk;
-            for (int c = 0; c < dk; c++) {
-                long dst = keysTOff + (long) c * tk + j, src = r0 + c;
-                for (int r = 0; r < 8; r++) {
-                    mem.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, dst + r,
-                            t.k.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, src + r * t.ldk));
-                }
+        if (direct) {
+            tiles.accumulate(count, n, t.dv, slot.rowScale, first, s, tile, bk, t.v, t.vOff + j0 * t.ldv, t.ldv,
+                    slot.acc, first * accLd, accLd);
+        } else {
+            int vp = 0, stride = n * tiles.valueQuantum();
+            if (packedHeads) {
+                vp = j0 * tiles.valueQuantum();
+                stride = t.tk * tiles.valueQuantum();
+            } else {
+                tiles.packValues(n, t.dv, t.v, t.vOff + j0 * t.ldv, t.ldv, slot.values, 0);
             }
-        }
-        for (; j < tk; j++) {
-            for (int c = 0; c < dk; c++) {
-                mem.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, keysTOff + (long) c * tk + j,
-                        t.k.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, t.kOff + j * t.ldk + c));
-            }
+            tiles.accumulatePacked(count, n, t.dv, slot.rowScale, first, s, tile, bk, slot.values, vp, stride, slot.acc,
+                    first * accLd, accLd, m.isElementwise());
         }
     }
 
@@ -223,15 +240,14 @@ final class FusedAttention implements Workers.Body {
     }
 
     /** Row i's scores over keys [j0, j0 + lim): -inf where masked, plus the additive mask. */
-    private static void applyMask(MaskView m, MemorySegment mem, long row, int i, int j0, int lim) {
+    private static void applyMask(MaskView m, float[] s, int row, int i, int j0, int lim) {
         for (int c = 0; c < lim; c++) {
             int j = j0 + c;
             float a = m.add == null ? 0f : m.additiveAt(i, j);
             if (m.maskedAt(i, j) || a == Float.NEGATIVE_INFINITY) {
-                mem.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, row + c, Float.NEGATIVE_INFINITY);
+                s[row + c] = Float.NEGATIVE_INFINITY;
             } else if (m.add != null) {
-                mem.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, row + c,
-                        mem.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, row + c) + a);
+                s[row + c] += a;
             }
         }
     }
@@ -245,7 +261,7 @@ final class FusedAttention implements Workers.Body {
             if (l == 0f) {
                 Zero.rows(t.out, dst, 1, t.dv, 1);
             } else {
-                tiles.scaleInto(slot.mem, accOff + (long) r * t.dv, 1f / l, t.out, dst, t.dv);
+                tiles.scaleInto(slot.acc, r * accLd, 1f / l, t.out, dst, t.dv);
             }
         }
     }
@@ -257,8 +273,8 @@ final class FusedAttention implements Workers.Body {
             long at = partialRow(bh, chunk, r, dv);
             partials.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, at, slot.rowMax[r]);
             partials.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, at + 1, slot.rowSum[r]);
-            MemorySegment.copy(slot.mem, (accOff + (long) r * dv) * Float.BYTES, partials, (at + 2) * Float.BYTES,
-                    (long) dv * Float.BYTES);
+            MemorySegment.copy(slot.acc, r * accLd, partials, ValueLayout.JAVA_FLOAT_UNALIGNED, (at + 2) * Float.BYTES,
+                    dv);
         }
     }
 
@@ -266,7 +282,7 @@ final class FusedAttention implements Workers.Body {
     private void merge(Slot slot, int bh) {
         HeadTask t = slot.task;
         int dv = t.dv;
-        MemorySegment mem = slot.mem;
+        float[] o = slot.acc;
         for (int r = 0; r < t.tq; r++) {
             float m = Float.NEGATIVE_INFINITY;
             for (int s = 0; s < chunks; s++) {
@@ -279,7 +295,7 @@ final class FusedAttention implements Workers.Body {
             }
             // l = sum_s e^(m_s - m) l_s and O = sum_s e^(m_s - m) O_s, in chunk order
             float l = 0f;
-            Zero.rows(mem, accOff, 1, dv, dv);
+            Arrays.fill(o, 0, dv, 0f);
             for (int s = 0; s < chunks; s++) {
                 long at = partialRow(bh, s, r, dv);
                 float ms = partials.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, at);
@@ -289,12 +305,10 @@ final class FusedAttention implements Workers.Body {
                 float f = (float) Math.exp(ms - m);
                 l += f * partials.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, at + 1);
                 for (int c = 0; c < dv; c++) {
-                    float o = mem.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, accOff + c);
-                    mem.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, accOff + c,
-                            Math.fma(f, partials.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, at + 2 + c), o));
+                    o[c] = Math.fma(f, partials.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, at + 2 + c), o[c]);
                 }
             }
-            tiles.scaleInto(mem, accOff, 1f / l, t.out, dst, dv);
+            tiles.scaleInto(o, 0, 1f / l, t.out, dst, dv);
         }
     }
 

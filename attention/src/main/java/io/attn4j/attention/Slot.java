@@ -5,24 +5,32 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * One worker's scratch: off-heap memory carved into regions by the code that uses it, the
- * per-head operands it is working on, and small heap arrays for per-row softmax state. Used by
- * one thread at a time.
+ * per-head operands it is working on, small heap arrays for per-row softmax state, and the heap
+ * arrays of the fused attention's tile kernels (their loads compile without per-load bounds
+ * checks). Used by one thread at a time.
  */
 final class Slot {
     /** Off-heap scratch, {@link AttentionWorkspace#ALIGN}-aligned. */
     final MemorySegment mem;
     /** The (batch, head) problem this slot works on. */
     final HeadTask task = new HeadTask();
-    /** Running max, running sum and rescale factor per query row of a tile. */
+    /** Running max, running sum, rescale factor and the score tile's maximum per query row of a tile. */
     float[] rowMax = new float[0];
     float[] rowSum = new float[0];
     float[] rowScale = new float[0];
+    float[] blockMax = new float[0];
     /** Scratch of the tile kernels, for reductions in a fixed order. */
     float[] lanes = new float[0];
+    /** The fused attention's score tile, query block, output accumulators, packed keys and packed values. */
+    float[] tile = new float[0];
+    float[] query = new float[0];
+    float[] acc = new float[0];
+    float[] keys = new float[0];
+    float[] values = new float[0];
 
-    /** Which call of the fused attention and which (batch entry, head) the transposed keys in {@link #mem} belong to. */
-    long keysCall = -1;
-    int keysHead = -1;
+    /** Which call of the fused attention and which (batch entry, head) the packed keys and values belong to. */
+    long packedCall = -1;
+    int packedHead = -1;
 
     private SoftmaxMask rowMask;
     private long rowMaskEx;
@@ -41,6 +49,19 @@ final class Slot {
             rowMax = new float[rows];
             rowSum = new float[rows];
             rowScale = new float[rows];
+            blockMax = new float[rows];
+        }
+    }
+
+    /** Grows the fused attention's arrays to at least these lengths (only when a call needs more). */
+    void ensureTiles(int tileFloats, int queryFloats, int accFloats, int keyFloats, int valueFloats) {
+        tile = tile.length < tileFloats ? new float[tileFloats] : tile;
+        query = query.length < queryFloats ? new float[queryFloats] : query;
+        acc = acc.length < accFloats ? new float[accFloats] : acc;
+        if (keys.length < keyFloats || values.length < valueFloats) {
+            keys = keys.length < keyFloats ? new float[keyFloats] : keys;
+            values = values.length < valueFloats ? new float[valueFloats] : values;
+            packedCall = -1;
         }
     }
 

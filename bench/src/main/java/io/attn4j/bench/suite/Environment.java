@@ -19,7 +19,12 @@ final class Environment {
             Set<Integer> sweep, Roofline roofline) {
         Map<String, String> env = new LinkedHashMap<>(machine);
         env.put("Cores", Runtime.getRuntime().availableProcessors() + " available to the JVM");
-        env.put("Last-level cache", roofline.llcBytes() == 0 ? "unknown" : (roofline.llcBytes() >> 20) + " MiB");
+        Processor cpu = Processor.read();
+        env.put("CPU family", cpu.describeCpu());
+        env.put("Caches (one core)", cpu.describeCaches());
+        env.put("Last-level cache (roofline)", roofline.llcBytes() == 0
+                ? "unknown to sysfs: the memory roof applies to every workload"
+                : (roofline.llcBytes() >> 20) + " MiB");
         env.put("JDK", Runtime.version() + ", " + System.getProperty("java.vendor") + " ("
                 + System.getProperty("java.vm.name") + ")");
         env.put("Vector width", preferredBits + " bits, the machine's preferred, in the main run"

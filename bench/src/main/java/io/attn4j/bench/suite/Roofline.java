@@ -82,7 +82,7 @@ public record Roofline(double peakGflops, double bandwidthGbs, long llcBytes) {
         }
     }
 
-    private static long cacheBytes(Path index) {
+    static long cacheBytes(Path index) {
         try {
             String size = Files.readString(index.resolve("size")).trim().toUpperCase(Locale.ROOT);
             long unit = size.endsWith("K") ? 1L << 10 : size.endsWith("M") ? 1L << 20 : 1;

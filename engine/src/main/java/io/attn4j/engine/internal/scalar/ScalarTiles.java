@@ -5,12 +5,13 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * The reference tile kernels of the fused attention: plain loops, each dot an FMA chain in feature
- * order, exp in double rounded to float. {@link #accumulate} performs the same operations in the
- * same order as each lane of the vector kernel, so its results are the vector kernel's bits.
+ * The fused attention's tile kernels in plain Java: the reference the vector ones are tested
+ * against, and what runs without the Vector API. Slivers of one key and one value column
+ * ({@code packKeys}: key rows as they are; {@code packValues}: value columns), rows one at a time.
+ * Every dot product and every output is one FMA chain in the order the vector kernels use.
  */
 public final class ScalarTiles implements AttentionTiles {
-    /** The one instance: stateless. */
+    /** The one instance; the class keeps no state. */
     public static final ScalarTiles INSTANCE = new ScalarTiles();
 
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -24,13 +25,65 @@ public final class ScalarTiles implements AttentionTiles {
     }
 
     @Override
+    public int keyQuantum() {
+        return 1;
+    }
+
+    @Override
+    public int valueQuantum() {
+        return 1;
+    }
+
+    @Override
+    public int rowGroup() {
+        return 1;
+    }
+
+    @Override
     public int rowQuantum() {
         return 1;
     }
 
     @Override
+    public void packKeys(int n, int d, MemorySegment k, long kOff, long ldk, float[] dst, int dstOff) {
+        for (int c = 0; c < n; c++) {
+            for (int l = 0; l < d; l++) {
+                dst[dstOff + c * d + l] = k.getAtIndex(FLOAT, kOff + c * ldk + l);
+            }
+        }
+    }
+
+    @Override
+    public void packValues(int n, int dv, MemorySegment v, long vOff, long ldv, float[] dst, int dstOff) {
+        for (int c = 0; c < n; c++) {
+            for (int t = 0; t < dv; t++) {
+                dst[dstOff + t * n + c] = v.getAtIndex(FLOAT, vOff + c * ldv + t);
+            }
+        }
+    }
+
+    @Override
+    public void scoreTile(int rows, int n, int d, float scale, float[] q, int qOff, int ldq, float[] kp, int kpOff,
+            float[] s, int sOff, int lds, float[] rowMax, int rowMaxOff) {
+        for (int r = 0; r < rows; r++) {
+            float m = Float.NEGATIVE_INFINITY;
+            for (int c = 0; c < n; c++) {
+                float dot = 0f;
+                for (int l = 0; l < d; l++) {
+                    dot = Math.fma(q[qOff + r * ldq + l], kp[kpOff + c * d + l], dot);
+                }
+                float score = scale * dot;
+                s[sOff + r * lds + c] = score;
+                // a NaN never wins the comparison: it reaches the row through the exp
+                m = score > m ? score : m;
+            }
+            rowMax[rowMaxOff + r] = m;
+        }
+    }
+
+    @Override
     public void scores(int rows, int n, int d, float scale, MemorySegment q, long qOff, long ldq, MemorySegment k,
-            long kOff, long ldk, MemorySegment s, long sOff, long lds, float[] lanes) {
+            long kOff, long ldk, float[] s, int sOff, int lds, float[] lanes) {
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < n; c++) {
                 float dot = 0f;
@@ -38,21 +91,22 @@ public final class ScalarTiles implements AttentionTiles {
                     dot = Math.fma(q.getAtIndex(FLOAT, qOff + r * ldq + x), k.getAtIndex(FLOAT, kOff + c * ldk + x),
                             dot);
                 }
-                s.setAtIndex(FLOAT, sOff + r * lds + c, scale * dot);
+                s[sOff + r * lds + c] = scale * dot;
             }
         }
     }
 
     @Override
-    public void softmaxUpdate(MemorySegment s, long off, int lim, int n, float[] max, float[] sum, float[] alpha,
-            int r, float[] lanes) {
-        // a NaN never wins the comparison: it reaches the row through the exp, as in the vector kernel
+    public void softmaxUpdate(float[] s, int off, int lim, int n, float[] max, float[] sum, float[] alpha, int r,
+            float blockMax, float[] lanes) {
         float m = max[r];
-        for (int c = 0; c < lim; c++) {
-            float x = s.getAtIndex(FLOAT, off + c);
-            if (x > m) {
-                m = x;
+        if (Float.isNaN(blockMax)) {
+            // a NaN never wins the comparison: it reaches the row through the exp, as in the vector kernel
+            for (int c = 0; c < lim; c++) {
+                m = s[off + c] > m ? s[off + c] : m;
             }
+        } else {
+            m = Math.max(m, blockMax);
         }
         if (m == Float.NEGATIVE_INFINITY) {
             fill(s, off, 0, n);
@@ -61,8 +115,8 @@ public final class ScalarTiles implements AttentionTiles {
         }
         float blockSum = 0f;
         for (int c = 0; c < lim; c++) {
-            float p = (float) Math.exp(s.getAtIndex(FLOAT, off + c) - m);
-            s.setAtIndex(FLOAT, off + c, p);
+            float p = (float) Math.exp(s[off + c] - m);
+            s[off + c] = p;
             blockSum += p;
         }
         fill(s, off, lim, n);
@@ -73,41 +127,53 @@ public final class ScalarTiles implements AttentionTiles {
     }
 
     @Override
-    public void accumulate(int rows, int n, int dv, float[] alpha, int alphaFrom, MemorySegment p, long pOff,
-            long ldp, MemorySegment v, long vOff, long ldv, MemorySegment o, long oOff, long ldo) {
+    public void accumulatePacked(int rows, int n, int dv, float[] alpha, int alphaFrom, float[] p, int pOff, int ldp,
+            float[] vp, int vpOff, int vpStride, float[] o, int oOff, int ldo, boolean skipZeros) {
         for (int r = 0; r < rows; r++) {
-            accumulateColumns(n, 0, dv, alpha[alphaFrom + r], p, pOff + r * ldp, v, vOff, ldv, o, oOff + r * ldo);
-        }
-    }
-
-    /**
-     * Columns {@code [from, dv)} of one output row: {@code x = a o}, then one FMA per key in key
-     * order, skipping zero weights; also the tail of the vector kernel's rows.
-     */
-    public static void accumulateColumns(int n, int from, int dv, float a, MemorySegment p, long pOff,
-            MemorySegment v, long vOff, long ldv, MemorySegment o, long oOff) {
-        for (int col = from; col < dv; col++) {
-            float x = o.getAtIndex(FLOAT, oOff + col) * a;
-            for (int c = 0; c < n; c++) {
-                float q = p.getAtIndex(FLOAT, pOff + c);
-                if (q != 0f) {
-                    x = Math.fma(q, v.getAtIndex(FLOAT, vOff + c * ldv + col), x);
+            int pr = pOff + r * ldp, or = oOff + r * ldo;
+            float a = alpha[alphaFrom + r];
+            for (int t = 0; t < dv; t++) {
+                float x = o[or + t] * a;
+                for (int c = 0; c < n; c++) {
+                    float q = p[pr + c];
+                    if (q != 0f || !skipZeros) {
+                        x = Math.fma(q, vp[vpOff + t * vpStride + c], x);
+                    }
                 }
+                o[or + t] = x;
             }
-            o.setAtIndex(FLOAT, oOff + col, x);
         }
     }
 
     @Override
-    public void scaleInto(MemorySegment src, long srcOff, float f, MemorySegment dst, long dstOff, int n) {
-        for (int c = 0; c < n; c++) {
-            dst.setAtIndex(FLOAT, dstOff + c, src.getAtIndex(FLOAT, srcOff + c) * f);
+    public void accumulate(int rows, int n, int dv, float[] alpha, int alphaFrom, float[] p, int pOff, int ldp,
+            MemorySegment v, long vOff, long ldv, float[] o, int oOff, int ldo) {
+        for (int r = 0; r < rows; r++) {
+            int pr = pOff + r * ldp, or = oOff + r * ldo;
+            float a = alpha[alphaFrom + r];
+            for (int col = 0; col < dv; col++) {
+                float x = o[or + col] * a;
+                for (int c = 0; c < n; c++) {
+                    float q = p[pr + c];
+                    if (q != 0f) {
+                        x = Math.fma(q, v.getAtIndex(FLOAT, vOff + c * ldv + col), x);
+                    }
+                }
+                o[or + col] = x;
+            }
         }
     }
 
-    private static void fill(MemorySegment s, long off, int from, int to) {
+    @Override
+    public void scaleInto(float[] src, int srcOff, float f, MemorySegment dst, long dstOff, int n) {
+        for (int c = 0; c < n; c++) {
+            dst.setAtIndex(FLOAT, dstOff + c, src[srcOff + c] * f);
+        }
+    }
+
+    private static void fill(float[] s, int off, int from, int to) {
         for (int c = from; c < to; c++) {
-            s.setAtIndex(FLOAT, off + c, 0f);
+            s[off + c] = 0f;
         }
     }
 }

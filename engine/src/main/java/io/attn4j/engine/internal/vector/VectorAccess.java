@@ -21,7 +21,8 @@ import jdk.incubator.vector.VectorOperators;
  * accumulator's type is not exact yet when the loop is parsed, and then the call stays virtual,
  * or the intrinsic falls back to Java code, and every vector in the loop is boxed on the heap.
  * Written otherwise, one JVM run in three put a softmax on 35 KB of garbage per row at a third of
- * its speed.
+ * its speed. Likewise, an accumulator is updated by one loop only: vectors merged from two
+ * alternative loops (an if/else around two loops) lose their exact type where they meet.
  *
  * <h2>And one for every big vector expression</h2>
  * C2 stops inlining ordinary methods once a compilation holds about 18000 IR nodes
@@ -33,6 +34,14 @@ import jdk.incubator.vector.VectorOperators;
  * directly, the offset computed in place, not through a helper: a store helper that missed the
  * cut boxed every vector of the tanh kernel (12 KB per 2048 floats). VectorKernelsAllocationTest
  * checks every kernel for such boxing.
+ *
+ * <h2>No float-to-int reinterpretation</h2>
+ * No kernel reinterprets float lanes as ints ({@code reinterpretAsInts}, {@code viewAsIntegralLanes},
+ * {@code REINTERPRET_F2I}, {@code test(IS_NAN)} and the other tests): outside C2 the Vector API
+ * emulates that by a store into a heap segment, and the heap type it leaves in the profile of
+ * {@code FloatVector.intoMemorySegment} makes C2 compile every vector store into a segment as one
+ * into an unknown object. Integers come from {@code convert(F2I)}; int-to-float reinterpretation
+ * is safe. VectorStoreProfileTest checks it.
  *
  * <h2>And one for unrolled loads</h2>
  * The k-th vector of an unrolled iteration is loaded at index {@code i} from a base k vectors

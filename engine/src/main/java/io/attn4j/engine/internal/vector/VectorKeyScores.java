@@ -17,7 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Each dot product's lanes are added in lane order through a scratch array, not with
  * {@code reduceLanes(ADD)}, whose order differs between interpreted and compiled code: the result
- * must be the same whichever runs. Error: {@code (d + 1) * eps * |scale| * sum |q_c k_c|}, the GEMM
+ * must be the same whichever runs (and not by {@link LaneSum}: a helper taking a vector that C2
+ * declines to inline, past its node budget, boxes every vector of the loop). Error: {@code (d + 1) * eps * |scale| * sum |q_c k_c|}, the GEMM
  * bound.
  */
 final class VectorKeyScores {
@@ -36,7 +37,7 @@ final class VectorKeyScores {
      * @param lanes {@code LANES} floats of scratch
      */
     static void scores(int rows, int n, int d, float scale, MemorySegment q, long qOff, long ldq,
-            MemorySegment k, long kOff, long ldk, MemorySegment s, long sOff, long lds, float[] lanes) {
+            MemorySegment k, long kOff, long ldk, float[] s, int sOff, int lds, float[] lanes) {
         int pairs = d / (2 * L) * (2 * L), bound = S.loopBound(d);
         for (int c = 0; c < n; c++) {
             long kb = (kOff + c * ldk) * 4;
@@ -63,7 +64,7 @@ final class VectorKeyScores {
                     dot = Math.fma(q.getAtIndex(FLOAT, qOff + r * ldq + x), k.getAtIndex(FLOAT, kOff + c * ldk + x),
                             dot);
                 }
-                s.setAtIndex(FLOAT, sOff + r * lds + c, scale * dot);
+                s[sOff + r * lds + c] = scale * dot;
             }
         }
     }

@@ -57,9 +57,8 @@ public final class VectorMath {
     /** ln 2 = LN2_HI + LN2_LO; with an FMA, x - n * LN2_HI is exact for |n| <= 151. */
     private static final float LN2_HI = 0.6931471824645996f;
     private static final float LN2_LO = -1.9046542121259336e-09f;
-    /** 1.5 * 2^23: adding it to |y| < 2^22 rounds y to an integer held in the low mantissa bits. */
+    /** 1.5 * 2^23: adding it to |y| < 2^22 and subtracting it again rounds y to an integer. */
     private static final float SHIFTER = 0x1.8p23f;
-    private static final int SHIFTER_BITS = Float.floatToRawIntBits(SHIFTER);
     /** e^88.8 overflows to +inf; e^x < 2^-150 rounds to +0 below -150 ln2 = -103.97208. */
     private static final float EXP_HI = 88.8f;
     private static final float EXP_ZERO = -104f;
@@ -68,6 +67,8 @@ public final class VectorMath {
      * float; and e^-87.6 < 2^-126, so what it flushes is below the normal range.
      */
     private static final float EXP_FLUSH_BELOW = -87.6f;
+    /** Where expNonPositive computes the lanes it flushes: n = round(-88 log2e) = -127. */
+    private static final float FLUSHED = -88f;
     /**
      * e^r ~ 1 + r + E2 r^2 + ... + E6 r^6 on |r| <= ln2/2 + 2e-4: minimax of the relative error
      * (Lawson's iteration on a fine grid), 0.05 * 2^-24 before rounding the coefficients to float.
@@ -105,7 +106,7 @@ public final class VectorMath {
         // Compares with NaN are false, so NaN passes through to the result.
         VectorMask<Float> zero = x.compare(VectorOperators.LT, EXP_ZERO);
         FloatVector xc = x.blend(0f, zero).blend(EXP_HI, x.compare(VectorOperators.GT, EXP_HI));
-        // x = n ln2 + r, n = round(x log2e) read off the shifter's low mantissa bits; r by Cody
+        // x = n ln2 + r, n = round(x log2e) by the shifter; r by Cody
         // and Waite's two-part ln 2; e^r by the polynomial (Horner)
         FloatVector t = xc.fma(LOG2E, SHIFTER);
         FloatVector n = t.sub(SHIFTER);
@@ -119,7 +120,7 @@ public final class VectorMath {
         p = p.fma(r, p.broadcast(1f));
         // 2^n for n in [-150, 128] in two normal factors 2^(n>>1) 2^(n-(n>>1)): the last multiply
         // rounds once into the subnormals or overflows to +inf
-        IntVector k = t.reinterpretAsInts().sub(SHIFTER_BITS);
+        IntVector k = (IntVector) n.convert(VectorOperators.F2I, 0);
         IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
         FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector s2 = k.sub(k1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
@@ -133,9 +134,9 @@ public final class VectorMath {
      * overflow to handle, and one multiply by {@code 2^n}, as n stays in the normal range.
      */
     public static FloatVector expNonPositive(FloatVector d) {
-        VectorMask<Float> tiny = d.compare(VectorOperators.LT, EXP_FLUSH_BELOW);
-        FloatVector dc = d.blend(0f, tiny);
-        // d = n ln2 + r, n = round(d log2e) read off the shifter's low mantissa bits; r by
+        // below EXP_FLUSH_BELOW, d becomes FLUSHED, whose n = -127 puts 0 in the exponent field: 2^n = +0
+        FloatVector dc = d.blend(FLUSHED, d.compare(VectorOperators.LT, EXP_FLUSH_BELOW));
+        // d = n ln2 + r, n = round(d log2e) by the shifter; r by
         // Cody and Waite's two-part ln 2; e^r by the polynomial (Horner)
         FloatVector t = dc.fma(LOG2E, SHIFTER);
         FloatVector n = t.sub(SHIFTER);
@@ -147,11 +148,10 @@ public final class VectorMath {
         p = p.fma(r, p.broadcast(E2));
         p = p.fma(r, p.broadcast(1f));
         p = p.fma(r, p.broadcast(1f));
-        // 2^n: n + 127 in the exponent field; bits(t) << 23 is n << 23 as the shifter's own bits
-        // shift out
-        FloatVector pow2n = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(127 << 23)
+        // 2^n: n + 127 in the exponent field
+        FloatVector pow2n = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23)
                 .reinterpretAsFloats();
-        return p.mul(pow2n).blend(0f, tiny);
+        return p.mul(pow2n);
     }
 
     /**

@@ -1,10 +1,7 @@
 package io.attn4j.engine.internal.vector;
 
-import static jdk.incubator.vector.FloatVector.fromMemorySegment;
+import static jdk.incubator.vector.FloatVector.fromArray;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -22,18 +19,16 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code m = -inf, l = 0}, its p all zero.
  *
  * <p>Error: each {@code p} within {@link VectorMath#EXP_ULPS} ulp of {@code exp} of the rounded
- * difference, whose rounding weighs {@code eps (m' - s)} in the exponent; each rescale adds a
- * rounding to {@code l} and to the accumulator alike. The sum carries {@code n * eps} relative.
- *
- * <p>The exp runs in the same pass as the sum ({@link VectorMath#exp}); the sum's lanes are added
- * in lane order, not by {@code reduceLanes(ADD)}, whose order differs between interpreted and
- * compiled code. No vector crosses a method boundary but into {@code VectorMath.exp}, a single
- * body the JIT inlines (a vector passed to a call that is not inlined is boxed on the heap).
+ * difference (or 0 below {@code 2^-126}: {@link VectorMath#expNonPositive}), whose rounding weighs
+ * {@code eps (m' - s)} in the exponent; each rescale adds a rounding to {@code l} and to the
+ * accumulator alike. The sum carries {@code n * eps} relative; its lanes are added in lane order
+ * through a scratch array (not by {@code reduceLanes(ADD)}, whose order differs between
+ * interpreted and compiled code, nor by {@link LaneSum}, a helper C2 may decline to inline after
+ * the exp: the vectors would be boxed).
  */
 final class VectorOnlineSoftmax {
     private static final VectorSpecies<Float> S = Simd.SPECIES;
-    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final int L = Simd.LANES;
 
     private VectorOnlineSoftmax() {
     }
@@ -41,39 +36,42 @@ final class VectorOnlineSoftmax {
     /**
      * Updates row {@code r}'s state ({@code max[r]}, {@code sum[r]}, and {@code alpha[r]} for the
      * P V step) with the scores {@code s[off, off + lim)}, and turns {@code s[off, off + n)} into
-     * probabilities in place. The row must have room for {@code lim} rounded up to whole vectors
-     * (a tile row's stride is a multiple of the vector length): the scores past {@code lim} in the
-     * last vector are set to {@code -inf}, so that the max and the exp run over whole vectors
-     * only, with no scalar tail (whose {@code Math.exp} calls took a third of this update at
-     * T = 100), and come out as the zeros the P V step skips.
+     * probabilities in place. The row must have room for {@code lim} rounded up to whole vectors:
+     * the scores past {@code lim} in the last vector are set to {@code -inf}, so that the max and
+     * the exp run over whole vectors only, with no scalar tail, and come out as the zeros the P V
+     * step skips. {@code blockMax}, when not NaN, is the row's maximum over the block, which then
+     * holds {@code -inf} past {@code lim = n} already.
      */
-    static void update(MemorySegment s, long off, int lim, int n, float[] max, float[] sum, float[] alpha, int r,
-            float[] lanes) {
-        long base = off * Float.BYTES;
-        int padded = (lim + Simd.LANES - 1) / Simd.LANES * Simd.LANES;
-        fill(s, base, lim, padded, Float.NEGATIVE_INFINITY);
-        float m = Math.max(max[r], rowMax(s, base, padded));
+    static void update(float[] s, int off, int lim, int n, float[] max, float[] sum, float[] alpha, int r,
+            float blockMax, float[] lanes) {
+        int padded = (lim + L - 1) / L * L;
+        if (Float.isNaN(blockMax)) {
+            for (int c = lim; c < padded; c++) {
+                s[off + c] = Float.NEGATIVE_INFINITY;
+            }
+            blockMax = rowMax(s, off, padded);
+        }
+        float old = max[r], m = Math.max(old, blockMax);
         if (m == Float.NEGATIVE_INFINITY) {
-            fill(s, base, 0, n, 0f);
+            fill(s, off, 0, n);
             alpha[r] = 1f;
             return;
         }
-        // p = exp(s - m') over whole vectors (0 for masked and padding -inf), written over s and
-        // summed (lanes added in lane order); zeros over the rest of [0, n)
-        FloatVector mv = FloatVector.broadcast(S, m), acc = FloatVector.zero(S);
-        for (int c = 0; c < padded; c += Simd.LANES) {
-            long at = base + (long) c * Float.BYTES;
-            FloatVector e = VectorMath.exp(fromMemorySegment(S, s, at, ORDER).sub(mv));
-            e.intoMemorySegment(s, at, ORDER);
-            acc = acc.add(e);
+        // p = exp(s - m') over whole vectors (0 for masked and padding -inf), written over s
+        FloatVector acc = FloatVector.zero(S);
+        for (int c = 0; c < padded; c += L) {
+            FloatVector e = VectorMath.expNonPositive(fromArray(S, s, off + c).sub(m));
+            e.intoArray(s, off + c);
+            acc = e.add(acc);
         }
         acc.intoArray(lanes, 0);
         float blockSum = 0f;
-        for (int i = 0; i < Simd.LANES; i++) {
+        for (int i = 0; i < L; i++) {
             blockSum += lanes[i];
         }
-        fill(s, base, padded, n, 0f);
-        float a = max[r] == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(max[r] - m);
+        fill(s, off, padded, n);
+        // exp(0) = 1: no call while the maximum stands
+        float a = old == m ? 1f : old == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(old - m);
         sum[r] = a * sum[r] + blockSum;
         max[r] = m;
         alpha[r] = a;
@@ -81,29 +79,27 @@ final class VectorOnlineSoftmax {
 
     /**
      * Largest of {@code n} floats, {@code n} a multiple of the vector length; {@code -inf} for
-     * none. NaN is skipped (it reaches the result through the exp instead). Compare-and-blend, two
+     * none. NaN is skipped (it reaches the result through the exp instead). Compare and blend, two
      * accumulators to cover its latency.
      */
-    private static float rowMax(MemorySegment s, long base, int n) {
+    private static float rowMax(float[] s, int off, int n) {
         FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), m1 = m0;
         int c = 0;
-        for (int bound = n - 2 * Simd.LANES; c <= bound; c += 2 * Simd.LANES) {
-            long at = base + (long) c * Float.BYTES;
-            FloatVector x0 = fromMemorySegment(S, s, at, ORDER);
-            FloatVector x1 = fromMemorySegment(S, s, at + (long) Simd.LANES * Float.BYTES, ORDER);
+        for (int bound = n - 2 * L; c <= bound; c += 2 * L) {
+            FloatVector x0 = fromArray(S, s, off + c), x1 = fromArray(S, s, off + c + L);
             m0 = m0.blend(x0, m0.compare(VectorOperators.LT, x0));
             m1 = m1.blend(x1, m1.compare(VectorOperators.LT, x1));
         }
-        for (; c < n; c += Simd.LANES) {
-            FloatVector x = fromMemorySegment(S, s, base + (long) c * Float.BYTES, ORDER);
+        for (; c < n; c += L) {
+            FloatVector x = fromArray(S, s, off + c);
             m0 = m0.blend(x, m0.compare(VectorOperators.LT, x));
         }
         return m0.blend(m1, m0.compare(VectorOperators.LT, m1)).reduceLanes(VectorOperators.MAX);
     }
 
-    private static void fill(MemorySegment s, long base, int from, int to, float value) {
+    private static void fill(float[] s, int off, int from, int to) {
         for (int c = from; c < to; c++) {
-            s.set(FLOAT, base + (long) c * Float.BYTES, value);
+            s[off + c] = 0f;
         }
     }
 }

@@ -113,7 +113,7 @@ final class VectorReductions {
         int i = 0;
         for (int bound = Simd.SPECIES.loopBound(n); i < bound; i += Simd.LANES) {
             FloatVector v = load(x, xb, i);
-            int lane = (nan ? v.test(VectorOperators.IS_NAN) : v.compare(VectorOperators.EQ, m)).firstTrue();
+            int lane = (nan ? v.compare(VectorOperators.NE, v) : v.compare(VectorOperators.EQ, m)).firstTrue();
             if (lane < Simd.LANES) {
                 return i + lane;
             }

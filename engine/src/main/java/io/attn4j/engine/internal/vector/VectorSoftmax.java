@@ -12,7 +12,15 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Row-wise softmax and log-sum-exp for {@link VectorKernels}, in three passes per row:
+ * Row-wise softmax and log-sum-exp for {@link VectorKernels}.
+ *
+ * <p>Without a mask and with {@code scale > 0}, rows are pipelined ({@link #pipelinedRows}): after
+ * the first row's maximum, one pass per row computes {@code e[c] = exp(scale * x[c] - m)} into the
+ * output row and their sum, reads the next row for its maximum, and multiplies the previous output
+ * row by its {@code 1 / sum}; so the next row streams in from memory while this one's exps are
+ * computed, and each row is read from memory once and written once.
+ *
+ * <p>Otherwise, three passes per row:
  * <ol>
  *   <li>{@code z[c] = scale * x[c]}, then {@code + additive[c]}, then {@code -inf} where
  *       excluded; {@code m = max z}. With a mask, z goes to the output row, one pass per mask
@@ -37,6 +45,10 @@ final class VectorSoftmax {
 
     static void softmaxRows(int rows, int cols, float scale, MemorySegment x, long xOff, long ldx,
             SoftmaxMask mask, MemorySegment out, long outOff, long ldo) {
+        if (mask == null && scale > 0f) {
+            pipelinedRows(rows, cols, scale, x, xOff, ldx, out, outOff, ldo);
+            return;
+        }
         for (int r = 0; r < rows; r++) {
             long xRow = xOff + r * ldx, oRow = outOff + r * ldo;
             // pass 2 reads z as s * src[c]: x and the scale without a mask, as z = scale * x is
@@ -68,6 +80,98 @@ final class VectorSoftmax {
             float sum = expMinusMax(cols, s, max, src, srcOff, out, oRow);
             VectorElementwise.scale(cols, 1f / sum, out, oRow);
         }
+    }
+
+    /**
+     * Rows without a mask, {@code scale > 0}. A row's maximum is {@code scale * max x}, which is
+     * {@code max z} as rounding is monotonic; the next row's {@code max x} skips NaN (a NaN reaches
+     * its row through the exps), so a row whose maximum is {@code -inf} is looked at again with
+     * {@link Math#max} semantics before it is zeroed.
+     */
+    private static void pipelinedRows(int rows, int cols, float scale, MemorySegment x, long xOff, long ldx,
+            MemorySegment out, long outOff, long ldo) {
+        // scale * x - m in one FMA rounds as the two operations do when scale * x is exact
+        boolean exact = scale <= 1f && (Float.floatToRawIntBits(scale) & 0x7FFFFF) == 0
+                && Math.getExponent(scale) >= Float.MIN_EXPONENT;
+        float xMax = maxSkippingNaN(cols, x, xOff);
+        // the output row waiting for its 1 / sum; the first row stands in for itself with factor 1, its
+        // exps written over the product
+        long previous = outOff;
+        float inverse = 1f;
+        for (int r = 0; r < rows; r++) {
+            long xRow = xOff + r * ldx, oRow = outOff + r * ldo;
+            long next = r + 1 < rows ? xRow + ldx : xRow;
+            float m = scale * xMax;
+            if (m == Float.NEGATIVE_INFINITY) {
+                m = scaledMax(cols, scale, x, xRow);
+            }
+            if (m == Float.NEGATIVE_INFINITY) { // every z is -inf: the project's rule is zeros
+                fill(cols, 0f, out, oRow);
+                xMax = maxSkippingNaN(cols, x, next);
+                continue;
+            }
+            long sumAndMax = expRow(cols, scale, exact, m, x, xRow, out, oRow, next, inverse, previous);
+            inverse = 1f / Float.intBitsToFloat((int) sumAndMax);
+            xMax = Float.intBitsToFloat((int) (sumAndMax >>> 32));
+            previous = oRow;
+        }
+        VectorElementwise.scale(cols, inverse, out, previous);
+    }
+
+    /**
+     * One pipelined pass: {@code out[oRow + c] = exp(s * x[xRow + c] - m)}, {@code out[prevRow + c] *=
+     * prevInverse}, and the maximum of {@code x[nextRow + c]} skipping NaN. Returns the exps' sum in the
+     * low 32 bits and that maximum in the high 32. The exps' sum runs in the order of
+     * {@link #expMinusMax}.
+     */
+    private static long expRow(int n, float s, boolean exact, float m, MemorySegment x, long xRow,
+            MemorySegment out, long oRow, long nextRow, float prevInverse, long prevRow) {
+        long xb = xRow * Float.BYTES, ob = oRow * Float.BYTES, nb = nextRow * Float.BYTES, pb = prevRow * Float.BYTES;
+        FloatVector acc = FloatVector.zero(Simd.SPECIES),
+                mx = FloatVector.broadcast(Simd.SPECIES, Float.NEGATIVE_INFINITY);
+        int c = 0;
+        for (int bound = Simd.SPECIES.loopBound(n); c < bound; c += Simd.LANES) {
+            long at = (long) c * Float.BYTES;
+            FloatVector z = load(x, xb, c);
+            FloatVector e = VectorMath.expNonPositive(exact ? z.fma(s, -m) : z.mul(s).sub(m));
+            FloatVector y = load(x, nb, c);
+            mx = y.blend(mx, y.compare(VectorOperators.LE, mx));
+            load(out, pb, c).mul(prevInverse).intoMemorySegment(out, pb + at, ORDER);
+            e.intoMemorySegment(out, ob + at, ORDER);
+            acc = e.add(acc);
+        }
+        float sum = LaneSum.of(acc), next = mx.reduceLanes(VectorOperators.MAX);
+        for (; c < n; c++) {
+            float e = (float) Math.exp(s * VectorAccess.get(x, xRow + c) - m);
+            float y = VectorAccess.get(x, nextRow + c);
+            next = y > next ? y : next;
+            VectorAccess.set(out, prevRow + c, VectorAccess.get(out, prevRow + c) * prevInverse);
+            VectorAccess.set(out, oRow + c, e);
+            sum += e;
+        }
+        return Float.floatToRawIntBits(sum) & 0xFFFFFFFFL | (long) Float.floatToRawIntBits(next) << 32;
+    }
+
+    /** {@code max x} skipping NaN, compare and blend (no {@link Math#max} semantics to emulate); {@code -inf} for none. */
+    private static float maxSkippingNaN(int n, MemorySegment x, long xOff) {
+        long xb = xOff * Float.BYTES, v = Simd.SPECIES.vectorByteSize();
+        FloatVector m0 = FloatVector.broadcast(Simd.SPECIES, Float.NEGATIVE_INFINITY), m1 = m0;
+        int c = 0;
+        for (int bound = n - n % (2 * Simd.LANES); c < bound; c += 2 * Simd.LANES) {
+            FloatVector y0 = load(x, xb, c), y1 = load(x, xb + v, c);
+            m0 = y0.blend(m0, y0.compare(VectorOperators.LE, m0));
+            m1 = y1.blend(m1, y1.compare(VectorOperators.LE, m1));
+        }
+        for (int bound = Simd.SPECIES.loopBound(n); c < bound; c += Simd.LANES) {
+            FloatVector y0 = load(x, xb, c);
+            m0 = y0.blend(m0, y0.compare(VectorOperators.LE, m0));
+        }
+        float max = m0.max(m1).reduceLanes(VectorOperators.MAX);
+        for (; c < n; c++) {
+            float y = VectorAccess.get(x, xOff + c);
+            max = y > max ? y : max;
+        }
+        return max;
     }
 
     /**

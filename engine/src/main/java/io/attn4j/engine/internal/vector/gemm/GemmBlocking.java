@@ -11,9 +11,9 @@ import io.attn4j.engine.internal.vector.Simd;
  * <table>
  *   <caption>Block sizes per vector width</caption>
  *   <tr><th>bits</th><th>MR x NR</th><th>KC</th><th>MC</th><th>NC</th></tr>
- *   <tr><td>512</td><td>6 x 32</td><td>2048</td><td>96</td><td>1024</td></tr>
- *   <tr><td>256</td><td>6 x 16</td><td>2048</td><td>96</td><td>1024</td></tr>
- *   <tr><td>128</td><td>6 x 8</td><td>2048</td><td>96</td><td>1024</td></tr>
+ *   <tr><td>512</td><td>6 x 32</td><td>2048</td><td>384</td><td>1024</td></tr>
+ *   <tr><td>256</td><td>6 x 16</td><td>2048</td><td>384</td><td>1024</td></tr>
+ *   <tr><td>128</td><td>6 x 8</td><td>2048</td><td>384</td><td>1024</td></tr>
  * </table>
  *
  * <ul>
@@ -22,18 +22,17 @@ import io.attn4j.engine.internal.vector.Simd;
  *       the 16 of AVX2 and leaves room in the 32 of AVX-512. Twelve independent FMA chains
  *       cover the FMA latency (4 cycles) times its throughput (2 per cycle) with margin.</li>
  *   <li>{@code KC}, depth of one K block. Every K block loads and stores every tile of C once,
- *       so KC is as deep as the operands can stream: the A sliver ({@code MR x KC}, 48 KiB)
- *       overflows L1 but streams from L2 as six sequential rows beside the B sliver, at full
- *       FMA rate. Measured at 512 bits against KC = 512: 1024^3 from 101 to 109 GFLOP/s,
- *       2048 x 64 x 2048 from 78 to 94; 256 and 128 bits gain alike.</li>
- *   <li>{@code MC}, rows of the packed A block ({@code MC x KC}, 768 KiB): packed, then read
- *       sliver by sliver, so it has to stay in L2 between the two. 48 to 192 measured alike.</li>
- *   <li>{@code NC}, columns of the packed B panel ({@code KC x NC}, 8 MiB, in L3): re-read once
- *       per A sliver in address order, which the prefetcher streams; wider panels pack A fewer
- *       times ({@code n / NC}) but cost more memory per thread. A multiple of NR.</li>
+ *       so KC is as deep as the operands can stream: the B sliver ({@code KC x NR}, 256 KiB)
+ *       stays in L2 while the A slivers ({@code MR x KC}, 48 KiB) stream past it as six
+ *       sequential rows.</li>
+ *   <li>{@code MC}, rows of the packed A block ({@code MC x KC}, 3 MiB): the A slivers that
+ *       reuse one B sliver; the block is re-read from L3 once per B sliver.</li>
+ *   <li>{@code NC}, columns of the packed B panel ({@code KC x NC}, 8 MiB, in L3), each sliver
+ *       read once per A block; wider panels pack A fewer times ({@code n / NC}) but cost more
+ *       memory per thread. A multiple of NR.</li>
  * </ul>
- * The same sizes measured best at every width (within the noise of a shared machine), so the
- * rows agree; they stay separate because another machine's caches may part them.
+ * The rows agree (measured at 512 bits on AMD Zen 5, KC and MC alike at 256 bits on Zen 4); they
+ * stay separate because another machine's caches may part them.
  *
  * <p>How K is cut into blocks depends on k alone (never on m or n): the cut decides a
  * result's rounding, so results stay independent of how rows or columns of C are split
@@ -55,17 +54,17 @@ final class GemmBlocking {
         switch (Simd.bits()) {
             case 512 -> {
                 KC = 2048;
-                MC = 96;
+                MC = 384;
                 NC = 1024;
             }
             case 256 -> {
                 KC = 2048;
-                MC = 96;
+                MC = 384;
                 NC = 1024;
             }
             default -> {
                 KC = 2048;
-                MC = 96;
+                MC = 384;
                 NC = 1024;
             }
         }

@@ -8,7 +8,7 @@ import static io.attn4j.engine.internal.vector.gemm.GemmBlocking.NR;
 /**
  * Per-thread packing buffers of the GEMM, kept for the thread's life so that calls after the
  * first allocate nothing. A buffer grows to what a call needs, at most to the block sizes of
- * {@link GemmBlocking} ({@code MC*KC + KC*NC} floats, about 9 MiB): a thread that only ever
+ * {@link GemmBlocking} ({@code MC*KC + KC*NC} floats, about 11 MiB): a thread that only ever
  * multiplies small matrices never touches the pages of a full block.
  */
 final class GemmWorkspace {

@@ -29,12 +29,22 @@ import jdk.incubator.vector.FloatVector;
  * a matrix whose leading dimension is a power of two maps every access to the same cache sets
  * and defeats the prefetcher (measured: tens of times slower at ld = 1024).
  */
-final class Packing {
+public final class Packing {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final int L = Simd.LANES;
 
     private Packing() {
+    }
+
+    /**
+     * The whole {@code kc x nc} op(B) in packed-B layout: {@code pb[base + s*kc + l*NR + c] = op(B)[l, s + c]}
+     * ({@code s} a multiple of {@code NR = 2 LANES}), zeros past column {@code nc}; for the fused attention's
+     * keys ({@code op(B) = K^T}) and values ({@code op(B) = V}).
+     */
+    public static void packSlivers(Transpose trans, MemorySegment b, long bOff, long ldb, int kc, int nc, float[] pb,
+            int base) {
+        packB(trans, b, bOff, ldb, 0, 0, kc, nc, pb, base);
     }
 
     /** Packs rows {@code [i0, i0 + mc)} and columns {@code [l0, l0 + kc)} of op(A). */
@@ -61,7 +71,10 @@ final class Packing {
             for (int l = 0; l < kc; l++) {
                 long row = bOff + (l0 + l) * ldb + j0;
                 for (int s = 0; s < full; s += NR) {
-                    copy(b, row + s, NR, pb, base + s * kc + l * NR);
+                    // one sliver row: NR = 2 vectors, copied without a loop of its own
+                    int at = base + s * kc + l * NR;
+                    FloatVector.fromMemorySegment(Simd.SPECIES, b, 4 * (row + s), ORDER).intoArray(pb, at);
+                    FloatVector.fromMemorySegment(Simd.SPECIES, b, 4 * (row + s + L), ORDER).intoArray(pb, at + L);
                 }
                 if (full < nc) {
                     int at = base + full * kc + l * NR;
