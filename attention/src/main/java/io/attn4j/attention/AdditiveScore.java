@@ -10,10 +10,10 @@ import java.lang.foreign.MemorySegment;
  * Additive (Bahdanau) scores {@code s = v . tanh(W1 q + W2 k + b)}, weights in {@code nn.Linear}
  * layout: {@code W1 (hidden, dq)}, {@code W2 (hidden, dk)}, {@code b (hidden)} (W2's bias),
  * {@code v (1, hidden)}. The projections {@code P = Q W1^T} ({@code [tq, hidden]}) and
- * {@code R = K W2^T + b} ({@code [tk, hidden]}) are computed once, then {@link TanhSum} pairs them.
+ * {@code R = K W2^T + b} ({@code [tk, hidden]}) are computed once, then {@link PairwiseTanhSum} pairs them.
  *
  * <p>Error: the projections carry {@code (d + 1) * eps * sum |W x|} each, which tanh passes on
- * at most unchanged (|tanh'| <= 1), weighted by |v|, plus the {@link TanhSum} bound.
+ * at most unchanged (|tanh'| <= 1), weighted by |v|, plus the {@link PairwiseTanhSum} bound.
  */
 final class AdditiveScore extends ScoreFunction {
     private final Arena arena = Arena.ofShared();
@@ -76,7 +76,7 @@ final class AdditiveScore extends ScoreFunction {
                     rOff + (long) j * hidden);
         }
         // S [i, j] = v . tanh(P_i + R_j)
-        TanhSum.scores(kernels, t.tq, t.tk, hidden, scratch, pOff, hidden, scratch, rOff, hidden,
+        PairwiseTanhSum.scores(kernels, t.tq, t.tk, hidden, scratch, pOff, hidden, scratch, rOff, hidden,
                 1f, v.segment(), 0, 1f, s, sOff, lds, scratch, tmpOff);
     }
 

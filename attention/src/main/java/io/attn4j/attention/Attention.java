@@ -93,7 +93,7 @@ public final class Attention implements AutoCloseable {
      */
     public void attend(Tensor query, Tensor key, Tensor value, AttentionMask mask, AttentionWorkspace workspace,
             Executor executor, Tensor context, Tensor weights) {
-        Operands op = prepare(query, key, value, mask, workspace, context, weights);
+        AttentionOperands op = prepare(query, key, value, mask, workspace, context, weights);
         if (score instanceof DotScore dot && weights == null && op.mask.excludes()) {
             workspace.fused().attend(backend, dot.scale(op.dk), op, workspace, executor);
         } else {
@@ -105,7 +105,7 @@ public final class Attention implements AutoCloseable {
     public void attendReference(Tensor query, Tensor key, Tensor value, AttentionMask mask,
             AttentionWorkspace workspace,
             Executor executor, Tensor context, Tensor weights) {
-        Operands op = prepare(query, key, value, mask, workspace, context, weights);
+        AttentionOperands op = prepare(query, key, value, mask, workspace, context, weights);
         workspace.reference().attend(backend, score, op, workspace, executor);
     }
 
@@ -132,17 +132,18 @@ public final class Attention implements AutoCloseable {
         if (workspace == null) {
             throw new IllegalArgumentException("workspace is null");
         }
-        Operands op = workspace.operands();
+        AttentionOperands op = workspace.operands();
         op.setMean(score, query, key, value, means, queryCounts, mask);
         workspace.reference().attendMean(backend, score, op, workspace, executor);
     }
 
-    private Operands prepare(Tensor query, Tensor key, Tensor value, AttentionMask mask, AttentionWorkspace workspace,
+    private AttentionOperands prepare(Tensor query, Tensor key, Tensor value, AttentionMask mask,
+            AttentionWorkspace workspace,
             Tensor context, Tensor weights) {
         if (workspace == null) {
             throw new IllegalArgumentException("workspace is null");
         }
-        Operands op = workspace.operands();
+        AttentionOperands op = workspace.operands();
         op.set(score, query, key, value, context, weights, mask);
         return op;
     }

@@ -24,10 +24,10 @@ public final class AttentionWorkspace implements AutoCloseable {
     private Arena sharedArena;
     private MemorySegment shared = MemorySegment.NULL;
     private Arena slotArena;
-    private Slot[] slots = new Slot[0];
+    private WorkerScratch[] slots = new WorkerScratch[0];
     private long slotBytes;
     private boolean closed;
-    private final Operands operands = new Operands();
+    private final AttentionOperands operands = new AttentionOperands();
     private ReferenceAttention reference;
     private FusedAttention fused;
 
@@ -67,7 +67,7 @@ public final class AttentionWorkspace implements AutoCloseable {
      *
      * @throws IllegalStateException if the workspace is closed
      */
-    void reserveSlots(int count, long bytesPerSlot) {
+    void reserveScratch(int count, long bytesPerSlot) {
         requireOpen();
         int wantSlots = Math.max(count, slots.length);
         long wantBytes = roundUp(Math.max(bytesPerSlot, slotBytes));
@@ -75,9 +75,9 @@ public final class AttentionWorkspace implements AutoCloseable {
             return;
         }
         Arena fresh = Arena.ofShared();
-        Slot[] grown = new Slot[wantSlots];
+        WorkerScratch[] grown = new WorkerScratch[wantSlots];
         for (int i = 0; i < wantSlots; i++) {
-            grown[i] = new Slot(fresh.allocate(Math.max(wantBytes, ALIGN), ALIGN).asSlice(0, wantBytes));
+            grown[i] = new WorkerScratch(fresh.allocate(Math.max(wantBytes, ALIGN), ALIGN).asSlice(0, wantBytes));
         }
         if (slotArena != null) {
             slotArena.close();
@@ -87,13 +87,13 @@ public final class AttentionWorkspace implements AutoCloseable {
         slotBytes = wantBytes;
     }
 
-    /** Slot {@code i} of the last {@link #reserveSlots}. */
-    Slot slot(int i) {
+    /** Worker {@code i}'s scratch from the last {@link #reserveScratch}. */
+    WorkerScratch slot(int i) {
         return slots[i];
     }
 
     /** The operand holder of this workspace's calls. */
-    Operands operands() {
+    AttentionOperands operands() {
         return operands;
     }
 
@@ -127,7 +127,7 @@ public final class AttentionWorkspace implements AutoCloseable {
             slotArena.close();
         }
         shared = MemorySegment.NULL;
-        slots = new Slot[0];
+        slots = new WorkerScratch[0];
         slotBytes = 0;
     }
 

@@ -54,7 +54,7 @@ final class FusedAttention implements Workers.Body {
     static final long PACKED_HEAD_FLOATS = 1L << 20;
 
     private AttentionTiles tiles;
-    private Operands op;
+    private AttentionOperands op;
     private float scale;
     private int bq;
     private int bk;
@@ -76,7 +76,7 @@ final class FusedAttention implements Workers.Body {
     private long call;
 
     /** Runs a checked call with scores {@code scale * q . k} on {@code backend}. */
-    void attend(Backend backend, float scale, Operands op, AttentionWorkspace workspace, Executor executor) {
+    void attend(Backend backend, float scale, AttentionOperands op, AttentionWorkspace workspace, Executor executor) {
         this.tiles = backend.tiles();
         this.op = op;
         this.scale = scale;
@@ -95,7 +95,7 @@ final class FusedAttention implements Workers.Body {
         partials = chunks > 1 ? workspace.shared((long) heads * chunks * maxRows * (2 + op.dv) * Float.BYTES) : null;
         int items = heads * queryBlocks * chunks;
         int workers = Workers.count(executor, items, op);
-        workspace.reserveSlots(workers, 0);
+        workspace.reserveScratch(workers, 0);
         merging = false;
         Workers.run(executor, workers, items, workspace, this);
         if (chunks > 1) {
@@ -111,7 +111,7 @@ final class FusedAttention implements Workers.Body {
     }
 
     /** Grows the slot's arrays to this call's sizes. */
-    private void ensureScratch(Slot slot) {
+    private void ensureScratch(WorkerScratch slot) {
         int padded = maxRows + tiles.rowGroup();
         slot.ensureRows(padded, tiles.scratchFloats());
         int keys = 0, values = 0;
@@ -124,7 +124,7 @@ final class FusedAttention implements Workers.Body {
     }
 
     @Override
-    public void run(int item, Slot slot) {
+    public void run(int item, WorkerScratch slot) {
         if (merging) {
             op.bind(slot.task, item / op.heads, item % op.heads);
             slot.ensureRows(1, tiles.scratchFloats());
@@ -175,7 +175,7 @@ final class FusedAttention implements Workers.Body {
     }
 
     /** One tile: queries [i0, i0 + rows) against keys [j0, j0 + n). */
-    private void keyBlock(Slot slot, int i0, int rows, int j0, int n) {
+    private void keyBlock(WorkerScratch slot, int i0, int rows, int j0, int n) {
         HeadTask t = slot.task;
         MaskView m = t.mask;
         // rows above the causal diagonal see none of these keys: row i sees j <= i + offset
@@ -253,13 +253,13 @@ final class FusedAttention implements Workers.Body {
     }
 
     /** context [i0 + r, :] = O [r, :] / l[r], or zeros where l = 0. */
-    private void finish(Slot slot, int i0, int rows) {
+    private void finish(WorkerScratch slot, int i0, int rows) {
         HeadTask t = slot.task;
         for (int r = 0; r < rows; r++) {
             float l = slot.rowSum[r];
             long dst = t.oOff + (i0 + r) * t.ldo;
             if (l == 0f) {
-                Zero.rows(t.out, dst, 1, t.dv, 1);
+                ZeroFill.rows(t.out, dst, 1, t.dv, 1);
             } else {
                 tiles.scaleInto(slot.acc, r * accLd, 1f / l, t.out, dst, t.dv);
             }
@@ -267,7 +267,7 @@ final class FusedAttention implements Workers.Body {
     }
 
     /** Writes rows' (m, l, O) as chunk {@code chunk} of head {@code bh}. */
-    private void savePartial(Slot slot, int bh, int chunk, int rows) {
+    private void savePartial(WorkerScratch slot, int bh, int chunk, int rows) {
         int dv = slot.task.dv;
         for (int r = 0; r < rows; r++) {
             long at = partialRow(bh, chunk, r, dv);
@@ -279,7 +279,7 @@ final class FusedAttention implements Workers.Body {
     }
 
     /** Merges the chunk partials of head {@code bh} in chunk order into its context rows. */
-    private void merge(Slot slot, int bh) {
+    private void merge(WorkerScratch slot, int bh) {
         HeadTask t = slot.task;
         int dv = t.dv;
         float[] o = slot.acc;
@@ -290,7 +290,7 @@ final class FusedAttention implements Workers.Body {
             }
             long dst = t.oOff + r * t.ldo;
             if (m == Float.NEGATIVE_INFINITY) {
-                Zero.rows(t.out, dst, 1, dv, 1);
+                ZeroFill.rows(t.out, dst, 1, dv, 1);
                 continue;
             }
             // l = sum_s e^(m_s - m) l_s and O = sum_s e^(m_s - m) O_s, in chunk order

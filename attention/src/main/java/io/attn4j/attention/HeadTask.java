@@ -6,7 +6,7 @@ import java.lang.foreign.MemorySegment;
  * One (batch entry, head) attention problem as row-major matrices in segments: queries
  * {@code [tq, dq]}, keys {@code [tk, dk]}, values {@code [tk, dv]}, context {@code [tq, dv]} and,
  * when asked for, weights {@code [tq, tk]}. Offsets and leading dimensions are in floats. Mutable
- * and reused (one per {@link Slot}), so that binding a problem allocates nothing.
+ * and reused (one per {@link WorkerScratch}), so that binding a problem allocates nothing.
  */
 final class HeadTask {
     int tq;

@@ -152,7 +152,7 @@ public final class KerasAttention implements AutoCloseable {
         if (workspace == null || mask == null) {
             throw new IllegalArgumentException("workspace and mask must not be null");
         }
-        Operands op = workspace.operands();
+        AttentionOperands op = workspace.operands();
         if (query != null && query.rank() != 3) {
             throw new IllegalArgumentException(
                     "query must have rank 3 (B, Tq, dim), got " + Arrays.toString(query.shape()));
@@ -190,7 +190,7 @@ public final class KerasAttention implements AutoCloseable {
             for (long i = 0; i < queryMask.dim(1); i++) {
                 if (m.get(ValueLayout.JAVA_BYTE,
                         queryMask.offset() + b * queryMask.stride(0) + i * queryMask.stride(1)) == 0) {
-                    Zero.rows(output.segment(), output.offset() + b * output.stride(0) + i * output.stride(1),
+                    ZeroFill.rows(output.segment(), output.offset() + b * output.stride(0) + i * output.stride(1),
                             1, (int) output.dim(2), 1);
                 }
             }

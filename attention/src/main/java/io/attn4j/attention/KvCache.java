@@ -119,7 +119,7 @@ public final class KvCache implements AutoCloseable {
         if (workspace == null) {
             throw new IllegalArgumentException("workspace is null");
         }
-        Operands op = workspace.operands();
+        AttentionOperands op = workspace.operands();
         op.setCached(query, context, batch, kvHeads, length, capacity, keyDim, valueDim, keys, values, causal);
         workspace.fused().attend(backend, Float.isNaN(scale) ? (float) (1 / Math.sqrt(keyDim)) : scale, op, workspace,
                 executor);

@@ -242,7 +242,7 @@ public final class MultiHeadAttention implements AutoCloseable {
         project(kernels, executor, key, wk, bk, kvDim, s, kOff);
         project(kernels, executor, value, wv, bv, kvDim, s, vOff);
 
-        Operands op = workspace.operands();
+        AttentionOperands op = workspace.operands();
         op.setHeads(batch, numHeads, numKvHeads, tq, tk, headDim, s, qOff, kOff, vOff, cOff, m);
         if (averaged) {
             op.w = s;

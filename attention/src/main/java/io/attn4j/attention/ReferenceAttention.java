@@ -25,7 +25,7 @@ import java.util.concurrent.Executor;
 final class ReferenceAttention implements Workers.Body {
     private Kernels kernels;
     private ScoreFunction score;
-    private Operands op;
+    private AttentionOperands op;
     /** Float offsets of S, the additive mask row and the score scratch; byte offsets of the excluded row and live keys. */
     private long sOff;
     private long addRowOff;
@@ -38,20 +38,21 @@ final class ReferenceAttention implements Workers.Body {
     private boolean mean;
 
     /** Runs a checked call; the workspace gets the slots it needs. */
-    void attend(Backend backend, ScoreFunction score, Operands op, AttentionWorkspace workspace, Executor executor) {
+    void attend(Backend backend, ScoreFunction score, AttentionOperands op, AttentionWorkspace workspace,
+            Executor executor) {
         run(backend, score, op, workspace, executor, false);
     }
 
     /**
-     * Runs a checked mean call ({@link Operands#setMean}): per (batch entry, head), the scores and
+     * Runs a checked mean call ({@link AttentionOperands#setMean}): per (batch entry, head), the scores and
      * weights of the counted query rows only, then {@code w = (1/n) W^T 1} and {@code means = V^T w}.
      */
-    void attendMean(Backend backend, ScoreFunction score, Operands op, AttentionWorkspace workspace,
+    void attendMean(Backend backend, ScoreFunction score, AttentionOperands op, AttentionWorkspace workspace,
             Executor executor) {
         run(backend, score, op, workspace, executor, true);
     }
 
-    private void run(Backend backend, ScoreFunction score, Operands op, AttentionWorkspace workspace,
+    private void run(Backend backend, ScoreFunction score, AttentionOperands op, AttentionWorkspace workspace,
             Executor executor, boolean mean) {
         this.kernels = backend.kernels();
         this.score = score;
@@ -69,14 +70,14 @@ final class ReferenceAttention implements Workers.Body {
         long bytes = liveByte + AttentionWorkspace.roundUp(op.tk);
         int items = op.batch * op.heads;
         int workers = Workers.count(executor, items, op);
-        workspace.reserveSlots(workers, bytes);
+        workspace.reserveScratch(workers, bytes);
         Workers.run(executor, workers, items, workspace, this);
         this.score = null;
         this.op = null;
     }
 
     @Override
-    public void run(int item, Slot slot) {
+    public void run(int item, WorkerScratch slot) {
         int b = item / op.heads;
         op.bind(slot.task, b, item % op.heads);
         if (mean) {
@@ -87,11 +88,11 @@ final class ReferenceAttention implements Workers.Body {
     }
 
     /** The mean of the first {@code n} context rows of the bound head into its one output row. */
-    private void meanHead(Slot slot, int n) {
+    private void meanHead(WorkerScratch slot, int n) {
         HeadTask t = slot.task;
         MemorySegment mem = slot.mem;
         if (n == 0) {
-            Zero.rows(t.out, t.oOff, 1, t.dv, t.dv);
+            ZeroFill.rows(t.out, t.oOff, 1, t.dv, t.dv);
             return;
         }
         // only the counted rows are scored and normalized
@@ -99,7 +100,7 @@ final class ReferenceAttention implements Workers.Body {
         score.scores(kernels, t, mem, sOff, t.tk, mem, scratchOff);
         int seen = normalizeRows(slot, mem, sOff, t.tk);
         if (seen == 0) {
-            Zero.rows(t.out, t.oOff, 1, t.dv, t.dv);
+            ZeroFill.rows(t.out, t.oOff, 1, t.dv, t.dv);
             return;
         }
         // w [seen] = (1/n) W [n, seen]^T 1
@@ -125,11 +126,11 @@ final class ReferenceAttention implements Workers.Body {
             j = end;
         }
         if (first) {
-            Zero.rows(t.out, t.oOff, 1, t.dv, t.dv);
+            ZeroFill.rows(t.out, t.oOff, 1, t.dv, t.dv);
         }
     }
 
-    private void head(Slot slot) {
+    private void head(WorkerScratch slot) {
         HeadTask t = slot.task;
         MemorySegment mem = slot.mem;
         MemorySegment s = t.w != null ? t.w : mem;
@@ -160,7 +161,7 @@ final class ReferenceAttention implements Workers.Body {
             j = end;
         }
         if (first) {
-            Zero.rows(t.out, t.oOff, t.tq, t.dv, t.ldo);
+            ZeroFill.rows(t.out, t.oOff, t.tq, t.dv, t.ldo);
         }
     }
 
@@ -169,7 +170,7 @@ final class ReferenceAttention implements Workers.Body {
      * ones their penalty added (keys past a key length are excluded even then). Returns one past the last key that some row sees; with element-wise
      * exclusions, marks the keys some row sees in the live bytes.
      */
-    private int normalizeRows(Slot slot, MemorySegment s, long s0, long lds) {
+    private int normalizeRows(WorkerScratch slot, MemorySegment s, long s0, long lds) {
         HeadTask t = slot.task;
         MaskView m = t.mask;
         MemorySegment mem = slot.mem;
@@ -191,7 +192,7 @@ final class ReferenceAttention implements Workers.Body {
                 if (limit > 0) {
                     kernels.softmaxRows(1, limit, 1f, s, row, lds, slot.rowMask(-1, addRowOff), s, row, lds);
                 }
-                Zero.rows(s, row + limit, 1, tk - limit, lds);
+                ZeroFill.rows(s, row + limit, 1, tk - limit, lds);
             }
             return limit;
         }
@@ -208,7 +209,7 @@ final class ReferenceAttention implements Workers.Body {
                 if (limit > 0) {
                     kernels.softmaxRows(end - i, limit, 1f, s, row, lds, null, s, row, lds);
                 }
-                Zero.rows(s, row + limit, end - i, tk - limit, lds);
+                ZeroFill.rows(s, row + limit, end - i, tk - limit, lds);
                 seen = Math.max(seen, limit);
                 i = end;
             }
@@ -237,7 +238,7 @@ final class ReferenceAttention implements Workers.Body {
                 kernels.softmaxRows(1, limit, 1f, s, row, lds,
                         slot.rowMask(exRowByte, m.add != null ? addRowOff : -1), s, row, lds);
             }
-            Zero.rows(s, row + limit, 1, tk - limit, lds);
+            ZeroFill.rows(s, row + limit, 1, tk - limit, lds);
         }
         return seen;
     }
@@ -246,7 +247,7 @@ final class ReferenceAttention implements Workers.Body {
     private void multiplyRun(HeadTask t, MemorySegment s, long s0, long lds, int j0, int j1, boolean first) {
         if (j1 <= j0) {
             if (first) {
-                Zero.rows(t.out, t.oOff, t.tq, t.dv, t.ldo);
+                ZeroFill.rows(t.out, t.oOff, t.tq, t.dv, t.ldo);
             }
             return;
         }

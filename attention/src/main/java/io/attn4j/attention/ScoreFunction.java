@@ -95,10 +95,10 @@ public abstract sealed class ScoreFunction implements AutoCloseable
         if (workspace == null) {
             throw new IllegalArgumentException("workspace is null");
         }
-        Operands op = workspace.operands();
+        AttentionOperands op = workspace.operands();
         op.setScoresOnly(this, query, key, out);
-        workspace.reserveSlots(1, 4 * scratchFloats(op.tq, op.tk, op.dq, op.dk));
-        Slot slot = workspace.slot(0);
+        workspace.reserveScratch(1, 4 * scratchFloats(op.tq, op.tk, op.dq, op.dk));
+        WorkerScratch slot = workspace.slot(0);
         Kernels body = Backend.of(kernels).kernels();
         for (int b = 0; b < op.batch; b++) {
             op.bind(slot.task, b, 0);

@@ -10,7 +10,7 @@ import java.lang.foreign.MemorySegment;
  * {@code s = outer * sum_c w_c tanh(inner * (q_c + k_c))}. {@code keras.layers.Attention} with
  * {@code score_mode='concat'} is {@code outer = concat_score_weight}, {@code inner = scale} (1
  * without use_scale), {@code w = 1}; {@code keras.layers.AdditiveAttention} is {@code outer = 1},
- * {@code inner = 1}, {@code w = scale} (1 without use_scale). Error: the {@link TanhSum} bound.
+ * {@code inner = 1}, {@code w = scale} (1 without use_scale). Error: the {@link PairwiseTanhSum} bound.
  */
 final class TanhSumScore extends ScoreFunction {
     private final Arena arena;
@@ -62,7 +62,7 @@ final class TanhSumScore extends ScoreFunction {
     @Override
     void scores(Kernels kernels, HeadTask t, MemorySegment s, long sOff, long lds, MemorySegment scratch,
             long scratchOff) {
-        TanhSum.scores(kernels, t.tq, t.tk, t.dq, t.q, t.qOff, t.ldq, t.k, t.kOff, t.ldk, inner,
+        PairwiseTanhSum.scores(kernels, t.tq, t.tk, t.dq, t.q, t.qOff, t.ldq, t.k, t.kOff, t.ldk, inner,
                 w == null ? null : w.segment(), 0, outer, s, sOff, lds, scratch, scratchOff);
     }
 

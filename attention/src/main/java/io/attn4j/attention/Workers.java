@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs the independent work items of a call (e.g. one per (batch entry, head, query block)) on
- * the caller's executor, each worker with its own workspace {@link Slot}. Items are handed out
+ * the caller's executor, each worker with its own workspace {@link WorkerScratch}. Items are handed out
  * dynamically, but each is computed by the same single-threaded code whichever worker takes it,
  * so results are bit-identical for any thread count.
  */
@@ -18,7 +18,7 @@ final class Workers {
 
     /** One kind of work item. */
     interface Body {
-        void run(int item, Slot slot);
+        void run(int item, WorkerScratch slot);
     }
 
     private Workers() {
@@ -28,7 +28,7 @@ final class Workers {
      * How many workers a call of {@code items} items gets: 1 without an executor or when some
      * operand lives in memory confined to the calling thread, else up to the core count.
      */
-    static int count(Executor executor, int items, Operands op) {
+    static int count(Executor executor, int items, AttentionOperands op) {
         if (executor == null || items <= 1 || Parallel.parallelism() <= 1) {
             return 1;
         }
@@ -50,7 +50,7 @@ final class Workers {
      */
     static void run(Executor executor, int workers, int items, AttentionWorkspace workspace, Body body) {
         if (workers <= 1) {
-            Slot slot = workspace.slot(0);
+            WorkerScratch slot = workspace.slot(0);
             for (int i = 0; i < items; i++) {
                 body.run(i, slot);
             }
@@ -58,7 +58,7 @@ final class Workers {
         }
         AtomicInteger next = new AtomicInteger();
         Parallel.forEach(executor, workers, w -> {
-            Slot slot = workspace.slot(w);
+            WorkerScratch slot = workspace.slot(w);
             for (int i; (i = next.getAndIncrement()) < items;) {
                 body.run(i, slot);
             }

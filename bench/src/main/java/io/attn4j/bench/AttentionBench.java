@@ -69,7 +69,7 @@ public class AttentionBench extends BenchSettings {
         AttentionWorkspace workspace;
         CallThreads callThreads;
 
-        private Operands operands;
+        private SeededSegments operands;
         private float[] expected;
         private double tolerance;
 
@@ -77,7 +77,7 @@ public class AttentionBench extends BenchSettings {
         public void setUp() {
             Attn4j.vectorKernels();
             callThreads = new CallThreads(threads);
-            operands = new Operands();
+            operands = new SeededSegments();
             long n = (long) seq * D;
             q = operands.uniform(n);
             k = operands.uniform(n);
@@ -135,11 +135,11 @@ public class AttentionBench extends BenchSettings {
         MemorySegment scores;
         SoftmaxMask causalMask;
         Kernels kernels;
-        private Operands operands;
+        private SeededSegments operands;
 
         @Setup
         public void setUp(Inputs in) {
-            operands = new Operands();
+            operands = new SeededSegments();
             scores = operands.allocate((long) in.seq * in.seq);
             if (in.causal()) {
                 // T^2 mask bytes, in a float allocation of a quarter as many elements
@@ -178,11 +178,11 @@ public class AttentionBench extends BenchSettings {
     @State(Scope.Benchmark)
     public static class Ort {
         OnnxModel model;
-        private Operands operands;
+        private SeededSegments operands;
 
         @Setup
         public void setUp(Inputs in) throws OrtException {
-            operands = new Operands();
+            operands = new SeededSegments();
             MemorySegment scale = operands.allocate(1);
             scale.set(ValueLayout.JAVA_FLOAT, 0, in.scale);
             model = new OnnxModel(in.causal() ? "attention_masked.onnx" : "attention.onnx", in.threads)

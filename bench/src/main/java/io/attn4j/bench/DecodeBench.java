@@ -71,7 +71,7 @@ public class DecodeBench extends BenchSettings {
         AttentionWorkspace workspace;
         float scale;
 
-        private Operands operands;
+        private SeededSegments operands;
         private float[] expected;
         private double tolerance;
 
@@ -79,7 +79,7 @@ public class DecodeBench extends BenchSettings {
         public void setUp() {
             Attn4j.vectorKernels();
             callThreads = new CallThreads(threads);
-            operands = new Operands();
+            operands = new SeededSegments();
             cache = new KvCache(1, H, cached, D, D);
             cache.append(Tensor.wrap(operands.uniform((long) H * cached * D), DType.F32, 1, H, cached, D),
                     Tensor.wrap(operands.uniform((long) H * cached * D), DType.F32, 1, H, cached, D));
@@ -136,11 +136,11 @@ public class DecodeBench extends BenchSettings {
         MemorySegment scores;
         Kernels kernels;
         FloatPointer y;
-        private Operands operands;
+        private SeededSegments operands;
 
         @Setup
         public void setUp(Inputs in) {
-            operands = new Operands();
+            operands = new SeededSegments();
             scores = operands.allocate(in.cached);
             s = OpenBlas.pointer(scores);
             kernels = Attn4j.vectorKernels();
@@ -175,11 +175,11 @@ public class DecodeBench extends BenchSettings {
     @State(Scope.Benchmark)
     public static class Ort {
         OnnxModel model;
-        private Operands operands;
+        private SeededSegments operands;
 
         @Setup
         public void setUp(Inputs in) throws OrtException {
-            operands = new Operands();
+            operands = new SeededSegments();
             MemorySegment scale = operands.allocate(1);
             scale.set(ValueLayout.JAVA_FLOAT, 0, in.scale);
             model = new OnnxModel("attention.onnx", in.threads)

@@ -36,13 +36,13 @@ public class DotBench extends BenchSettings {
         Kernels attn4j;
         Kernels scalar;
 
-        private Operands operands;
+        private SeededSegments operands;
         private float reference;
         private double magnitude;
 
         @Setup
         public void setUp() {
-            operands = new Operands();
+            operands = new SeededSegments();
             x = operands.uniform(n);
             y = operands.uniform(n);
             attn4j = Attn4j.vectorKernels();

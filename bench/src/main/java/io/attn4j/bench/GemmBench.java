@@ -45,18 +45,18 @@ public class GemmBench extends BenchSettings {
         Kernels attn4j;
         Kernels scalar;
 
-        private Operands operands;
+        private SeededSegments operands;
         private float[] reference;
         private double[] aRowNorms;
         private double[] bColumnNorms;
 
         @Setup
         public void setUp() {
-            int[] d = Operands.dims(shape, 3);
+            int[] d = SeededSegments.dims(shape, 3);
             m = d[0];
             n = d[1];
             k = d[2];
-            operands = new Operands();
+            operands = new SeededSegments();
             a = operands.uniform((long) m * k);
             b = operands.uniform((long) k * n);
             c = operands.allocate((long) m * n);

@@ -43,17 +43,17 @@ public class GemvBench extends BenchSettings {
         Kernels attn4j;
         Kernels scalar;
 
-        private Operands operands;
+        private SeededSegments operands;
         private float[] reference;
         private double[] aRowNorms;
         private double xNorm;
 
         @Setup
         public void setUp() {
-            int[] d = Operands.dims(shape, 2);
+            int[] d = SeededSegments.dims(shape, 2);
             m = d[0];
             n = d[1];
-            operands = new Operands();
+            operands = new SeededSegments();
             a = operands.uniform((long) m * n);
             x = operands.uniform(n);
             y = operands.allocate(m);

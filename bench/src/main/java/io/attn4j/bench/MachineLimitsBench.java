@@ -80,12 +80,12 @@ public class MachineLimitsBench extends BenchSettings {
         MemorySegment data;
         int n;
 
-        private Operands operands;
+        private SeededSegments operands;
 
         @Setup
         public void setUp() {
             n = Math.toIntExact((long) mib * (1 << 20) / Float.BYTES);
-            operands = new Operands();
+            operands = new SeededSegments();
             data = operands.uniform(n);
             double magnitude = 0;
             for (int i = 0; i < n; i++) {

@@ -65,7 +65,7 @@ public class MhaBench extends BenchSettings {
         AttentionWorkspace workspace;
         CallThreads callThreads;
 
-        private Operands operands;
+        private SeededSegments operands;
         private float[] expected;
         private double tolerance;
 
@@ -73,7 +73,7 @@ public class MhaBench extends BenchSettings {
         public void setUp() {
             Attn4j.vectorKernels();
             callThreads = new CallThreads(threads);
-            operands = new Operands();
+            operands = new SeededSegments();
             x = operands.uniform((long) seq * E);
             y = operands.allocate((long) seq * E);
             inW = scaled(operands.uniform(3L * E * E), 1 / Math.sqrt(E));
@@ -146,11 +146,11 @@ public class MhaBench extends BenchSettings {
         MemorySegment inB;
         MemorySegment outB;
         Kernels kernels;
-        private Operands operands;
+        private SeededSegments operands;
 
         @Setup
         public void setUp(Inputs in) {
-            operands = new Operands();
+            operands = new SeededSegments();
             int t = in.seq;
             qkvSeg = operands.allocate(3L * t * E);
             MemorySegment concatSeg = operands.allocate((long) t * E);
@@ -208,11 +208,11 @@ public class MhaBench extends BenchSettings {
     @State(Scope.Benchmark)
     public static class Ort {
         OnnxModel model;
-        private Operands operands;
+        private SeededSegments operands;
 
         @Setup
         public void setUp(Inputs in) throws OrtException {
-            operands = new Operands();
+            operands = new SeededSegments();
             MemorySegment scale = operands.allocate(1);
             scale.set(ValueLayout.JAVA_FLOAT, 0, (float) (1 / Math.sqrt(DH)));
             model = onnxModel("mha_h" + H + ".onnx", in, operands).input("scale", scale, 1);
@@ -235,11 +235,11 @@ public class MhaBench extends BenchSettings {
     @State(Scope.Benchmark)
     public static class OrtContrib {
         OnnxModel model;
-        private Operands operands;
+        private SeededSegments operands;
 
         @Setup
         public void setUp(Inputs in) throws OrtException {
-            operands = new Operands();
+            operands = new SeededSegments();
             model = onnxModel("mha_h" + H + "_contrib.onnx", in, operands);
             in.requireAgrees("ONNX Runtime com.microsoft.MultiHeadAttention", model.asRunnable());
         }
@@ -256,7 +256,7 @@ public class MhaBench extends BenchSettings {
      * takes bound: X, Wqkv and Wo (transposed copies from {@code operands}, as ONNX's MatMul wants
      * them), Bqkv, Bo, and the output Y.
      */
-    static OnnxModel onnxModel(String resource, Inputs in, Operands operands) throws OrtException {
+    static OnnxModel onnxModel(String resource, Inputs in, SeededSegments operands) throws OrtException {
         return new OnnxModel(resource, in.threads)
                 .input("X", in.x, in.seq, E)
                 .input("Wqkv", transpose(operands, in.inW, 3 * E, E), E, 3L * E)
@@ -267,7 +267,7 @@ public class MhaBench extends BenchSettings {
     }
 
     /** A {@code cols x rows} copy of a row-major {@code rows x cols} matrix. */
-    private static MemorySegment transpose(Operands operands, MemorySegment m, int rows, int cols) {
+    private static MemorySegment transpose(SeededSegments operands, MemorySegment m, int rows, int cols) {
         MemorySegment t = operands.allocate((long) rows * cols);
         for (long r = 0; r < rows; r++) {
             for (long c = 0; c < cols; c++) {

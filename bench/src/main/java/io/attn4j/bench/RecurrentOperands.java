@@ -42,7 +42,7 @@ final class RecurrentOperands implements AutoCloseable {
 
     /** @param shape {@code "HIDDENxBATCH"}, e.g. {@code "256x32"} */
     RecurrentOperands(CellType cell, String shape) throws OrtException {
-        int[] d = Operands.dims(shape, 2);
+        int[] d = SeededSegments.dims(shape, 2);
         hidden = d[0];
         batch = d[1];
         RecurrentSpec spec = new RecurrentSpec(cell, INPUT, hidden, 1, false);

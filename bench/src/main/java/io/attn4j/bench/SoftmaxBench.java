@@ -35,15 +35,15 @@ public class SoftmaxBench extends BenchSettings {
         Kernels attn4j;
         Kernels scalar;
 
-        private Operands operands;
+        private SeededSegments operands;
         private float[] reference;
 
         @Setup
         public void setUp() {
-            int[] d = Operands.dims(shape, 2);
+            int[] d = SeededSegments.dims(shape, 2);
             rows = d[0];
             cols = d[1];
-            operands = new Operands();
+            operands = new SeededSegments();
             x = operands.gaussian((long) rows * cols);
             y = operands.allocate((long) rows * cols);
             attn4j = Attn4j.vectorKernels();

@@ -45,8 +45,8 @@ class AgreementTest {
 
     @Test
     void shapeParametersNeedTheirRankOfPositiveDimensions() {
-        assertEquals(3, Operands.dims("2048x64x2048", 3).length);
-        assertThrows(IllegalArgumentException.class, () -> Operands.dims("1024x1024", 3));
-        assertThrows(IllegalArgumentException.class, () -> Operands.dims("0x4", 2));
+        assertEquals(3, SeededSegments.dims("2048x64x2048", 3).length);
+        assertThrows(IllegalArgumentException.class, () -> SeededSegments.dims("1024x1024", 3));
+        assertThrows(IllegalArgumentException.class, () -> SeededSegments.dims("0x4", 2));
     }
 }

@@ -12,8 +12,8 @@ import java.lang.foreign.ValueLayout;
  * <p>Error: the tanh bound of the kernels ({@code VectorMath.TANH_ULPS}, or the scalar one) on
  * each term, plus {@code (n + 3) * eps * |outer| * sum_c |w_c tanh(.)|} for the sums and products.
  */
-final class TanhSum {
-    private TanhSum() {
+final class PairwiseTanhSum {
+    private PairwiseTanhSum() {
     }
 
     /**

@@ -16,7 +16,7 @@ import java.util.Arrays;
  * {@code h / (H / Hkv)} (grouped-query attention when {@code Hkv < H}). Only the last dimension
  * must be contiguous; the other strides are free, so heads can be column blocks of a projection.
  */
-final class Operands {
+final class AttentionOperands {
     int batch;
     int heads;
     int kvHeads;

@@ -9,7 +9,7 @@ import java.lang.foreign.MemorySegment;
  * arrays of the fused attention's tile kernels (their loads compile without per-load bounds
  * checks). Used by one thread at a time.
  */
-final class Slot {
+final class WorkerScratch {
     /** Off-heap scratch, {@link AttentionWorkspace#ALIGN}-aligned. */
     final MemorySegment mem;
     /** The (batch, head) problem this slot works on. */
@@ -36,7 +36,7 @@ final class Slot {
     private long rowMaskEx;
     private long rowMaskAdd;
 
-    Slot(MemorySegment mem) {
+    WorkerScratch(MemorySegment mem) {
         this.mem = mem;
     }
 

@@ -4,8 +4,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /** Zero-filling of matrix blocks without slicing (no allocation). */
-final class Zero {
-    private Zero() {
+final class ZeroFill {
+    private ZeroFill() {
     }
 
     /** Sets {@code rows x cols} floats at {@code off} (row stride {@code ld}) to +0. */

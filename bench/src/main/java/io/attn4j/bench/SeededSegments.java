@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
  * Benchmark operands: 64-byte aligned float32 segments from one arena that {@link #close} frees,
  * filled from a fixed seed so every fork and every implementation sees the same numbers.
  */
-final class Operands implements AutoCloseable {
+final class SeededSegments implements AutoCloseable {
     private static final long SEED = 0x5EED_A77E;
 
     private final Arena arena = Arena.ofShared();
