@@ -12,9 +12,8 @@ package io.attn4j.attention;
  *       {@code 4 * BK * (d + dv) <= 128 KiB}, so {@code BK = 32768 / (d + dv)} rounded down to a
  *       multiple of 32 (whole GEMM micro-tiles of {@code 2 * LANES} columns at every width), within
  *       [32, 512]: 256 for {@code d = dv = 64}, 128 for 128. The value block then overflows L1, but
- *       the P V step walks it in address order, which the prefetcher streams from L2. Measured at
- *       T = 2048, d = 64 (512-bit vectors, one thread): BK = 64: 16.7 ms, 128: 14.9 ms,
- *       256: 13.8 ms, 512: 13.4 ms. With at most {@link FusedAttention#DIRECT_SCORE_ROWS} queries (decoding),
+ *       the P V step walks it in address order, which the prefetcher streams from L2 (wider
+ *       blocks measured faster up to 512: {@code docs/performance-notes.md}). With at most {@link FusedAttention#DIRECT_SCORE_ROWS} queries (decoding),
  *       there is no GEMM and nothing to pack, and the block is the largest, 512 keys, to spend
  *       less per block on calls and rescaling.</li>
  *   <li><b>Queries per block, {@code BQ}.</b> The query block {@code Q [BQ, d]}, its output
@@ -25,7 +24,7 @@ package io.attn4j.attention;
  *       6-row GEMM micro-tiles, 4-row P V groups, 16-float cache lines) and capped at 96, the
  *       GEMM's MC, so that each tile's product packs its Q block once, and a head of 1024
  *       queries still yields 11 blocks for the threads. Past 96 rows, bigger blocks would only
- *       save re-reading K and V from L2/L3, under 2% of the time at d = 64.</li>
+ *       save re-reading K and V from L2/L3, a small share of the time.</li>
  *   <li><b>Keys per split, {@link #splitKeys}.</b> When all queries of a head fit one block
  *       (decoding, short queries), the keys are split into chunks of at least 1024 keys (whole
  *       key blocks), each chunk's partial softmax state computed as its own work item and the
@@ -65,8 +64,7 @@ final class TileBlocking {
      * Query blocks of {@code bq} rows for {@code tq} queries. A leftover of at most
      * {@link FusedAttention#DIRECT_SCORE_ROWS} rows joins the last full block instead of forming one of its own:
      * alone it would take the decoding path, whose direct dot products cost several times the
-     * GEMM's per row (at T = 100: 96 + 4 rows took 2.8% of a call in the direct scores, 100 rows together
-     * add 0.5% to the GEMM's share), and a block one GEMM micro-tile longer still fits the budget.
+     * GEMM's per row, and a block one GEMM micro-tile longer still fits the budget.
      */
     static int queryBlocks(int tq, int bq) {
         return Math.max(1, (tq - FusedAttention.DIRECT_SCORE_ROWS + bq - 1) / bq);

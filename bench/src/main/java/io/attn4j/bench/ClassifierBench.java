@@ -39,9 +39,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-// Twice the suite's warm-up: at batch 1 a call runs each kernel only a few times, and once, on a
-// machine loaded 4x over its cores, C2 took over 15 s to compile the GEMM micro-kernel, which until
-// then ran at C1 with every vector boxed, 50x slower: percentiles taken then measure the JIT.
+// Twice the suite's warm-up: at batch 1 a call runs each kernel only a few times, and on a loaded
+// machine C2 may compile the GEMM micro-kernel late; percentiles taken before measure the JIT.
 @Warmup(iterations = 10, time = 2)
 public class ClassifierBench extends BenchSettings {
 

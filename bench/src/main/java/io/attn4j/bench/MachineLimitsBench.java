@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.TearDown;
  *       last-level cache (32 MiB on the machine this was written on), so that every call streams
  *       it from memory: {@code mib * 2^20} bytes per call. Not attn4j's {@code sum} kernel: the
  *       limit is the machine's, and that kernel (a fixed-order lane sum for reproducibility,
- *       int-indexed) read 20-25% slower than this loop over the same sizes.</li>
+ *       int-indexed) reads slower than this loop over the same sizes.</li>
  * </ul>
  */
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

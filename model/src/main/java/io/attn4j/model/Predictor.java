@@ -134,8 +134,8 @@ public final class Predictor implements AutoCloseable {
          * Longest a batch that is not full waits for more requests while other traffic is present;
          * default zero: every batch runs with what is queued when it starts (requests that arrive
          * while the sessions are busy still run together). Waiting pays when a batch's cost per
-         * sequence falls well below a lone sequence's; for the example classifier it hardly does
-         * (W7: 0.11 ms per sequence at batch 256, 0.12 ms alone), so waiting there only adds latency.
+         * sequence falls well below a lone sequence's; for the example classifier it hardly does, so
+         * waiting there only adds latency.
          */
         public Builder maxWait(Duration wait) {
             this.maxWait = wait;

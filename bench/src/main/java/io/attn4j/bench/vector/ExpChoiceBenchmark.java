@@ -22,8 +22,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * Why {@link VectorMath} computes exp the way it does, at the width of {@link Simd#F}
- * ({@code -Dattn4j.vectorBits} picks it); the measured table is in {@link VectorMath}'s Javadoc.
+ * Why {@link VectorMath} computes exp the way it does, at the width of {@link Simd#SPECIES}
+ * ({@code -Dattn4j.vectorBits} picks it); the measured table is in {@code docs/performance-notes.md}.
  *
  * <ul>
  *   <li>{@code exp_*}: e^x of {@code n} floats uniform in [-80, 80] by {@code VectorOperators.EXP}

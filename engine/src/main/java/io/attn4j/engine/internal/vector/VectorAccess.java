@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Loads of {@link Simd#F} vectors and boolean masks from segments, for the vector kernels, and the
+ * Loads of {@link Simd#SPECIES} vectors and boolean masks from segments, for the vector kernels, and the
  * rules their loops follow. {@code base} is a byte offset (the element offset of the operand times
  * 4), {@code i} an element index from it.
  *
@@ -46,8 +46,8 @@ import jdk.incubator.vector.VectorOperators;
  * <h2>And one for unrolled loads</h2>
  * The k-th vector of an unrolled iteration is loaded at index {@code i} from a base k vectors
  * further on, {@code load(x, xb + k * v, i)}, not at index {@code i + k * step}: that int sum
- * might overflow as far as C2 knows, so it kept a range check for every such load (dot of 4096
- * floats: 226 ns with them, 185 ns without).
+ * might overflow as far as C2 knows, so it kept a range check for every such load
+ * ({@code docs/performance-notes.md}).
  */
 final class VectorAccess {
     /** Byte order of every vector load and store: the platform's (little-endian wherever the Vector API runs). */
@@ -73,7 +73,7 @@ final class VectorAccess {
 
     /**
      * Lanes whose mask byte at {@code base + i} is non-zero. Reads {@link Simd#MASK_BYTES}'s
-     * length in bytes, which is 8 when {@link Simd#F} has only 4 lanes.
+     * length in bytes, which is 8 when {@link Simd#SPECIES} has only 4 lanes.
      */
     static VectorMask<Float> nonZeroBytes(MemorySegment s, long base, int i) {
         long bits = ByteVector.fromMemorySegment(Simd.MASK_BYTES, s, base + i, ORDER)

@@ -13,7 +13,7 @@ public final class VectorBackends {
     }
 
     /**
-     * The vector backend at the width of {@link Simd#F}.
+     * The vector backend at the width of {@link Simd#SPECIES}.
      *
      * @throws UnsupportedOperationException if that width is below 128 bits
      */

@@ -10,7 +10,7 @@ import io.attn4j.engine.kernel.Transpose;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Kernels on {@code jdk.incubator.vector} at the width of {@link Simd#F}. They trust their
+ * Kernels on {@code jdk.incubator.vector} at the width of {@link Simd#SPECIES}. They trust their
  * arguments: the public face is {@link io.attn4j.engine.internal.CheckedKernels}, which checks each
  * call once. Each method hands its operands to the vector code: {@link VectorReductions} (dot, sum, max, argmax),
  * {@link VectorElementwise} (axpy to relu, exp, tanh, sigmoid through {@link VectorMath}),

@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * exp, tanh and sigmoid of every lane of a {@link FloatVector}, for the element-wise kernels,
  * softmax and log-sum-exp of {@link VectorKernels}. Any species works; the kernels pass
- * {@link Simd#F}. (Not to be confused with {@code jdk.incubator.vector.VectorMath}, an unrelated
+ * {@link Simd#SPECIES}. (Not to be confused with {@code jdk.incubator.vector.VectorMath}, an unrelated
  * class of the same simple name: import this one by its full name.)
  *
  * <h2>Error bounds</h2>
@@ -24,16 +24,6 @@ import jdk.incubator.vector.VectorOperators;
  * sigmoid(+inf) = 1; NaN gives NaN.
  *
  * <h2>Which exp: {@code VectorOperators.EXP} or a polynomial</h2>
- * {@code ExpChoiceBenchmark} (bench module) on this machine (AMD EPYC with AVX-512, JDK 25, two
- * cores shared with other jobs; best iteration of two forks of 5 x 1 s after 5 x 1 s of warm-up;
- * no allocation in any), ns for 4096 floats:
- * <pre>
- *  width   e^x, x in [-80, 80]                       e^d, d in [-80, 0]
- *          EXP op        polynomial (exp)  scalar     EXP op   expNonPositive
- *   512    1909          1979              18200      1813     1531
- *   256    2929          3020              19400      2852     2581
- *   128    5996 / 6486   8380 / 5853       18200      5791     4979     (two runs)
- * </pre>
  * Over the whole float range, with overflow and subnormal results to get right (clamps, zeroing
  * of the lanes that would underflow, a two-step scaling by 2^n), the polynomial and
  * {@code lanewise(EXP)} (SVML on x86) are within noise of each other, and both within 1 ulp.
@@ -43,7 +33,8 @@ import jdk.incubator.vector.VectorOperators;
  * and it does not depend on the JVM having SVML (without it, {@code lanewise(EXP)} falls back to
  * {@link Math#exp} per lane). For the arguments {@code d <= 0} of softmax, log-sum-exp, tanh and
  * sigmoid, nothing overflows and flushing results below 2^-126 to zero is harmless, so
- * {@link #expNonPositive} drops the clamps and scales by 2^n in one multiply: 10 to 20% faster.
+ * {@link #expNonPositive} drops the clamps and scales by 2^n in one multiply, which is faster.
+ * The measurements ({@code ExpChoiceBenchmark}) are in {@code docs/performance-notes.md}.
  */
 public final class VectorMath {
     /** Largest error of {@link #exp} and of {@link #expNonPositive} in ulps, over all float inputs. */

@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <pre>  C[r, c] = alpha * sum_l A[r, l] B[l, c] + beta * C[r, c]   (C not read when beta == 0)</pre>
  *
- * The same code serves every vector width; only {@link Simd#F} changes. Each of the twelve
+ * The same code serves every vector width; only {@link Simd#SPECIES} changes. Each of the twelve
  * accumulators is one FMA chain over {@code l} in order, and the write-back rounds a whole tile
  * and a tile cut by the edge of C alike, so an element's bits depend only on its row of A, its
  * column of B and the block depth, never on where the tile lies in C.
@@ -26,9 +26,8 @@ import jdk.incubator.vector.VectorSpecies;
  * unrolled write-back (load, scale, FMA, store of twelve vectors) the method needs more than
  * C1's 10000 virtual registers at tier 3 ("out of virtual registers in linear scan"). HotSpot
  * then marks it not C1-compilable, and a method that a busy C2 queue had first sent to tier 2
- * stays in that boxing C1 code for good, never profiled, never compiled by C2: about 3.6 MB of
- * boxed vectors per fused attention call of B = 2, T = 100, d = 16, and 2048 x 2048 x 64 at
- * about 500 instead of 6 ms. Check with {@code -XX:TieredStopAtLevel=3 -XX:+PrintCompilation}
+ * stays in that boxing C1 code for good, never profiled, never compiled by C2 (what that cost:
+ * {@code docs/performance-notes.md}). Check with {@code -XX:TieredStopAtLevel=3 -XX:+PrintCompilation}
  * when this method grows.
  */
 final class MicroKernel {
