@@ -74,6 +74,7 @@ public final class KvCache implements AutoCloseable {
         return length;
     }
 
+    /** The most steps the cache holds, as built. */
     public int capacity() {
         return capacity;
     }

@@ -12,7 +12,14 @@ package io.attn4j.cells;
  * </ul>
  */
 public enum CellType {
-    RNN_TANH(1), RNN_RELU(1), LSTM(4), GRU(3);
+    /** Elman RNN with tanh: one gate block. */
+    RNN_TANH(1),
+    /** Elman RNN with relu: one gate block. */
+    RNN_RELU(1),
+    /** LSTM: four gate blocks (i, f, g, o). */
+    LSTM(4),
+    /** GRU: three gate blocks (r, z, n). */
+    GRU(3);
 
     private final int gates;
 

@@ -91,6 +91,7 @@ public final class RecurrentNetwork implements AutoCloseable {
         }
     }
 
+    /** The network's shape, as it was built. */
     public RecurrentSpec spec() {
         return spec;
     }

@@ -10,6 +10,11 @@ package io.attn4j.cells;
  * @param bidirectional whether each layer also runs in reverse time
  */
 public record RecurrentSpec(CellType cell, int inputSize, int hiddenSize, int numLayers, boolean bidirectional) {
+    /**
+     * Checks the shape.
+     *
+     * @throws IllegalArgumentException if {@code cell} is null or a size is below 1
+     */
     public RecurrentSpec {
         if (cell == null) {
             throw new IllegalArgumentException("cell is null");

@@ -70,22 +70,50 @@ public record ModelConfig(int inputSize, Encoder encoder, AttentionPart attentio
 
     /** How the recurrent weights are named and laid out. */
     public enum Layout {
-        PYTORCH, KERAS
+        /** PyTorch's names and layouts: {@code weight_ih_l0 (G*H, in)}, Linear weights {@code (out, in)}. */
+        PYTORCH,
+        /** Keras' layouts: kernels {@code (in, G*H)}, Dense kernels {@code (in, out)}. */
+        KERAS
     }
 
     /** Attention score functions (see {@link io.attn4j.attention.ScoreFunction}). */
     public enum ScoreKind {
-        DOT, SCALED_DOT, GENERAL, ADDITIVE, COSINE
+        /** {@code s = q . k}. */
+        DOT,
+        /** {@code s = q . k / sqrt(d)}. */
+        SCALED_DOT,
+        /** {@code s = q W k} (Luong's general score). */
+        GENERAL,
+        /** {@code s = v . tanh(W1 q + W2 k + b)} (Bahdanau's additive score). */
+        ADDITIVE,
+        /** {@code s = q . k / (|q| |k|)}. */
+        COSINE
     }
 
     /** How the sequence becomes one vector, over the valid steps of each sequence only. */
     public enum Pooling {
-        MEAN, LAST, MAX, ATTENTION
+        /** The mean of the valid steps. */
+        MEAN,
+        /** The last valid step. */
+        LAST,
+        /** The feature-wise maximum over the valid steps. */
+        MAX,
+        /** The context of a {@link PoolingAttention}: its learned query attending over the valid steps. */
+        ATTENTION
     }
 
     /** Activation after a dense layer; softmax is over the layer's outputs of each sequence. */
     public enum Activation {
-        IDENTITY, SIGMOID, SOFTMAX, TANH, RELU
+        /** No activation. */
+        IDENTITY,
+        /** {@code 1 / (1 + e^-x)} per output. */
+        SIGMOID,
+        /** Softmax over the outputs of each sequence. */
+        SOFTMAX,
+        /** {@code tanh(x)} per output. */
+        TANH,
+        /** {@code max(x, 0)} per output. */
+        RELU
     }
 
     /**
