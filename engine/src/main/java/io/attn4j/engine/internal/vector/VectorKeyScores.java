@@ -11,8 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Scores of a few query rows against a block of keys, {@code S [r, c] = scale * (q_r . k_c)}, as
  * direct dot products: the decoding case, where a GEMM would pack a whole key block to use it
- * for one row. Keys are read one row at a time, in address order (measured: twice the bandwidth
- * of interleaving four key rows), and each key row is reused from L1 by every query row. Two
+ * for one row. Keys are read one row at a time, in address order (faster than interleaving key
+ * rows: {@code docs/performance-notes.md}), and each key row is reused from L1 by every query row. Two
  * accumulators, over the even and the odd vectors of a row, halve the FMA dependency chain.
  *
  * <p>Each dot product's lanes are added in lane order through a scratch array, not with

@@ -19,8 +19,8 @@ final class VectorReductions {
      * Independent accumulator chains: FMA latency times FMAs per cycle. An FMA (or add) has 4
      * cycles of latency on Zen 4 and on Intel since Skylake. dot needs two loads per FMA: Intel
      * loads two vectors per cycle, so one FMA per cycle, 4 x 1 = 4 chains; Zen 4 loads one 512-bit
-     * vector per cycle, so one FMA per two cycles and 2 chains would do. Measured here (Zen 4,
-     * dot of 1024 floats): 4 chains 63 ns, 8 chains 66 ns; more only lengthen the tail.
+     * vector per cycle, so one FMA per two cycles and 2 chains would do; more chains only lengthen
+     * the tail ({@code docs/performance-notes.md}).
      */
     static final int ACCUMULATORS = 4;
 
