@@ -12,8 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
  * Scores of a few query rows against a block of keys, {@code S [r, c] = scale * (q_r . k_c)}, as
  * direct dot products: the decoding case, where a GEMM would pack a whole key block to use it
  * for one row. Keys are read one row at a time, in address order (faster than interleaving key
- * rows: {@code docs/performance-notes.md}), and each key row is reused from L1 by every query row. Two
- * accumulators, over the even and the odd vectors of a row, halve the FMA dependency chain.
+ * rows: {@code docs/performance-notes.md}), and each key row is reused from L1 by every query
+ * row. Four accumulators, over the vectors of a row in turn, make four independent FMA chains
+ * ({@code docs/performance-notes.md}); the loads address a row by a byte offset that advances
+ * by a constant, with no index to scale.
  *
  * <p>Each dot product's lanes are added in lane order through a scratch array, not with
  * {@code reduceLanes(ADD)}, whose order differs between interpreted and compiled code: the result
@@ -26,6 +28,8 @@ final class VectorKeyScores {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final int L = Simd.LANES;
+    /** Bytes of one vector. */
+    private static final long VB = (long) L * Float.BYTES;
 
     private VectorKeyScores() {
     }
@@ -38,29 +42,33 @@ final class VectorKeyScores {
      */
     static void scores(int rows, int n, int d, float scale, MemorySegment q, long qOff, long ldq,
             MemorySegment k, long kOff, long ldk, float[] s, int sOff, int lds, float[] lanes) {
-        int pairs = d / (2 * L) * (2 * L), bound = S.loopBound(d);
+        int bound = S.loopBound(d);
+        // byte offsets within a row: the unrolled part, then the whole vectors
+        long quadBytes = (long) (d / (4 * L)) * 4 * VB, vectorBytes = (long) bound * Float.BYTES;
         for (int c = 0; c < n; c++) {
-            long kb = (kOff + c * ldk) * 4;
+            long kb = (kOff + c * ldk) * Float.BYTES;
             for (int r = 0; r < rows; r++) {
-                long qb = (qOff + r * ldq) * 4;
-                FloatVector a0 = FloatVector.zero(S), a1 = a0;
-                int x = 0;
-                for (; x < pairs; x += 2 * L) {
-                    long at = (long) x * 4;
+                long qb = (qOff + r * ldq) * Float.BYTES;
+                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+                long at = 0;
+                for (; at < quadBytes; at += 4 * VB) {
                     a0 = fromMemorySegment(S, k, kb + at, ORDER).fma(fromMemorySegment(S, q, qb + at, ORDER), a0);
-                    a1 = fromMemorySegment(S, k, kb + at + 4L * L, ORDER)
-                            .fma(fromMemorySegment(S, q, qb + at + 4L * L, ORDER), a1);
+                    a1 = fromMemorySegment(S, k, kb + at + VB, ORDER)
+                            .fma(fromMemorySegment(S, q, qb + at + VB, ORDER), a1);
+                    a2 = fromMemorySegment(S, k, kb + at + 2 * VB, ORDER)
+                            .fma(fromMemorySegment(S, q, qb + at + 2 * VB, ORDER), a2);
+                    a3 = fromMemorySegment(S, k, kb + at + 3 * VB, ORDER)
+                            .fma(fromMemorySegment(S, q, qb + at + 3 * VB, ORDER), a3);
                 }
-                for (; x < bound; x += L) {
-                    a0 = fromMemorySegment(S, k, kb + x * 4L, ORDER).fma(fromMemorySegment(S, q, qb + x * 4L, ORDER),
-                            a0);
+                for (; at < vectorBytes; at += VB) {
+                    a0 = fromMemorySegment(S, k, kb + at, ORDER).fma(fromMemorySegment(S, q, qb + at, ORDER), a0);
                 }
-                a0.add(a1).intoArray(lanes, 0);
+                a0.add(a1).add(a2.add(a3)).intoArray(lanes, 0);
                 float dot = 0f;
                 for (int i = 0; i < L; i++) {
                     dot += lanes[i];
                 }
-                for (; x < d; x++) {
+                for (int x = bound; x < d; x++) {
                     dot = Math.fma(q.getAtIndex(FLOAT, qOff + r * ldq + x), k.getAtIndex(FLOAT, kOff + c * ldk + x),
                             dot);
                 }

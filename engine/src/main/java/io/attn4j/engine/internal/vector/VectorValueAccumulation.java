@@ -8,6 +8,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -25,7 +27,9 @@ import jdk.incubator.vector.VectorSpecies;
  *       key with a constant step, so C2 hoists the bounds checks out of the loop.</li>
  *   <li>{@link #accumulate}, a few rows (decoding), values read in place: four rows by two
  *       vectors of columns, then single rows with eight vectors (a 128-wide head at 512 bits in
- *       one pass over V), then two; leftover columns one vector, then scalars.</li>
+ *       one pass over V), then two; leftover columns one vector, then scalars. The keys go in
+ *       runs that some row of the group attends to, two value rows per step, with no test per
+ *       key inside a run.</li>
  * </ul>
  * Keys whose p is zero in every row of a group are skipped where asked (always in
  * {@link #accumulate}), so a value row that no row of the group attends to is never read (masked
@@ -202,34 +206,69 @@ final class VectorValueAccumulation {
         }
     }
 
+    /*
+     * The direct steps below go over the keys in runs that some row of the group attends to, found
+     * by nextKey a vector of weights at a time: inside a run there is no test per key, and two
+     * value rows are read per iteration. A key between runs has p = 0 in every row of the group and
+     * its value row is never read.
+     */
+
     private static void fourRows(int n, int dv, float[] alpha, int a, float[] p, int pOff, int ldp,
             MemorySegment v, long vOff, long ldv, float[] o, int oOff, int ldo) {
         float a0 = alpha[a], a1 = alpha[a + 1], a2 = alpha[a + 2], a3 = alpha[a + 3];
         int p0 = pOff, p1 = pOff + ldp, p2 = pOff + 2 * ldp, p3 = pOff + 3 * ldp;
         int o0 = oOff, o1 = oOff + ldo, o2 = oOff + 2 * ldo, o3 = oOff + 3 * ldo;
+        long rowBytes = ldv * Float.BYTES;
         int col = 0;
         for (; col + 2 * L <= dv; col += 2 * L) {
             FloatVector x00 = fromArray(S, o, o0 + col).mul(a0), x01 = fromArray(S, o, o0 + col + L).mul(a0);
             FloatVector x10 = fromArray(S, o, o1 + col).mul(a1), x11 = fromArray(S, o, o1 + col + L).mul(a1);
             FloatVector x20 = fromArray(S, o, o2 + col).mul(a2), x21 = fromArray(S, o, o2 + col + L).mul(a2);
             FloatVector x30 = fromArray(S, o, o3 + col).mul(a3), x31 = fromArray(S, o, o3 + col + L).mul(a3);
-            long cb = (long) col * 4;
-            for (int c = 0; c < n; c++) {
-                float q0 = p[p0 + c], q1 = p[p1 + c], q2 = p[p2 + c], q3 = p[p3 + c];
-                if (q0 == 0f && q1 == 0f && q2 == 0f && q3 == 0f) {
-                    continue;
+            for (int c = nextKey(true, 4, n, p, pOff, ldp, 0); c < n; c = nextKey(true, 4, n, p, pOff, ldp, c)) {
+                int end = nextKey(false, 4, n, p, pOff, ldp, c);
+                long vb = (vOff + c * ldv + col) * Float.BYTES;
+                for (; c + 2 <= end; c += 2, vb += 2 * rowBytes) {
+                    FloatVector v0 = fromMemorySegment(S, v, vb, ORDER), v1 = fromMemorySegment(S, v, vb + VB, ORDER);
+                    FloatVector b0 = broadcast(S, p[p0 + c]), b1 = broadcast(S, p[p1 + c]);
+                    FloatVector b2 = broadcast(S, p[p2 + c]), b3 = broadcast(S, p[p3 + c]);
+                    x00 = v0.fma(b0, x00);
+                    x01 = v1.fma(b0, x01);
+                    x10 = v0.fma(b1, x10);
+                    x11 = v1.fma(b1, x11);
+                    x20 = v0.fma(b2, x20);
+                    x21 = v1.fma(b2, x21);
+                    x30 = v0.fma(b3, x30);
+                    x31 = v1.fma(b3, x31);
+                    v0 = fromMemorySegment(S, v, vb + rowBytes, ORDER);
+                    v1 = fromMemorySegment(S, v, vb + rowBytes + VB, ORDER);
+                    b0 = broadcast(S, p[p0 + c + 1]);
+                    b1 = broadcast(S, p[p1 + c + 1]);
+                    b2 = broadcast(S, p[p2 + c + 1]);
+                    b3 = broadcast(S, p[p3 + c + 1]);
+                    x00 = v0.fma(b0, x00);
+                    x01 = v1.fma(b0, x01);
+                    x10 = v0.fma(b1, x10);
+                    x11 = v1.fma(b1, x11);
+                    x20 = v0.fma(b2, x20);
+                    x21 = v1.fma(b2, x21);
+                    x30 = v0.fma(b3, x30);
+                    x31 = v1.fma(b3, x31);
                 }
-                long vb = (vOff + c * ldv) * 4 + cb;
-                FloatVector v0 = fromMemorySegment(S, v, vb, ORDER), v1 = fromMemorySegment(S, v, vb + VB, ORDER);
-                FloatVector b0 = broadcast(S, q0), b1 = broadcast(S, q1), b2 = broadcast(S, q2), b3 = broadcast(S, q3);
-                x00 = v0.fma(b0, x00);
-                x01 = v1.fma(b0, x01);
-                x10 = v0.fma(b1, x10);
-                x11 = v1.fma(b1, x11);
-                x20 = v0.fma(b2, x20);
-                x21 = v1.fma(b2, x21);
-                x30 = v0.fma(b3, x30);
-                x31 = v1.fma(b3, x31);
+                if (c < end) {
+                    FloatVector v0 = fromMemorySegment(S, v, vb, ORDER), v1 = fromMemorySegment(S, v, vb + VB, ORDER);
+                    FloatVector b0 = broadcast(S, p[p0 + c]), b1 = broadcast(S, p[p1 + c]);
+                    FloatVector b2 = broadcast(S, p[p2 + c]), b3 = broadcast(S, p[p3 + c]);
+                    x00 = v0.fma(b0, x00);
+                    x01 = v1.fma(b0, x01);
+                    x10 = v0.fma(b1, x10);
+                    x11 = v1.fma(b1, x11);
+                    x20 = v0.fma(b2, x20);
+                    x21 = v1.fma(b2, x21);
+                    x30 = v0.fma(b3, x30);
+                    x31 = v1.fma(b3, x31);
+                    c++;
+                }
             }
             x00.intoArray(o, o0 + col);
             x01.intoArray(o, o0 + col + L);
@@ -243,17 +282,15 @@ final class VectorValueAccumulation {
         for (; col + L <= dv; col += L) {
             FloatVector x0 = fromArray(S, o, o0 + col).mul(a0), x1 = fromArray(S, o, o1 + col).mul(a1);
             FloatVector x2 = fromArray(S, o, o2 + col).mul(a2), x3 = fromArray(S, o, o3 + col).mul(a3);
-            long cb = (long) col * 4;
-            for (int c = 0; c < n; c++) {
-                float q0 = p[p0 + c], q1 = p[p1 + c], q2 = p[p2 + c], q3 = p[p3 + c];
-                if (q0 == 0f && q1 == 0f && q2 == 0f && q3 == 0f) {
-                    continue;
+            for (int c = nextKey(true, 4, n, p, pOff, ldp, 0); c < n; c = nextKey(true, 4, n, p, pOff, ldp, c)) {
+                int end = nextKey(false, 4, n, p, pOff, ldp, c);
+                for (long vb = (vOff + c * ldv + col) * Float.BYTES; c < end; c++, vb += rowBytes) {
+                    FloatVector v0 = fromMemorySegment(S, v, vb, ORDER);
+                    x0 = v0.fma(broadcast(S, p[p0 + c]), x0);
+                    x1 = v0.fma(broadcast(S, p[p1 + c]), x1);
+                    x2 = v0.fma(broadcast(S, p[p2 + c]), x2);
+                    x3 = v0.fma(broadcast(S, p[p3 + c]), x3);
                 }
-                FloatVector v0 = fromMemorySegment(S, v, (vOff + c * ldv) * 4 + cb, ORDER);
-                x0 = v0.fma(broadcast(S, q0), x0);
-                x1 = v0.fma(broadcast(S, q1), x1);
-                x2 = v0.fma(broadcast(S, q2), x2);
-                x3 = v0.fma(broadcast(S, q3), x3);
             }
             x0.intoArray(o, o0 + col);
             x1.intoArray(o, o1 + col);
@@ -270,21 +307,67 @@ final class VectorValueAccumulation {
 
     private static void oneRow(int n, int dv, float a, float[] p, int pOff, MemorySegment v, long vOff, long ldv,
             float[] o, int oOff) {
+        long rowBytes = ldv * Float.BYTES;
         int col = 0;
         // eight vectors of columns (a whole head of 128 at 512 bits): each value row read in one pass
         for (; col + 8 * L <= dv; col += 8 * L) {
+            eightColumns(n, col, a, p, pOff, v, vOff, ldv, o, oOff);
+        }
+        for (; col + 2 * L <= dv; col += 2 * L) {
             int at = oOff + col;
             FloatVector x0 = fromArray(S, o, at).mul(a), x1 = fromArray(S, o, at + L).mul(a);
-            FloatVector x2 = fromArray(S, o, at + 2 * L).mul(a), x3 = fromArray(S, o, at + 3 * L).mul(a);
-            FloatVector x4 = fromArray(S, o, at + 4 * L).mul(a), x5 = fromArray(S, o, at + 5 * L).mul(a);
-            FloatVector x6 = fromArray(S, o, at + 6 * L).mul(a), x7 = fromArray(S, o, at + 7 * L).mul(a);
-            for (int c = 0; c < n; c++) {
-                float q = p[pOff + c];
-                if (q == 0f) {
-                    continue;
+            for (int c = nextKey(true, 1, n, p, pOff, 0, 0); c < n; c = nextKey(true, 1, n, p, pOff, 0, c)) {
+                int end = nextKey(false, 1, n, p, pOff, 0, c);
+                long vb = (vOff + c * ldv + col) * Float.BYTES;
+                for (; c + 2 <= end; c += 2, vb += 2 * rowBytes) {
+                    FloatVector b = broadcast(S, p[pOff + c]);
+                    x0 = fromMemorySegment(S, v, vb, ORDER).fma(b, x0);
+                    x1 = fromMemorySegment(S, v, vb + VB, ORDER).fma(b, x1);
+                    b = broadcast(S, p[pOff + c + 1]);
+                    x0 = fromMemorySegment(S, v, vb + rowBytes, ORDER).fma(b, x0);
+                    x1 = fromMemorySegment(S, v, vb + rowBytes + VB, ORDER).fma(b, x1);
                 }
-                long vb = (vOff + c * ldv + col) * 4;
-                FloatVector b = broadcast(S, q);
+                if (c < end) {
+                    FloatVector b = broadcast(S, p[pOff + c]);
+                    x0 = fromMemorySegment(S, v, vb, ORDER).fma(b, x0);
+                    x1 = fromMemorySegment(S, v, vb + VB, ORDER).fma(b, x1);
+                    c++;
+                }
+            }
+            x0.intoArray(o, at);
+            x1.intoArray(o, at + L);
+        }
+        for (; col + L <= dv; col += L) {
+            int at = oOff + col;
+            FloatVector x = fromArray(S, o, at).mul(a);
+            for (int c = nextKey(true, 1, n, p, pOff, 0, 0); c < n; c = nextKey(true, 1, n, p, pOff, 0, c)) {
+                int end = nextKey(false, 1, n, p, pOff, 0, c);
+                for (long vb = (vOff + c * ldv + col) * Float.BYTES; c < end; c++, vb += rowBytes) {
+                    x = fromMemorySegment(S, v, vb, ORDER).fma(broadcast(S, p[pOff + c]), x);
+                }
+            }
+            x.intoArray(o, at);
+        }
+        columns(n, col, dv, a, p, pOff, v, vOff, ldv, o, oOff);
+    }
+
+    /**
+     * Columns {@code [col, col + 8 L)} of one output row: its own method, since with the rest of
+     * {@link #oneRow} it would run out of C1's virtual registers (see VectorTilesC1Test).
+     */
+    private static void eightColumns(int n, int col, float a, float[] p, int pOff, MemorySegment v, long vOff,
+            long ldv, float[] o, int oOff) {
+        long rowBytes = ldv * Float.BYTES;
+        int at = oOff + col;
+        FloatVector x0 = fromArray(S, o, at).mul(a), x1 = fromArray(S, o, at + L).mul(a);
+        FloatVector x2 = fromArray(S, o, at + 2 * L).mul(a), x3 = fromArray(S, o, at + 3 * L).mul(a);
+        FloatVector x4 = fromArray(S, o, at + 4 * L).mul(a), x5 = fromArray(S, o, at + 5 * L).mul(a);
+        FloatVector x6 = fromArray(S, o, at + 6 * L).mul(a), x7 = fromArray(S, o, at + 7 * L).mul(a);
+        for (int c = nextKey(true, 1, n, p, pOff, 0, 0); c < n; c = nextKey(true, 1, n, p, pOff, 0, c)) {
+            int end = nextKey(false, 1, n, p, pOff, 0, c);
+            long vb = (vOff + c * ldv + col) * Float.BYTES;
+            for (; c + 2 <= end; c += 2, vb += 2 * rowBytes) {
+                FloatVector b = broadcast(S, p[pOff + c]);
                 x0 = fromMemorySegment(S, v, vb, ORDER).fma(b, x0);
                 x1 = fromMemorySegment(S, v, vb + VB, ORDER).fma(b, x1);
                 x2 = fromMemorySegment(S, v, vb + 2 * VB, ORDER).fma(b, x2);
@@ -293,44 +376,68 @@ final class VectorValueAccumulation {
                 x5 = fromMemorySegment(S, v, vb + 5 * VB, ORDER).fma(b, x5);
                 x6 = fromMemorySegment(S, v, vb + 6 * VB, ORDER).fma(b, x6);
                 x7 = fromMemorySegment(S, v, vb + 7 * VB, ORDER).fma(b, x7);
+                long vn = vb + rowBytes;
+                b = broadcast(S, p[pOff + c + 1]);
+                x0 = fromMemorySegment(S, v, vn, ORDER).fma(b, x0);
+                x1 = fromMemorySegment(S, v, vn + VB, ORDER).fma(b, x1);
+                x2 = fromMemorySegment(S, v, vn + 2 * VB, ORDER).fma(b, x2);
+                x3 = fromMemorySegment(S, v, vn + 3 * VB, ORDER).fma(b, x3);
+                x4 = fromMemorySegment(S, v, vn + 4 * VB, ORDER).fma(b, x4);
+                x5 = fromMemorySegment(S, v, vn + 5 * VB, ORDER).fma(b, x5);
+                x6 = fromMemorySegment(S, v, vn + 6 * VB, ORDER).fma(b, x6);
+                x7 = fromMemorySegment(S, v, vn + 7 * VB, ORDER).fma(b, x7);
             }
-            x0.intoArray(o, at);
-            x1.intoArray(o, at + L);
-            x2.intoArray(o, at + 2 * L);
-            x3.intoArray(o, at + 3 * L);
-            x4.intoArray(o, at + 4 * L);
-            x5.intoArray(o, at + 5 * L);
-            x6.intoArray(o, at + 6 * L);
-            x7.intoArray(o, at + 7 * L);
-        }
-        for (; col + 2 * L <= dv; col += 2 * L) {
-            int at = oOff + col;
-            FloatVector x0 = fromArray(S, o, at).mul(a), x1 = fromArray(S, o, at + L).mul(a);
-            for (int c = 0; c < n; c++) {
-                float q = p[pOff + c];
-                if (q == 0f) {
-                    continue;
-                }
-                long vb = (vOff + c * ldv + col) * 4;
-                FloatVector b = broadcast(S, q);
+            if (c < end) {
+                FloatVector b = broadcast(S, p[pOff + c]);
                 x0 = fromMemorySegment(S, v, vb, ORDER).fma(b, x0);
                 x1 = fromMemorySegment(S, v, vb + VB, ORDER).fma(b, x1);
+                x2 = fromMemorySegment(S, v, vb + 2 * VB, ORDER).fma(b, x2);
+                x3 = fromMemorySegment(S, v, vb + 3 * VB, ORDER).fma(b, x3);
+                x4 = fromMemorySegment(S, v, vb + 4 * VB, ORDER).fma(b, x4);
+                x5 = fromMemorySegment(S, v, vb + 5 * VB, ORDER).fma(b, x5);
+                x6 = fromMemorySegment(S, v, vb + 6 * VB, ORDER).fma(b, x6);
+                x7 = fromMemorySegment(S, v, vb + 7 * VB, ORDER).fma(b, x7);
+                c++;
             }
-            x0.intoArray(o, at);
-            x1.intoArray(o, at + L);
         }
-        for (; col + L <= dv; col += L) {
-            int at = oOff + col;
-            FloatVector x = fromArray(S, o, at).mul(a);
-            for (int c = 0; c < n; c++) {
-                float q = p[pOff + c];
-                if (q != 0f) {
-                    x = fromMemorySegment(S, v, (vOff + c * ldv + col) * 4, ORDER).fma(broadcast(S, q), x);
-                }
+        x0.intoArray(o, at);
+        x1.intoArray(o, at + L);
+        x2.intoArray(o, at + 2 * L);
+        x3.intoArray(o, at + 3 * L);
+        x4.intoArray(o, at + 4 * L);
+        x5.intoArray(o, at + 5 * L);
+        x6.intoArray(o, at + 6 * L);
+        x7.intoArray(o, at + 7 * L);
+    }
+
+    /**
+     * The first key {@code c} in {@code [from, n)} that some of the {@code rows} weight rows
+     * {@code p[pOff + j ldp + c]} attends to ({@code p != 0}; NaN attends) when {@code attended},
+     * or that none of them attends to when not; {@code n} if there is none. A vector of keys per
+     * step: the runs are long, the breaks between them rare.
+     */
+    private static int nextKey(boolean attended, int rows, int n, float[] p, int pOff, int ldp, int from) {
+        int c = from;
+        for (; c + L <= n; c += L) {
+            VectorMask<Float> seen = fromArray(S, p, pOff + c).compare(VectorOperators.NE, 0f);
+            for (int j = 1; j < rows; j++) {
+                seen = seen.or(fromArray(S, p, pOff + j * ldp + c).compare(VectorOperators.NE, 0f));
             }
-            x.intoArray(o, at);
+            VectorMask<Float> wanted = attended ? seen : seen.not();
+            if (wanted.anyTrue()) {
+                return c + wanted.firstTrue();
+            }
         }
-        columns(n, col, dv, a, p, pOff, v, vOff, ldv, o, oOff);
+        for (; c < n; c++) {
+            boolean seen = false;
+            for (int j = 0; j < rows; j++) {
+                seen |= p[pOff + j * ldp + c] != 0f;
+            }
+            if (seen == attended) {
+                return c;
+            }
+        }
+        return n;
     }
 
     /** Columns {@code [from, dv)} of one output row, scalar: {@code x = a o}, one FMA per key in order, zeros skipped. */

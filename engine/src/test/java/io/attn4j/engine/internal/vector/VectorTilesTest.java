@@ -17,10 +17,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The vector tile kernels against the scalar ones, at every width, over sizes that hit every
- * tail: rows 1 to 20 (row groups and the rows left over), keys 1 to 100 (whole and cut slivers),
- * features 1 to 80, value widths 1 to 70. The packed score tile and both P V steps compute each
+ * tail: rows 1 to 20 (row groups and the rows left over), keys 1 to 100 (whole and cut slivers,
+ * runs of attended keys of odd and even lengths), features 1 to 80 (1 to 300 for the direct
+ * scores, rows packed or strided), value widths 1 to 149 (past eight vectors at 512 bits). The packed score tile and both P V steps compute each
  * output as the same FMA chain in the same order as the scalar kernels, so they must agree
- * exactly; the direct scores add the lanes of two chains, within {@code (d + 1) eps |scale| sum |q k|}
+ * exactly; the direct scores add the lanes of four chains, within {@code (d + 1) eps |scale| sum |q k|}
  * of the scalar dot; the softmax update's p within its exp's 1 ulp of the scalar one's
  * correctly rounded exp (2 ulps apart at most, or both below 2^-126), its sum within
  * {@code n eps} relative plus those ulps.
@@ -77,19 +78,22 @@ class VectorTilesTest {
     @Test
     void directScoresAreWithinTheDotBound() {
         RandomTrials.run(200, rnd -> {
-            int rows = rnd.nextInt(1, 5), n = rnd.nextInt(1, 60), d = rnd.nextInt(1, 150);
+            int rows = rnd.nextInt(1, 5), n = rnd.nextInt(1, 60), d = rnd.nextInt(1, 300);
+            // rows of q and k a few floats apart, or packed
+            int ldq = d + (rnd.nextBoolean() ? 0 : rnd.nextInt(1, 5)),
+                    ldk = d + (rnd.nextBoolean() ? 0 : rnd.nextInt(1, 5));
             float scale = (float) (0.01 + rnd.nextDouble());
-            float[] qs = gaussian(rnd, rows * d, 1), ks = gaussian(rnd, n * d, 1);
+            float[] qs = gaussian(rnd, rows * ldq, 1), ks = gaussian(rnd, n * ldk, 1);
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment q = Segments.floats(arena, 0, qs), k = Segments.floats(arena, 0, ks);
                 float[] s = new float[rows * n], sr = new float[rows * n];
-                VECTOR.scores(rows, n, d, scale, q, 0, d, k, 0, d, s, 0, n, new float[VECTOR.scratchFloats()]);
-                SCALAR.scores(rows, n, d, scale, q, 0, d, k, 0, d, sr, 0, n, null);
+                VECTOR.scores(rows, n, d, scale, q, 0, ldq, k, 0, ldk, s, 0, n, new float[VECTOR.scratchFloats()]);
+                SCALAR.scores(rows, n, d, scale, q, 0, ldq, k, 0, ldk, sr, 0, n, null);
                 for (int r = 0; r < rows; r++) {
                     for (int c = 0; c < n; c++) {
                         double mag = 0;
                         for (int l = 0; l < d; l++) {
-                            mag += Math.abs((double) qs[r * d + l] * ks[c * d + l]);
+                            mag += Math.abs((double) qs[r * ldq + l] * ks[c * ldk + l]);
                         }
                         // each within (d + 1) eps |scale| sum|q k| of the exact dot, so twice that of each other
                         double bound = 2 * (d + 1) * EPS * scale * mag;
@@ -145,20 +149,21 @@ class VectorTilesTest {
     @Test
     void valueStepsEqualTheScalarOnesBitForBit() {
         RandomTrials.run(300, rnd -> {
-            int rows = rnd.nextInt(1, 21), n = rnd.nextInt(1, 101), dv = rnd.nextInt(1, 71);
+            int rows = rnd.nextInt(1, 21), n = rnd.nextInt(1, 101), dv = rnd.nextInt(1, 150);
             boolean skip = rnd.nextBoolean();
             float[] p = new float[rows * n];
             for (int i = 0; i < p.length; i++) {
                 p[i] = rnd.nextInt(5) == 0 ? 0f : (float) rnd.nextDouble();
             }
             float[] values = gaussian(rnd, n * dv, 1);
-            // a key no row attends to may hold NaN: the steps that skip zeros never read it
-            int unseen = rnd.nextInt(n);
-            for (int r = 0; r < rows; r++) {
-                p[r * n + unseen] = 0f;
-            }
-            for (int c = 0; c < dv; c++) {
-                values[unseen * dv + c] = Float.NaN;
+            // keys no row attends to may hold NaN: the steps that skip zeros never read them. One
+            // such key, or a run of them (which may start at the first key or end at the last)
+            int unseen = rnd.nextInt(n), unseenTo = rnd.nextBoolean() ? unseen + 1 : rnd.nextInt(unseen + 1, n + 1);
+            for (int u = unseen; u < unseenTo; u++) {
+                for (int r = 0; r < rows; r++) {
+                    p[r * n + u] = 0f;
+                }
+                Arrays.fill(values, u * dv, (u + 1) * dv, Float.NaN);
             }
             float[] alpha = new float[rows];
             for (int r = 0; r < rows; r++) {
@@ -173,7 +178,7 @@ class VectorTilesTest {
                 if (!skip) {
                     Arrays.fill(vp, 0, vp.length, 0f);
                     float[] clean = values.clone();
-                    Arrays.fill(clean, unseen * dv, (unseen + 1) * dv, 0f);
+                    Arrays.fill(clean, unseen * dv, unseenTo * dv, 0f);
                     VECTOR.packValues(n, dv, Segments.floats(arena, 0, clean), 0, dv, vp, 0);
                 }
                 VECTOR.accumulatePacked(rows, n, dv, alpha, 0, p, 0, n, vp, 0, n * qv, o, 0, ld, skip);

@@ -16,8 +16,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link Kernels#gemv}: {@code A} is {@code m x n} row-major with leading dimension {@code lda};
  * {@code y} is not read when beta is 0.
  * <ul>
- *   <li>{@code op(A) = A}: one dot product per row, four rows at a time so that each load of x
- *       serves four rows.</li>
+ *   <li>{@code op(A) = A}: one dot product per row, a row at a time: each row of A is read in
+ *       address order, x is reused from L1 (faster than reading four rows side by side:
+ *       {@code docs/performance-notes.md}).</li>
  *   <li>{@code op(A) = A^T}: {@code y} is a sum of the rows of A weighted by x, accumulated
  *       four rows at a time into a per-thread scratch row, so A is read row by row, in address
  *       order, and the old y is read once at the end.</li>
@@ -37,7 +38,7 @@ public final class Gemv {
     private static final int L = Simd.LANES;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-    /** Rows handled together, in both shapes. */
+    /** Rows of A added to the transposed GEMV's sums together. */
     private static final int ROWS = 4;
     /** The transposed GEMV's sums, {@code n} floats, kept per thread so that no call allocates. */
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
@@ -59,62 +60,24 @@ public final class Gemv {
     private static void rowDots(int m, int n, float alpha, MemorySegment a, long aOff, long lda,
             MemorySegment x, long xOff, float beta, MemorySegment y, long yOff) {
         int bound = SPECIES.loopBound(n);
-        int i = 0;
-        for (; i + ROWS <= m; i += ROWS) {
-            long a0 = aOff + i * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
-            // Four rows times two column halves: eight independent FMA chains, enough to cover
-            // the FMA latency (4 cycles) at two FMAs per cycle.
-            FloatVector s00 = FloatVector.zero(SPECIES), s01 = FloatVector.zero(SPECIES);
-            FloatVector s10 = FloatVector.zero(SPECIES), s11 = FloatVector.zero(SPECIES);
-            FloatVector s20 = FloatVector.zero(SPECIES), s21 = FloatVector.zero(SPECIES);
-            FloatVector s30 = FloatVector.zero(SPECIES), s31 = FloatVector.zero(SPECIES);
-            int l = 0;
-            for (; l + 2 * L <= bound; l += 2 * L) {
-                FloatVector x0 = load(x, xOff + l), x1 = load(x, xOff + l + L);
-                s00 = load(a, a0 + l).fma(x0, s00);
-                s01 = load(a, a0 + l + L).fma(x1, s01);
-                s10 = load(a, a1 + l).fma(x0, s10);
-                s11 = load(a, a1 + l + L).fma(x1, s11);
-                s20 = load(a, a2 + l).fma(x0, s20);
-                s21 = load(a, a2 + l + L).fma(x1, s21);
-                s30 = load(a, a3 + l).fma(x0, s30);
-                s31 = load(a, a3 + l + L).fma(x1, s31);
-            }
-            for (; l < bound; l += L) {
-                FloatVector x0 = load(x, xOff + l);
-                s00 = load(a, a0 + l).fma(x0, s00);
-                s10 = load(a, a1 + l).fma(x0, s10);
-                s20 = load(a, a2 + l).fma(x0, s20);
-                s30 = load(a, a3 + l).fma(x0, s30);
-            }
-            float d0 = s00.add(s01).reduceLanes(VectorOperators.ADD);
-            float d1 = s10.add(s11).reduceLanes(VectorOperators.ADD);
-            float d2 = s20.add(s21).reduceLanes(VectorOperators.ADD);
-            float d3 = s30.add(s31).reduceLanes(VectorOperators.ADD);
-            for (; l < n; l++) {
-                float xl = x.getAtIndex(FLOAT, xOff + l);
-                d0 = Math.fma(a.getAtIndex(FLOAT, a0 + l), xl, d0);
-                d1 = Math.fma(a.getAtIndex(FLOAT, a1 + l), xl, d1);
-                d2 = Math.fma(a.getAtIndex(FLOAT, a2 + l), xl, d2);
-                d3 = Math.fma(a.getAtIndex(FLOAT, a3 + l), xl, d3);
-            }
-            put(y, yOff + i, alpha, d0, beta);
-            put(y, yOff + i + 1, alpha, d1, beta);
-            put(y, yOff + i + 2, alpha, d2, beta);
-            put(y, yOff + i + 3, alpha, d3, beta);
-        }
-        for (; i < m; i++) {
+        for (int i = 0; i < m; i++) {
             long ai = aOff + i * lda;
+            // One row at a time, read in address order (x stays in L1 for every row): four
+            // accumulators over its vectors in turn, four independent FMA chains, enough to
+            // cover the FMA latency at the rate A arrives from memory.
             FloatVector s0 = FloatVector.zero(SPECIES), s1 = FloatVector.zero(SPECIES);
+            FloatVector s2 = FloatVector.zero(SPECIES), s3 = FloatVector.zero(SPECIES);
             int l = 0;
-            for (; l + 2 * L <= bound; l += 2 * L) {
+            for (; l + 4 * L <= bound; l += 4 * L) {
                 s0 = load(a, ai + l).fma(load(x, xOff + l), s0);
                 s1 = load(a, ai + l + L).fma(load(x, xOff + l + L), s1);
+                s2 = load(a, ai + l + 2 * L).fma(load(x, xOff + l + 2 * L), s2);
+                s3 = load(a, ai + l + 3 * L).fma(load(x, xOff + l + 3 * L), s3);
             }
             for (; l < bound; l += L) {
                 s0 = load(a, ai + l).fma(load(x, xOff + l), s0);
             }
-            float d = s0.add(s1).reduceLanes(VectorOperators.ADD);
+            float d = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
             for (; l < n; l++) {
                 d = Math.fma(a.getAtIndex(FLOAT, ai + l), x.getAtIndex(FLOAT, xOff + l), d);
             }

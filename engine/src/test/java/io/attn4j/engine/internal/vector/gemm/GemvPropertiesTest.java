@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The vector GEMV against the scalar reference, both shapes ({@code A x} and {@code A^T x}):
- * sizes around the vector width and the four-row groups, leading dimensions larger than the
+ * sizes around the vector width, the four-vector steps of a row and the four-row groups,
+ * leading dimensions larger than the
  * rows, element offsets, and y pre-filled with NaN when beta is 0 (which must never be read).
  * Nothing outside y may be written.
  */
@@ -25,9 +26,12 @@ class GemvPropertiesTest {
     private static final Kernels SCALAR = TestKernels.scalar();
     private static final double EPS = 0x1p-24;
     private static final int L = Simd.LANES;
-    /** Around the vector width, its double (one unrolled step) and the four-row groups. */
+    /**
+     * Around the vector width, its double and quadruple (one unrolled step of a row's dot, of the
+     * transposed sums) and the four-row groups.
+     */
     private static final int[] SIZE_EDGES = {0, 1, 2, 3, 4, 5, 7, 13, L - 1, L, L + 1, 2 * L - 1, 2 * L, 2 * L + 1,
-            4 * L + 3, 207};
+            4 * L - 1, 4 * L, 4 * L + 1, 4 * L + 3, 8 * L + L / 2 + 1, 207};
     private static final float[] ALPHAS = {1f, -1f, 0.5f, 2.75f, 0f, -1.3e-3f};
     private static final float[] BETAS = {0f, 1f, -1f, 0.5f, 3.1f};
     private static final float[] SCALES = {1f, 1e-3f, 1e3f};
