@@ -126,6 +126,30 @@ public final class Graph implements AutoCloseable {
         return layers;
     }
 
+    /**
+     * The off-heap bytes a session for {@code (maxBatch, maxSeq)} holds at most, computed from the
+     * layers' shapes without allocating: a buffer per value, each recurrent layer's state and
+     * workspace, and each attention layer's projections, exactly; plus, for each attention layer,
+     * an upper bound on its scratch, which grows during the first calls to what the largest shape
+     * needs (so for a model with attention a session's {@link GraphSession#byteSize()} is at
+     * most this, for one without it equals this).
+     *
+     * @throws IllegalArgumentException as {@link #newSession} would: limits below 1, {@code maxSeq}
+     *         below the model's fixed steps, or a session too large for the kernels to index
+     */
+    public long sessionBytes(int maxBatch, int maxSeq) {
+        GraphSession.check(this, maxBatch, maxSeq);
+        long bytes = CallInputs.zerosBytes(this, maxSeq);
+        for (Port p : ports) {
+            bytes = Math.addExact(bytes, Frame.portBytes(p, maxBatch, maxSeq));
+        }
+        bytes = Math.addExact(bytes, Math.multiplyExact((long) axisCount, (long) maxBatch * Integer.BYTES));
+        for (Node n : nodes) {
+            bytes = Math.addExact(bytes, n.stateBytes(maxBatch, maxSeq));
+        }
+        return bytes;
+    }
+
     /** A session for calls of up to {@code maxBatch} sequences of up to {@code maxSeq} steps. */
     public GraphSession newSession(int maxBatch, int maxSeq) {
         requireOpen();
