@@ -101,6 +101,24 @@ public final class Graph implements AutoCloseable {
         return first.kind == Port.Kind.F32 ? first.features : 1;
     }
 
+    /**
+     * How many token ids the first input takes, when it takes token ids: ids {@code [0, n)}, n the
+     * smallest {@code input_dim} of the {@code Embedding} layers that read it; 0 for float features.
+     */
+    public int tokenCount() {
+        Port first = inputs.getFirst();
+        if (first.kind != Port.Kind.TOKENS) {
+            return 0;
+        }
+        int n = Integer.MAX_VALUE;
+        for (Node node : nodes) {
+            if (node instanceof EmbeddingNode e && e.inputs[0] == first) {
+                n = Math.min(n, e.inputDim);
+            }
+        }
+        return n;
+    }
+
     /** The number of steps the first input was built for, or 0 when any number goes. */
     public int fixedSteps() {
         return inputs.getFirst().axis.fixedSteps();
