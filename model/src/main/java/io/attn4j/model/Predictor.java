@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntFunction;
 
 /**
  * A {@link SequenceModel} served to many threads at once: the one object a service shares across
@@ -20,13 +21,24 @@ import java.util.concurrent.TimeoutException;
  * }</pre>
  *
  * <h2>Requests and results</h2>
- * A request is one sequence {@code float[steps][features]} with {@code 1 <= steps <=}
- * {@link #maxSequenceLength()}, every value finite; its result is the model's output for it,
- * {@code float[outputs]}, a new array the caller owns. {@link #predict(float[][])} blocks;
- * {@link #submit(float[][])} returns a {@link CompletableFuture} at once. The batch forms take
- * several sequences (of any lengths) and give their results in order. Each request is checked on
- * the caller's thread before it is queued: a bad one throws {@link IllegalArgumentException}
- * (naming the sequence, step and feature) and never reaches a batch.
+ * A request is one sequence of {@code 1 <= steps <=} {@link #maxSequenceLength()} steps (exactly
+ * {@link #fixedSteps()} for a model built for a fixed length): float features
+ * {@code float[steps][features]}, every value finite, or, for a model whose input is an
+ * {@code Embedding} ({@link #takesTokens()}), token ids {@code int[steps]} in the embedding's
+ * range. Its result is the model's output for it, a new array the caller owns: one vector
+ * {@code float[outputs]} ({@link #predict(float[][])}, {@link #predict(int[])}), or, for a model
+ * that keeps the time axis ({@link #perStep()}), one row per step {@code float[steps][outputs]}
+ * ({@link #predictSteps(float[][])}, {@link #predictSteps(int[])}). The {@code predict} forms
+ * block; the {@code submit} forms return a {@link CompletableFuture} at once. The batch forms take
+ * several sequences (of any lengths) and give their results in order. A form that does not fit
+ * the model (token ids to a model of features, a pooled form on a per-step model, ...) throws
+ * {@link IllegalArgumentException} naming what the model takes and gives. Each request is checked
+ * on the caller's thread before it is queued: a bad one throws {@link IllegalArgumentException}
+ * (naming the sequence, step and feature or token) and never reaches a batch.
+ *
+ * <p>Models built from a {@link ModelConfig} and Keras models with one input are served; a Keras
+ * model with several inputs is refused by {@link #builder}'s {@code build()} (give each thread a
+ * {@link Session}).
  *
  * <h2>Batching</h2>
  * Requests waiting together run as one batch of up to {@code maxBatch}, padded to its longest
@@ -193,8 +205,9 @@ public final class Predictor implements AutoCloseable {
          * throws, the caller still does).
          *
          * @throws IllegalArgumentException for a setting out of range, a maximum sequence length not
-         *         set, or sessions whose memory, computed before anything is allocated, is above the
-         *         scratch limit (or too large to make at all); the message names the setting
+         *         set or below the model's fixed steps, a model with several inputs, or sessions
+         *         whose memory, computed before anything is allocated, is above the scratch limit
+         *         (or too large to make at all); the message names the setting
          * @throws IllegalStateException if the model is closed
          */
         public Predictor build() {
@@ -216,6 +229,10 @@ public final class Predictor implements AutoCloseable {
             }
             model.requireOpen();
             ServedModel served = ServedModel.of(model);
+            if (maxSeq < served.fixedSteps()) {
+                throw new IllegalArgumentException("maxSequenceLength " + maxSeq + " is below the "
+                        + served.fixedSteps() + " steps the model was built for");
+            }
             int parts = executor == null ? 1 : Math.max(1, Math.min(Parallel.parallelism(), maxBatch));
             long bytes = scratch(served, maxBatch, maxSeq, sessions, parts, scratchLimit);
             return new Predictor(this, served, parts, bytes);
@@ -251,11 +268,13 @@ public final class Predictor implements AutoCloseable {
     }
 
     /**
-     * Predicts one sequence, blocking until its result (or the default deadline, if set).
+     * Predicts one sequence of float features, blocking until its result (or the default deadline,
+     * if set).
      *
      * @param sequence {@code float[steps][features]}, not modified
      * @return {@code float[outputs]}
-     * @throws IllegalArgumentException for a bad sequence (nothing queued)
+     * @throws IllegalArgumentException for a bad sequence (nothing queued), or a model that takes
+     *         token ids or gives per-step outputs (the message says which form to call)
      * @throws PredictionRejectedException if the queue is full
      * @throws PredictionTimeoutException if the deadline passed in the queue
      * @throws PredictorClosedException if the predictor is or gets closed before the batch starts
@@ -270,17 +289,20 @@ public final class Predictor implements AutoCloseable {
      * none if null.
      */
     public float[] predict(float[][] sequence, Duration timeout) {
-        Request<float[]> r = request(sequence, -1, System.nanoTime(), timeout);
-        batcher.runOrEnqueue(r);
-        return await(r);
+        requireForm(false, false);
+        return one(sequence, timeout);
     }
 
     /**
-     * Queues one sequence and returns its future at once. The future completes with the result,
-     * or exceptionally with {@link PredictionTimeoutException}, {@link PredictorClosedException} or
-     * {@link PredictionFailedException}; cancelling it frees its queue slot.
+     * Queues one sequence of float features and returns its future at once. The future completes
+     * with the result, or exceptionally with {@link PredictionTimeoutException},
+     * {@link PredictorClosedException} or {@link PredictionFailedException}; cancelling it frees
+     * its queue slot.
      *
-     * @throws IllegalArgumentException for a bad sequence
+     * @param sequence {@code float[steps][features]}, not modified (nor read after this returns)
+     * @return the future of {@code float[outputs]}
+     * @throws IllegalArgumentException for a bad sequence, or a model that takes token ids or
+     *         gives per-step outputs
      * @throws PredictionRejectedException if the queue is full
      * @throws PredictorClosedException if the predictor is closed
      */
@@ -290,51 +312,317 @@ public final class Predictor implements AutoCloseable {
 
     /** As {@link #submit(float[][])}, with its own deadline ({@code timeout} from now; null: none). */
     public CompletableFuture<float[]> submit(float[][] sequence, Duration timeout) {
-        Request<float[]> r = request(sequence, -1, System.nanoTime(), timeout);
-        batcher.enqueue(r);
-        return r;
+        requireForm(false, false);
+        return queued(sequence, timeout);
     }
 
     /**
-     * Predicts several sequences (any lengths), blocking; the calling thread computes batches of
-     * them while a session is free.
+     * Predicts several sequences of float features (any lengths), blocking; the calling thread
+     * computes batches of them while a session is free.
      *
-     * @return {@code [sequences.length][outputs]}, in order
-     * @throws IllegalArgumentException for a bad sequence (naming its index; nothing queued) or
-     *         more sequences than the queue holds
+     * @param sequences {@code [n][steps_i][features]}, not modified
+     * @return {@code [n][outputs]}, in order
+     * @throws IllegalArgumentException for a bad sequence (naming its index; nothing queued),
+     *         more sequences than the queue holds, or a model that takes token ids or gives
+     *         per-step outputs
      * @throws PredictionRejectedException if the queue has no room for all of them (none queued)
      * @throws PredictionTimeoutException as for one sequence, for the first sequence that failed so
      * @throws PredictorClosedException as for one sequence
      * @throws PredictionFailedException as for one sequence
      */
     public float[][] predict(float[][][] sequences) {
-        BatchRequest all = batch(sequences, timeout);
-        for (Request<float[]> r : all.parts) {
+        requireForm(false, false);
+        return all(sequences, float[][]::new);
+    }
+
+    /**
+     * Queues several sequences of float features (all or none) and returns one future of all
+     * their results ({@code [n][outputs]}), in order; it fails with the first failure among them.
+     * Cancelling it cancels them all.
+     *
+     * @throws IllegalArgumentException for a bad sequence (naming its index), more sequences than
+     *         the queue holds, or a model that takes token ids or gives per-step outputs
+     * @throws PredictionRejectedException if the queue has no room for all of them
+     * @throws PredictorClosedException if the predictor is closed
+     */
+    public CompletableFuture<float[][]> submit(float[][][] sequences) {
+        requireForm(false, false);
+        return batch(sequences, float[][]::new);
+    }
+
+    /**
+     * Predicts one sequence of token ids (a model whose input is an {@code Embedding}), blocking.
+     *
+     * @param tokens {@code int[steps]}, each in {@code [0, tokenCount)} of the model's
+     *          {@code Embedding}; not modified
+     * @return {@code float[outputs]}
+     * @throws IllegalArgumentException for a bad sequence (empty, too long, an id out of range;
+     *         nothing queued), or a model that takes float features or gives per-step outputs
+     * @throws PredictionRejectedException if the queue is full
+     * @throws PredictionTimeoutException if the deadline passed in the queue
+     * @throws PredictorClosedException if the predictor is or gets closed before the batch starts
+     * @throws PredictionFailedException if the batch failed unexpectedly
+     */
+    public float[] predict(int[] tokens) {
+        return predict(tokens, timeout);
+    }
+
+    /** As {@link #predict(int[])}, with its own deadline ({@code timeout} from now; null: none). */
+    public float[] predict(int[] tokens, Duration timeout) {
+        requireForm(true, false);
+        return one(tokens, timeout);
+    }
+
+    /**
+     * Queues one sequence of token ids and returns the future of its {@code float[outputs]}, as
+     * {@link #submit(float[][])} does for features.
+     *
+     * @throws IllegalArgumentException for a bad sequence, or a model that takes float features
+     *         or gives per-step outputs
+     * @throws PredictionRejectedException if the queue is full
+     * @throws PredictorClosedException if the predictor is closed
+     */
+    public CompletableFuture<float[]> submit(int[] tokens) {
+        return submit(tokens, timeout);
+    }
+
+    /** As {@link #submit(int[])}, with its own deadline ({@code timeout} from now; null: none). */
+    public CompletableFuture<float[]> submit(int[] tokens, Duration timeout) {
+        requireForm(true, false);
+        return queued(tokens, timeout);
+    }
+
+    /**
+     * Predicts several sequences of token ids ({@code [n][steps_i]}), blocking, as
+     * {@link #predict(float[][][])} does for features.
+     *
+     * @return {@code [n][outputs]}, in order
+     * @throws IllegalArgumentException for a bad sequence (naming its index), more sequences than
+     *         the queue holds, or a model that takes float features or gives per-step outputs
+     * @throws PredictionRejectedException if the queue has no room for all of them (none queued)
+     * @throws PredictionTimeoutException as for one sequence
+     * @throws PredictorClosedException as for one sequence
+     * @throws PredictionFailedException as for one sequence
+     */
+    public float[][] predict(int[][] sequences) {
+        requireForm(true, false);
+        return all(sequences, float[][]::new);
+    }
+
+    /**
+     * Queues several sequences of token ids (all or none) and returns one future of their results
+     * {@code [n][outputs]}, as {@link #submit(float[][][])} does for features.
+     *
+     * @throws IllegalArgumentException for a bad sequence (naming its index), more sequences than
+     *         the queue holds, or a model that takes float features or gives per-step outputs
+     * @throws PredictionRejectedException if the queue has no room for all of them
+     * @throws PredictorClosedException if the predictor is closed
+     */
+    public CompletableFuture<float[][]> submit(int[][] sequences) {
+        requireForm(true, false);
+        return batch(sequences, float[][]::new);
+    }
+
+    /**
+     * Predicts the per-step outputs of one sequence of float features (a model that keeps the time
+     * axis, {@link #perStep()}), blocking.
+     *
+     * @param sequence {@code float[steps][features]}, not modified
+     * @return {@code float[steps][outputs]}: one row per step of the sequence (0 where the model's
+     *         Keras mask drops a step)
+     * @throws IllegalArgumentException for a bad sequence (nothing queued), or a model that takes
+     *         token ids or gives one output per sequence
+     * @throws PredictionRejectedException if the queue is full
+     * @throws PredictionTimeoutException if the deadline passed in the queue
+     * @throws PredictorClosedException if the predictor is or gets closed before the batch starts
+     * @throws PredictionFailedException if the batch failed unexpectedly
+     */
+    public float[][] predictSteps(float[][] sequence) {
+        return predictSteps(sequence, timeout);
+    }
+
+    /** As {@link #predictSteps(float[][])}, with its own deadline ({@code timeout} from now; null: none). */
+    public float[][] predictSteps(float[][] sequence, Duration timeout) {
+        requireForm(false, true);
+        return one(sequence, timeout);
+    }
+
+    /**
+     * Queues one sequence of float features and returns the future of its per-step outputs
+     * {@code float[steps][outputs]}, as {@link #submit(float[][])} does for pooled ones.
+     *
+     * @throws IllegalArgumentException for a bad sequence, or a model that takes token ids or
+     *         gives one output per sequence
+     * @throws PredictionRejectedException if the queue is full
+     * @throws PredictorClosedException if the predictor is closed
+     */
+    public CompletableFuture<float[][]> submitSteps(float[][] sequence) {
+        return submitSteps(sequence, timeout);
+    }
+
+    /** As {@link #submitSteps(float[][])}, with its own deadline ({@code timeout} from now; null: none). */
+    public CompletableFuture<float[][]> submitSteps(float[][] sequence, Duration timeout) {
+        requireForm(false, true);
+        return queued(sequence, timeout);
+    }
+
+    /**
+     * Predicts the per-step outputs of several sequences of float features, blocking.
+     *
+     * @param sequences {@code [n][steps_i][features]}, not modified
+     * @return {@code [n][steps_i][outputs]}, in order
+     * @throws IllegalArgumentException for a bad sequence (naming its index), more sequences than
+     *         the queue holds, or a model that takes token ids or gives one output per sequence
+     * @throws PredictionRejectedException if the queue has no room for all of them (none queued)
+     * @throws PredictionTimeoutException as for one sequence
+     * @throws PredictorClosedException as for one sequence
+     * @throws PredictionFailedException as for one sequence
+     */
+    public float[][][] predictSteps(float[][][] sequences) {
+        requireForm(false, true);
+        return all(sequences, float[][][]::new);
+    }
+
+    /**
+     * Queues several sequences of float features (all or none) and returns one future of their
+     * per-step outputs {@code [n][steps_i][outputs]}, in order.
+     *
+     * @throws IllegalArgumentException for a bad sequence (naming its index), more sequences than
+     *         the queue holds, or a model that takes token ids or gives one output per sequence
+     * @throws PredictionRejectedException if the queue has no room for all of them
+     * @throws PredictorClosedException if the predictor is closed
+     */
+    public CompletableFuture<float[][][]> submitSteps(float[][][] sequences) {
+        requireForm(false, true);
+        return batch(sequences, float[][][]::new);
+    }
+
+    /**
+     * Predicts the per-step outputs of one sequence of token ids, blocking.
+     *
+     * @param tokens {@code int[steps]}, each in the model's {@code Embedding} range; not modified
+     * @return {@code float[steps][outputs]}
+     * @throws IllegalArgumentException for a bad sequence (nothing queued), or a model that takes
+     *         float features or gives one output per sequence
+     * @throws PredictionRejectedException if the queue is full
+     * @throws PredictionTimeoutException if the deadline passed in the queue
+     * @throws PredictorClosedException if the predictor is or gets closed before the batch starts
+     * @throws PredictionFailedException if the batch failed unexpectedly
+     */
+    public float[][] predictSteps(int[] tokens) {
+        return predictSteps(tokens, timeout);
+    }
+
+    /** As {@link #predictSteps(int[])}, with its own deadline ({@code timeout} from now; null: none). */
+    public float[][] predictSteps(int[] tokens, Duration timeout) {
+        requireForm(true, true);
+        return one(tokens, timeout);
+    }
+
+    /**
+     * Queues one sequence of token ids and returns the future of its per-step outputs
+     * {@code float[steps][outputs]}.
+     *
+     * @throws IllegalArgumentException for a bad sequence, or a model that takes float features
+     *         or gives one output per sequence
+     * @throws PredictionRejectedException if the queue is full
+     * @throws PredictorClosedException if the predictor is closed
+     */
+    public CompletableFuture<float[][]> submitSteps(int[] tokens) {
+        return submitSteps(tokens, timeout);
+    }
+
+    /** As {@link #submitSteps(int[])}, with its own deadline ({@code timeout} from now; null: none). */
+    public CompletableFuture<float[][]> submitSteps(int[] tokens, Duration timeout) {
+        requireForm(true, true);
+        return queued(tokens, timeout);
+    }
+
+    /**
+     * Predicts the per-step outputs of several sequences of token ids, blocking.
+     *
+     * @return {@code [n][steps_i][outputs]}, in order
+     * @throws IllegalArgumentException for a bad sequence (naming its index), more sequences than
+     *         the queue holds, or a model that takes float features or gives one output per sequence
+     * @throws PredictionRejectedException if the queue has no room for all of them (none queued)
+     * @throws PredictionTimeoutException as for one sequence
+     * @throws PredictorClosedException as for one sequence
+     * @throws PredictionFailedException as for one sequence
+     */
+    public float[][][] predictSteps(int[][] sequences) {
+        requireForm(true, true);
+        return all(sequences, float[][][]::new);
+    }
+
+    /**
+     * Queues several sequences of token ids (all or none) and returns one future of their per-step
+     * outputs {@code [n][steps_i][outputs]}, in order.
+     *
+     * @throws IllegalArgumentException for a bad sequence (naming its index), more sequences than
+     *         the queue holds, or a model that takes float features or gives one output per sequence
+     * @throws PredictionRejectedException if the queue has no room for all of them
+     * @throws PredictorClosedException if the predictor is closed
+     */
+    public CompletableFuture<float[][][]> submitSteps(int[][] sequences) {
+        requireForm(true, true);
+        return batch(sequences, float[][][]::new);
+    }
+
+    /**
+     * Refuses a call whose form does not fit the model: token ids to a model of features (or the
+     * reverse), a pooled form for per-step outputs (or the reverse).
+     */
+    private void requireForm(boolean tokens, boolean steps) {
+        if (tokens != shape.takesTokens()) {
+            throw new IllegalArgumentException(shape.takesTokens()
+                    ? "this model takes token ids (int[steps]), not float features: call the int[] forms"
+                    : "this model takes float features (float[steps][" + shape.features() + "]), not token ids:"
+                            + " call the float[][] forms");
+        }
+        if (steps != shape.perStep()) {
+            throw new IllegalArgumentException(shape.perStep()
+                    ? "this model gives " + shape.outputs() + " outputs per step (float[steps][" + shape.outputs()
+                            + "]): call predictSteps or submitSteps"
+                    : "this model gives " + shape.outputs() + " outputs per sequence (float[" + shape.outputs()
+                            + "]), not per step: call predict or submit");
+        }
+    }
+
+    /** One checked request of the model's form, computed on this thread or queued, awaited. */
+    private <R> R one(Object sequence, Duration timeout) {
+        Request<R> r = request(sequence, -1, System.nanoTime(), timeout);
+        batcher.runOrEnqueue(r);
+        return await(r);
+    }
+
+    /** One checked request of the model's form, queued. */
+    private <R> CompletableFuture<R> queued(Object sequence, Duration timeout) {
+        Request<R> r = request(sequence, -1, System.nanoTime(), timeout);
+        batcher.enqueue(r);
+        return r;
+    }
+
+    /** WarmUp: one request of the model's form (its input checked again), without a deadline. */
+    void predictAny(Object sequence) {
+        one(sequence, null);
+    }
+
+    /** Several checked requests, queued, served partly by this thread, awaited. */
+    private <R> R[] all(Object[] sequences, IntFunction<R[]> array) {
+        BatchRequest<R> all = batch(sequences, array);
+        for (Request<R> r : all.parts) {
             while (!r.isDone() && batcher.runQueued()) {
                 // the caller's thread serves the queue (its own requests first: they are the oldest)
             }
         }
-        float[][] results = new float[all.parts.length][];
+        R[] results = array.apply(all.parts.length);
         for (int i = 0; i < results.length; i++) {
             results[i] = await(all.parts[i]);
         }
         return results;
     }
 
-    /**
-     * Queues several sequences (all or none) and returns one future of all their results, in order;
-     * it fails with the first failure among them. Cancelling it cancels them all.
-     *
-     * @throws IllegalArgumentException for a bad sequence (naming its index) or more sequences than
-     *         the queue holds
-     * @throws PredictionRejectedException if the queue has no room for all of them
-     * @throws PredictorClosedException if the predictor is closed
-     */
-    public CompletableFuture<float[][]> submit(float[][][] sequences) {
-        return batch(sequences, timeout);
-    }
-
-    private BatchRequest batch(float[][][] sequences, Duration timeout) {
+    private <R> BatchRequest<R> batch(Object[] sequences, IntFunction<R[]> array) {
         if (sequences == null || sequences.length == 0) {
             throw new IllegalArgumentException("no sequences given");
         }
@@ -344,18 +632,18 @@ public final class Predictor implements AutoCloseable {
         }
         long now = System.nanoTime();
         @SuppressWarnings("unchecked")
-        Request<float[]>[] parts = new Request[sequences.length];
+        Request<R>[] parts = new Request[sequences.length];
         for (int i = 0; i < parts.length; i++) {
             parts[i] = request(sequences[i], i, now, timeout);
         }
         batcher.enqueueAll(parts);
-        return new BatchRequest(parts);
+        return new BatchRequest<>(parts, array);
     }
 
     /** A checked request; throws for a bad sequence. */
-    private Request<float[]> request(float[][] sequence, int index, long now, Duration timeout) {
+    private <R> Request<R> request(Object sequence, int index, long now, Duration timeout) {
         String what = index < 0 ? "the sequence" : "sequences[" + index + "]";
-        int steps = check(sequence, what);
+        int steps = shape.takesTokens() ? check((int[]) sequence, what) : check((float[][]) sequence, what);
         long deadline = Request.NONE;
         if (timeout != null) {
             if (timeout.isNegative() || timeout.isZero()) {
@@ -366,12 +654,8 @@ public final class Predictor implements AutoCloseable {
         return new Request<>(sequence, steps, now, deadline, index, batcher);
     }
 
-    /** Checks a request's shape and values; returns its steps. */
-    private int check(float[][] sequence, String what) {
-        if (sequence == null) {
-            throw new IllegalArgumentException(what + " is null");
-        }
-        int steps = sequence.length;
+    /** Checks a request's steps: at least one, at most the maximum, the model's fixed steps if it has them. */
+    private void checkSteps(int steps, String what) {
         if (steps == 0) {
             throw new IllegalArgumentException(what + " is empty: a prediction needs at least one step");
         }
@@ -379,6 +663,36 @@ public final class Predictor implements AutoCloseable {
             throw new IllegalArgumentException(what + " has " + steps
                     + " steps, more than this predictor's maximum sequence length " + maxSeq);
         }
+        int fixed = shape.fixedSteps();
+        if (fixed > 0 && steps != fixed) {
+            throw new IllegalArgumentException(what + " has " + steps + " steps; the model was built for exactly "
+                    + fixed);
+        }
+    }
+
+    /** Checks a sequence of token ids; returns its steps. */
+    private int check(int[] tokens, String what) {
+        if (tokens == null) {
+            throw new IllegalArgumentException(what + " is null");
+        }
+        checkSteps(tokens.length, what);
+        int count = shape.tokenCount();
+        for (int t = 0; t < tokens.length; t++) {
+            if (tokens[t] < 0 || tokens[t] >= count) {
+                throw new IllegalArgumentException(what + "[" + t + "] = " + tokens[t] + " is not a token id of the"
+                        + " model (its Embedding takes ids 0.." + (count - 1) + ")");
+            }
+        }
+        return tokens.length;
+    }
+
+    /** Checks a request's shape and values; returns its steps. */
+    private int check(float[][] sequence, String what) {
+        if (sequence == null) {
+            throw new IllegalArgumentException(what + " is null");
+        }
+        int steps = sequence.length;
+        checkSteps(steps, what);
         int features = shape.features();
         for (int t = 0; t < steps; t++) {
             float[] step = sequence[t];
@@ -457,10 +771,10 @@ public final class Predictor implements AutoCloseable {
     }
 
     /** The future of a batch call: completes when all its parts have, with their results in order. */
-    private static final class BatchRequest extends CompletableFuture<float[][]> {
-        final Request<float[]>[] parts;
+    private static final class BatchRequest<R> extends CompletableFuture<R[]> {
+        final Request<R>[] parts;
 
-        BatchRequest(Request<float[]>[] parts) {
+        BatchRequest(Request<R>[] parts, IntFunction<R[]> array) {
             this.parts = parts;
             CompletableFuture.allOf(parts).whenComplete((ok, failure) -> {
                 if (failure != null) {
@@ -469,7 +783,7 @@ public final class Predictor implements AutoCloseable {
                             : failure);
                     return;
                 }
-                float[][] results = new float[parts.length][];
+                R[] results = array.apply(parts.length);
                 for (int i = 0; i < parts.length; i++) {
                     results[i] = parts[i].join();
                 }
@@ -481,7 +795,7 @@ public final class Predictor implements AutoCloseable {
         public boolean cancel(boolean mayInterruptIfRunning) {
             boolean cancelled = super.cancel(mayInterruptIfRunning);
             if (cancelled) {
-                for (Request<float[]> r : parts) {
+                for (Request<R> r : parts) {
                     r.cancel(mayInterruptIfRunning);
                 }
             }
@@ -541,14 +855,37 @@ public final class Predictor implements AutoCloseable {
         return stats.snapshot(batcher.queued(), batcher.running(), scratchBytes);
     }
 
-    /** Input features per step. */
+    /** Input features per step; 1 when the model takes token ids. */
     public int inputSize() {
         return shape.features();
     }
 
-    /** Outputs per sequence. */
+    /** Outputs per sequence, or per step when {@link #perStep()}. */
     public int outputSize() {
         return shape.outputs();
+    }
+
+    /**
+     * True when a request is token ids {@code int[steps]} (the model's input is an
+     * {@code Embedding}): call the {@code int[]} forms; false for float features
+     * {@code float[steps][features]}: the {@code float[][]} forms.
+     */
+    public boolean takesTokens() {
+        return shape.takesTokens();
+    }
+
+    /**
+     * True when a result is per step, {@code float[steps][outputs]} (call {@code predictSteps} and
+     * {@code submitSteps}); false when it is one vector per sequence, {@code float[outputs]}
+     * ({@code predict} and {@code submit}).
+     */
+    public boolean perStep() {
+        return shape.perStep();
+    }
+
+    /** The steps every request must have (a model built for a fixed length), or 0 for any number. */
+    public int fixedSteps() {
+        return shape.fixedSteps();
     }
 
     /** The longest sequence a request may have. */

@@ -71,14 +71,15 @@ final class Runner implements AutoCloseable {
 
     /**
      * Computes {@code batch[0, n)}, each padded to the batch's longest sequence and to at least
-     * {@link Session#ROW_INVARIANT_STEPS} steps (when the limit allows), and stores each request's
-     * result in it.
+     * {@link Session#ROW_INVARIANT_STEPS} steps (when the limit allows), or to the model's fixed
+     * steps when it has them, and stores each request's result in it.
      *
      * @param hook called in each part before it computes (tests inject faults there); may be null
      * @return how many parts ran
      */
     int run(int n, BatchHook hook) {
-        int seq = Math.min(maxSeq, Session.ROW_INVARIANT_STEPS);
+        int fixed = generation.served.fixedSteps();
+        int seq = fixed > 0 ? fixed : Math.min(maxSeq, Session.ROW_INVARIANT_STEPS);
         for (int i = 0; i < n; i++) {
             seq = Math.max(seq, batch[i].steps);
         }

@@ -8,15 +8,17 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * One session of a {@link Runner} and its staging input: computes rows {@code [from, from + rows)}
- * of a batch. The staged input {@code x [rows, T, features]} is a padded batch whose row r holds
- * request r's steps first; steps past a request's length are left as they are (the model never
- * reads them).
+ * of a batch. The staged input, {@code x [rows, T, features]} F32 or token ids {@code [rows, T]}
+ * I32, is a padded batch whose row r holds request r's steps first; steps past a request's length
+ * are left as they are (the model never reads them). A pooled result is the output's row r; a
+ * per-step result its row r's first {@code steps} steps, the request's own.
  *
  * <p>Allocates nothing per call in the steady state: the input views and the exact-length lengths
  * arrays the session takes are made once per shape and kept.
  */
 final class RunnerPart implements AutoCloseable {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED;
 
     final int maxRows;
     private final ServedModel served;
@@ -47,7 +49,7 @@ final class RunnerPart implements AutoCloseable {
         }
     }
 
-    /** The staging input's bytes: {@code maxRows x maxSeq x features} floats. */
+    /** The staging input's bytes: {@code maxRows x maxSeq x features} floats, or as many int token ids. */
     static long stagingBytes(ServedModel served, int maxRows, int maxSeq) {
         return Math.multiplyExact(Math.multiplyExact((long) maxRows * maxSeq, served.features()), (long) Float.BYTES);
     }
@@ -63,24 +65,41 @@ final class RunnerPart implements AutoCloseable {
      */
     void compute(Request<?>[] batch, int from, int rows, int seq) {
         int features = served.features();
+        boolean tokens = served.takesTokens();
         int[] lens = lengths(rows);
-        long rowBytes = (long) seq * features * Float.BYTES;
+        long rowBytes = (long) seq * features * Float.BYTES; // a token id is 4 bytes too
         for (int r = 0; r < rows; r++) {
             Request<?> request = batch[from + r];
-            float[][] steps = (float[][]) request.input;
             long at = r * rowBytes;
-            for (int t = 0; t < request.steps; t++) {
-                MemorySegment.copy(steps[t], 0, staging, F32, at + (long) t * features * Float.BYTES, features);
+            if (tokens) {
+                MemorySegment.copy((int[]) request.input, 0, staging, I32, at, request.steps);
+            } else {
+                float[][] steps = (float[][]) request.input;
+                for (int t = 0; t < request.steps; t++) {
+                    MemorySegment.copy(steps[t], 0, staging, F32, at + (long) t * features * Float.BYTES, features);
+                }
             }
             lens[r] = request.steps;
         }
         Tensor y = session.predict(input(rows, seq), lens, false); // every value was checked on submission
         MemorySegment out = y.segment();
         int outputs = served.outputs();
+        // y: [rows, outputs], or [rows, seq, outputs] per step
+        long rowFloats = served.perStep() ? (long) seq * outputs : outputs;
         for (int r = 0; r < rows; r++) {
-            float[] result = new float[outputs];
-            MemorySegment.copy(out, F32, (y.offset() + (long) r * outputs) * Float.BYTES, result, 0, outputs);
-            batch[from + r].result = result;
+            Request<?> request = batch[from + r];
+            long at = (y.offset() + r * rowFloats) * Float.BYTES;
+            if (served.perStep()) {
+                float[][] result = new float[request.steps][outputs];
+                for (int t = 0; t < request.steps; t++) {
+                    MemorySegment.copy(out, F32, at + (long) t * outputs * Float.BYTES, result[t], 0, outputs);
+                }
+                request.result = result;
+            } else {
+                float[] result = new float[outputs];
+                MemorySegment.copy(out, F32, at, result, 0, outputs);
+                request.result = result;
+            }
         }
     }
 
@@ -91,7 +110,9 @@ final class RunnerPart implements AutoCloseable {
         }
         Tensor x = bySize[rows - 1];
         if (x == null) {
-            x = Tensor.wrap(staging, DType.F32, rows, seq, served.features());
+            x = served.takesTokens()
+                    ? Tensor.wrap(staging, DType.I32, rows, seq)
+                    : Tensor.wrap(staging, DType.F32, rows, seq, served.features());
             if (cachedInputs < CACHED_SHAPES) {
                 bySize[rows - 1] = x;
                 cachedInputs++;

@@ -244,17 +244,18 @@ public final class SequenceModel implements AutoCloseable {
      * The most off-heap memory a session for {@code (maxBatch, maxSeq)} holds, in bytes, computed
      * without allocating anything: its buffers, the encoder's workspace and an upper bound on the
      * attention's scratch (which grows to what the largest call needs). A session's
-     * {@link Session#byteSize()} never exceeds it.
+     * {@link Session#byteSize()} never exceeds it. For a Keras model, the layer graph's buffers,
+     * recurrent workspaces and attention projections exactly, and each attention layer's scratch
+     * bounded ({@link Graph#sessionBytes}).
      *
-     * @param keepAttentionWeights as for {@link #newSession(int, int, boolean)}
+     * @param keepAttentionWeights as for {@link #newSession(int, int, boolean)}; a Keras model's
+     *          sessions keep none, and ignore it
      * @throws IllegalArgumentException unless both limits are >= 1, or if such a session is too
      *         large to make (the message says why), as {@link #newSession} would
-     * @throws UnsupportedOperationException for a Keras model (its layer graph's sessions are not
-     *         counted ahead)
      */
     public long sessionBytes(int maxBatch, int maxSeq, boolean keepAttentionWeights) {
         if (graph != null) {
-            throw new UnsupportedOperationException("a Keras model's session memory is not computed ahead");
+            return graph.sessionBytes(maxBatch, maxSeq);
         }
         return SessionMemory.bytes(pipeline, maxBatch, maxSeq, keepAttentionWeights);
     }

@@ -6,15 +6,19 @@ package io.attn4j.model;
  * before they are queued, results are shaped by it, and {@link Predictor#swap} requires the new
  * model to match it.
  *
- * <p>The models a Predictor serves today (built from a {@link ModelConfig}) take
- * {@link InputKind#FEATURES} (float vectors) and give {@link OutputKind#POOLED} outputs; token-id
- * inputs and per-step outputs (Keras models) are the two other cases this type names: requests of
- * those kinds and their staging are what serving them adds.
+ * <p>A model built from a {@link ModelConfig} takes {@link InputKind#FEATURES} (float vectors) and
+ * gives {@link OutputKind#POOLED} outputs; a Keras model with one input takes features or
+ * {@link InputKind#TOKENS} (an {@code Embedding} input) and gives pooled or
+ * {@link OutputKind#PER_STEP} outputs, for any number of steps or the {@code fixedSteps} it was
+ * built for. A Keras model with several inputs is not served.
  *
  * @param features floats per step for {@link InputKind#FEATURES}; 1 for tokens
  * @param outputs floats per sequence ({@link OutputKind#POOLED}) or per step ({@link OutputKind#PER_STEP})
+ * @param fixedSteps the steps every request must have, or 0 for any number
+ * @param tokenCount for {@link InputKind#TOKENS}, the ids the model takes: {@code [0, tokenCount)}; else 0
  */
-record ServedModel(SequenceModel model, InputKind input, int features, OutputKind output, int outputs) {
+record ServedModel(SequenceModel model, InputKind input, int features, OutputKind output, int outputs,
+        int fixedSteps, int tokenCount) {
 
     /** What one step of a request is. */
     enum InputKind {
@@ -35,21 +39,32 @@ record ServedModel(SequenceModel model, InputKind input, int features, OutputKin
     /**
      * The served shape of {@code model}.
      *
-     * @throws IllegalArgumentException for a Keras layer-graph model: its sessions' memory is not
-     *         computed ahead and its rows are not shown independent of the padded length, the two
-     *         things batching relies on
+     * @throws IllegalArgumentException for a model with several inputs (naming them): a request
+     *         is one sequence
      */
     static ServedModel of(SequenceModel model) {
-        if (model.graph != null) {
-            throw new IllegalArgumentException("a Predictor does not serve Keras layer-graph models yet (their"
-                    + " sessions' memory is not computed ahead, and a row's bits are not shown independent of the"
-                    + " batch's padded length): build the model from its weights and a ModelConfig, or give each"
-                    + " thread a Session");
+        if (model.inputs().size() != 1) {
+            StringBuilder names = new StringBuilder();
+            for (ModelInput in : model.inputs()) {
+                names.append(names.isEmpty() ? "" : ", ").append(in.name());
+            }
+            throw new IllegalArgumentException("a Predictor serves models of one input; this model takes "
+                    + model.inputs().size() + " (" + names + "): give each thread a Session and call"
+                    + " Session.predict(Map, Map)");
         }
         InputKind input = model.takesTokens() ? InputKind.TOKENS : InputKind.FEATURES;
         OutputKind output = model.perStep() ? OutputKind.PER_STEP : OutputKind.POOLED;
+        int tokens = input == InputKind.TOKENS ? model.graph.tokenCount() : 0;
         return new ServedModel(model, input, input == InputKind.TOKENS ? 1 : model.inputSize(), output,
-                model.outputSize());
+                model.outputSize(), model.fixedSteps(), tokens);
+    }
+
+    boolean takesTokens() {
+        return input == InputKind.TOKENS;
+    }
+
+    boolean perStep() {
+        return output == OutputKind.PER_STEP;
     }
 
     /**
@@ -59,15 +74,21 @@ record ServedModel(SequenceModel model, InputKind input, int features, OutputKin
      */
     void requireCompatible(ServedModel other) {
         if (input != other.input || features != other.features || output != other.output
-                || outputs != other.outputs) {
+                || outputs != other.outputs || fixedSteps != other.fixedSteps || tokenCount != other.tokenCount) {
             throw new IllegalArgumentException("the new model takes " + other.describeShape() + ", this predictor's "
                     + describeShape() + ": requests and results must keep their shape across a swap");
         }
     }
 
-    /** E.g. {@code "32 features per step and gives 1 output per sequence"}. */
+    /**
+     * E.g. {@code "32 features per step and gives 1 output per sequence"} or
+     * {@code "token ids 0..99, 5 steps, and gives 4 outputs per step"}.
+     */
     String describeShape() {
-        String in = input == InputKind.FEATURES ? features + " features per step" : "token ids";
+        String in = input == InputKind.FEATURES ? features + " features per step" : "token ids 0.." + (tokenCount - 1);
+        if (fixedSteps > 0) {
+            in += ", " + fixedSteps + " steps,";
+        }
         String out = outputs + (outputs == 1 ? " output" : " outputs")
                 + (output == OutputKind.POOLED ? " per sequence" : " per step");
         return in + " and gives " + out;

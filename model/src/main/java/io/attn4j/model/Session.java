@@ -254,11 +254,11 @@ public final class Session implements AutoCloseable {
     /**
      * Off-heap bytes this session holds now: its buffers, the encoder's workspace and the
      * attention's scratch (which grows to what the largest call so far needed); at most
-     * {@link SequenceModel#sessionBytes} for its limits. 0 once closed, and for a Keras model's
-     * session (not counted).
+     * {@link SequenceModel#sessionBytes} for its limits. For a Keras model: its layer graph's
+     * buffers, workspaces and attention scratch ({@link GraphSession#byteSize()}). 0 once closed.
      */
     public long byteSize() {
-        return pipeline == null ? 0 : pipeline.byteSize();
+        return pipeline == null ? graph.byteSize() : pipeline.byteSize();
     }
 
     private PipelineSession pipeline() {

@@ -101,13 +101,19 @@ class PredictorSoakTest {
 
     /** Memory figures after a full GC. */
     private record Snapshot(long heap, long nativeKb, long nativeBlocks, long sessions) {
+        private static final int HEAP_READINGS = 5;
         private static final Pattern OTHER = Pattern.compile("\\(malloc=(\\d+)KB tag=Other #(\\d+)");
 
         static Snapshot take(Predictor p) throws Exception {
-            for (int i = 0; i < 3; i++) {
+            // the least of several readings, each after a GC and a pause for the collector's
+            // concurrent work (reference processing, freed TLABs): one reading may catch a few
+            // hundred KB of garbage the GC has not yet reclaimed, the least does not
+            long heap = Long.MAX_VALUE;
+            for (int i = 0; i < HEAP_READINGS; i++) {
                 System.gc();
+                Thread.sleep(50);
+                heap = Math.min(heap, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
             }
-            long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
             long kb = -1, blocks = -1;
             String nmt = nmt();
             Matcher m = OTHER.matcher(nmt);

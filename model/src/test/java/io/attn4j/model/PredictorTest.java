@@ -124,16 +124,4 @@ class PredictorTest {
             assertTrue(model.isOpen(), "a failed build leaves the model to the caller");
         }
     }
-
-    @Test
-    void aKerasLayerGraphModelIsRefusedWithTheReason() throws Exception {
-        java.nio.file.Path keras = java.nio.file.Path.of(System.getProperty("user.dir"))
-                .resolveSibling("examples/classifier/model.keras");
-        try (SequenceModel model = SequenceModel.load(keras)) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> Predictor.builder(model).maxSequenceLength(100).build());
-            assertTrue(e.getMessage().contains("does not serve Keras layer-graph models yet"), e.getMessage());
-            assertTrue(model.isOpen());
-        }
-    }
 }

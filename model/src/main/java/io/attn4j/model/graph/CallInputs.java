@@ -31,11 +31,16 @@ final class CallInputs {
         this.axisSeq = new int[graph.axisCount()];
         this.stepsFrom = new int[graph.axisCount()];
         this.lengthsFrom = new int[graph.axisCount()];
+        this.zeros = frame.allocate(zerosBytes(graph, frame.maxSeq));
+    }
+
+    /** The zeros' bytes: {@code maxSeq} steps of the widest float input. */
+    static long zerosBytes(Graph graph, int maxSeq) {
         int widest = 1;
         for (Port p : graph.inputs) {
             widest = Math.max(widest, p.kind == Port.Kind.F32 ? p.features : 1);
         }
-        this.zeros = frame.arena.allocate((long) frame.maxSeq * widest * Float.BYTES, 64);
+        return (long) maxSeq * widest * Float.BYTES;
     }
 
     /** How messages name input i: {@code x} for a model with one input, else {@code input 'name'}. */

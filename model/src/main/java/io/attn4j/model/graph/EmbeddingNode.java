@@ -11,7 +11,7 @@ import java.lang.foreign.ValueLayout;
  * backend would clamp it silently).
  */
 final class EmbeddingNode extends Node {
-    private final int inputDim;
+    final int inputDim;
     private final int outputDim;
     private final MemorySegment table;
 

@@ -24,6 +24,16 @@ final class FastRecurrence implements Recurrence {
     }
 
     @Override
+    public long workspaceBytes(int maxBatch, int maxSeq) {
+        return RecurrentWorkspace.byteSize(network.spec(), maxBatch, maxSeq);
+    }
+
+    @Override
+    public long byteSize(AutoCloseable workspace) {
+        return ((RecurrentWorkspace) workspace).byteSize();
+    }
+
+    @Override
     public void forward(AutoCloseable workspace, Tensor x, int[] lengths, Tensor output, Tensor hN, Tensor cN) {
         network.forward((RecurrentWorkspace) workspace, x, lengths, null, null, output, hN, cN);
     }

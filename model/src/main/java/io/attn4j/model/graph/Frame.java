@@ -36,6 +36,8 @@ final class Frame implements AutoCloseable {
     int batch;
     /** Per time axis of the graph (by {@link TimeAxis#index}). */
     final Steps[] axes;
+    /** The bytes {@link #allocate} gave out. */
+    private long allocated;
 
     Frame(Graph graph, int maxBatch, int maxSeq) {
         this.kernels = Backend.of(graph.kernels).kernels();
@@ -52,17 +54,10 @@ final class Frame implements AutoCloseable {
         axes = new Steps[graph.axisCount()];
         try {
             for (Port p : graph.ports()) {
-                long per = p.kind == Port.Kind.PAIRS
-                        ? (long) maxSeq * maxSeq
-                        : p.sequence ? (long) maxSeq * p.features : p.features;
-                long bytes = switch (p.kind) {
-                    case F32, TOKENS -> 4L;
-                    case MASK, BOOL, PAIRS -> 1L;
-                };
-                data[p.id] = arena.allocate(Math.max(1, Math.multiplyExact(maxBatch * per, bytes)), 64);
+                data[p.id] = allocate(portBytes(p, maxBatch, maxSeq));
             }
             for (int i = 0; i < axes.length; i++) {
-                axes[i] = new Steps(maxBatch, arena);
+                axes[i] = new Steps(maxBatch, allocate((long) maxBatch * Integer.BYTES));
             }
             for (int i = 0; i < nodes.size(); i++) {
                 states[i] = nodes.get(i).newState(this);
@@ -71,6 +66,37 @@ final class Frame implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /** A value's buffer: {@code maxBatch} rows of {@code maxSeq} steps (or one) of its elements. */
+    static long portBytes(Port p, int maxBatch, int maxSeq) {
+        long per = p.kind == Port.Kind.PAIRS
+                ? (long) maxSeq * maxSeq
+                : p.sequence ? (long) maxSeq * p.features : p.features;
+        long bytes = switch (p.kind) {
+            case F32, TOKENS -> 4L;
+            case MASK, BOOL, PAIRS -> 1L;
+        };
+        return Math.max(1, Math.multiplyExact(Math.multiplyExact(maxBatch, per), bytes));
+    }
+
+    /** {@code bytes} of this frame's memory, cache-line aligned, counted in {@link #byteSize()}. */
+    MemorySegment allocate(long bytes) {
+        MemorySegment s = arena.allocate(bytes, 64);
+        allocated += bytes;
+        return s;
+    }
+
+    /** Off-heap bytes held now: the buffers and the nodes' scratch; 0 once closed. */
+    long byteSize() {
+        if (!arena.scope().isAlive()) {
+            return 0;
+        }
+        long bytes = allocated;
+        for (int i = 0; i < states.length; i++) {
+            bytes += states[i] == null ? 0 : nodes.get(i).heldBytes(states[i]);
+        }
+        return bytes;
     }
 
     MemorySegment data(Port p) {

@@ -101,6 +101,24 @@ public final class Graph implements AutoCloseable {
         return first.kind == Port.Kind.F32 ? first.features : 1;
     }
 
+    /**
+     * How many token ids the first input takes, when it takes token ids: ids {@code [0, n)}, n the
+     * smallest {@code input_dim} of the {@code Embedding} layers that read it; 0 for float features.
+     */
+    public int tokenCount() {
+        Port first = inputs.getFirst();
+        if (first.kind != Port.Kind.TOKENS) {
+            return 0;
+        }
+        int n = Integer.MAX_VALUE;
+        for (Node node : nodes) {
+            if (node instanceof EmbeddingNode e && e.inputs[0] == first) {
+                n = Math.min(n, e.inputDim);
+            }
+        }
+        return n;
+    }
+
     /** The number of steps the first input was built for, or 0 when any number goes. */
     public int fixedSteps() {
         return inputs.getFirst().axis.fixedSteps();
@@ -124,6 +142,30 @@ public final class Graph implements AutoCloseable {
     /** Every layer call in order, with its options, shapes, weights, masks and what attn4j runs. */
     public List<LayerRow> layers() {
         return layers;
+    }
+
+    /**
+     * The off-heap bytes a session for {@code (maxBatch, maxSeq)} holds at most, computed from the
+     * layers' shapes without allocating: a buffer per value, each recurrent layer's state and
+     * workspace, and each attention layer's projections, exactly; plus, for each attention layer,
+     * an upper bound on its scratch, which grows during the first calls to what the largest shape
+     * needs (so for a model with attention a session's {@link GraphSession#byteSize()} is at
+     * most this, for one without it equals this).
+     *
+     * @throws IllegalArgumentException as {@link #newSession} would: limits below 1, {@code maxSeq}
+     *         below the model's fixed steps, or a session too large for the kernels to index
+     */
+    public long sessionBytes(int maxBatch, int maxSeq) {
+        GraphSession.check(this, maxBatch, maxSeq);
+        long bytes = CallInputs.zerosBytes(this, maxSeq);
+        for (Port p : ports) {
+            bytes = Math.addExact(bytes, Frame.portBytes(p, maxBatch, maxSeq));
+        }
+        bytes = Math.addExact(bytes, Math.multiplyExact((long) axisCount, (long) maxBatch * Integer.BYTES));
+        for (Node n : nodes) {
+            bytes = Math.addExact(bytes, n.stateBytes(maxBatch, maxSeq));
+        }
+        return bytes;
     }
 
     /** A session for calls of up to {@code maxBatch} sequences of up to {@code maxSeq} steps. */

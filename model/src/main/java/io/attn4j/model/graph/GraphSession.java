@@ -29,6 +29,24 @@ public final class GraphSession implements AutoCloseable {
     private final int[][] singleLengths = new int[1][];
 
     GraphSession(Graph graph, int maxBatch, int maxSeq) {
+        check(graph, maxBatch, maxSeq);
+        this.graph = graph;
+        this.frame = new Frame(graph, maxBatch, maxSeq);
+        try {
+            this.inputs = new CallInputs(graph, frame);
+        } catch (RuntimeException e) {
+            frame.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Refuses a session the model or the kernels could not take, before anything is allocated.
+     *
+     * @throws IllegalArgumentException unless both limits are >= 1, {@code maxSeq} covers the
+     *         model's fixed steps and every buffer has fewer than 2^31 elements
+     */
+    static void check(Graph graph, int maxBatch, int maxSeq) {
         if (maxBatch < 1 || maxSeq < 1) {
             throw new IllegalArgumentException("maxBatch and maxSeq must be >= 1, got " + maxBatch + ", " + maxSeq);
         }
@@ -47,20 +65,23 @@ public final class GraphSession implements AutoCloseable {
             throw new IllegalArgumentException("maxBatch " + maxBatch + " x maxSeq " + maxSeq + " is too large: the"
                     + " kernels index a batch's " + widest + "-wide steps and its score matrices with int");
         }
-        this.graph = graph;
-        this.frame = new Frame(graph, maxBatch, maxSeq);
-        try {
-            this.inputs = new CallInputs(graph, frame);
-        } catch (RuntimeException e) {
-            frame.close();
-            throw e;
-        }
     }
 
+    /**
+     * Off-heap bytes this session holds now: its buffers, the recurrent layers' workspaces and the
+     * attention layers' scratch (which grows to what the largest call so far needed); at most
+     * {@link Graph#sessionBytes} for its limits. 0 once closed.
+     */
+    public long byteSize() {
+        return frame.byteSize();
+    }
+
+    /** Largest batch a call may use. */
     public int maxBatch() {
         return frame.maxBatch;
     }
 
+    /** Longest sequence a call may use. */
     public int maxSeq() {
         return frame.maxSeq;
     }

@@ -85,6 +85,17 @@ final class KerasAttentionNode extends Node {
     }
 
     @Override
+    long stateBytes(int maxBatch, int maxSeq) {
+        int keyFeatures = (key == null ? value : key).features;
+        return AttentionScratch.bound(maxBatch, maxSeq, Math.max(query.features, keyFeatures), value.features);
+    }
+
+    @Override
+    long heldBytes(Object state) {
+        return ((State) state).workspace.byteSize();
+    }
+
+    @Override
     void forward(Frame f) {
         State s = (State) f.state(this);
         int querySeq = f.seq(query), keySeq = f.seq(value);

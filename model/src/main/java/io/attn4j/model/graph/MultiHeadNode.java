@@ -119,11 +119,11 @@ final class MultiHeadNode extends Node {
 
         State(Frame f) {
             long bt = (long) f.maxBatch * f.maxSeq;
-            q = f.arena.allocate(bt * heads * keyDim * Float.BYTES, 64);
-            k = f.arena.allocate(bt * heads * keyDim * Float.BYTES, 64);
-            v = f.arena.allocate(bt * heads * valueDim * Float.BYTES, 64);
-            o = f.arena.allocate(bt * heads * valueDim * Float.BYTES, 64);
-            pairs = masked() ? f.arena.allocate(bt * f.maxSeq, 64) : null;
+            q = f.allocate(bt * heads * keyDim * Float.BYTES);
+            k = f.allocate(bt * heads * keyDim * Float.BYTES);
+            v = f.allocate(bt * heads * valueDim * Float.BYTES);
+            o = f.allocate(bt * heads * valueDim * Float.BYTES);
+            pairs = masked() ? f.allocate(bt * f.maxSeq) : null;
         }
 
         void views(Frame f, int tq, int tk) {
@@ -158,6 +158,20 @@ final class MultiHeadNode extends Node {
     @Override
     Object newState(Frame frame) {
         return new State(frame);
+    }
+
+    /** The projections and the mask bytes as {@link State} allocates them, and the attention's scratch. */
+    @Override
+    long stateBytes(int maxBatch, int maxSeq) {
+        long bt = (long) maxBatch * maxSeq;
+        long bytes = Math.multiplyExact(bt * heads, 2L * (keyDim + valueDim) * Float.BYTES)
+                + (masked() ? bt * maxSeq : 0);
+        return Math.addExact(bytes, AttentionScratch.bound((long) maxBatch * heads, maxSeq, keyDim, valueDim));
+    }
+
+    @Override
+    long heldBytes(Object state) {
+        return ((State) state).workspace.byteSize();
     }
 
     @Override

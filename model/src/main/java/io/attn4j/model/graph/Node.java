@@ -30,6 +30,23 @@ abstract class Node implements AutoCloseable {
         return null;
     }
 
+    /**
+     * The off-heap bytes {@link #newState} allocates for a frame of {@code (maxBatch, maxSeq)},
+     * computed without allocating, plus the most its state grows to (an attention's scratch, which
+     * grows with the calls: an upper bound there); 0 for a node without state.
+     */
+    long stateBytes(int maxBatch, int maxSeq) {
+        return 0;
+    }
+
+    /**
+     * The off-heap bytes {@code state} holds now beyond what it took from the frame
+     * ({@link Frame#allocate}): workspaces in arenas of their own.
+     */
+    long heldBytes(Object state) {
+        return 0;
+    }
+
     /** Runs the layer for the frame's current call. */
     abstract void forward(Frame f);
 

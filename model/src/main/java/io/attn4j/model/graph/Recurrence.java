@@ -13,6 +13,12 @@ interface Recurrence extends AutoCloseable {
     /** Scratch for calls of up to {@code maxBatch} rows of up to {@code maxSeq} steps. */
     AutoCloseable newWorkspace(int maxBatch, int maxSeq);
 
+    /** The off-heap bytes {@link #newWorkspace} allocates for these limits, computed without allocating. */
+    long workspaceBytes(int maxBatch, int maxSeq);
+
+    /** The off-heap bytes {@code workspace} (one of this recurrence's) holds. */
+    long byteSize(AutoCloseable workspace);
+
     /**
      * @param x {@code (B, T, in)}
      * @param lengths B lengths in {@code [1, T]}

@@ -90,12 +90,12 @@ final class RecurrentNode extends Node {
         State(Frame f) {
             long bt = (long) f.maxBatch * f.maxSeq;
             workspace = recurrence.newWorkspace(f.maxBatch, f.maxSeq);
-            compactIn = f.arena.allocate(bt * in * Float.BYTES, 64);
-            full = f.arena.allocate(bt * dirs * units * Float.BYTES, 64);
-            hN = f.arena.allocate((long) dirs * f.maxBatch * units * Float.BYTES, 64);
-            cN = hasCell ? f.arena.allocate((long) dirs * f.maxBatch * units * Float.BYTES, 64) : null;
+            compactIn = f.allocate(bt * in * Float.BYTES);
+            full = f.allocate(bt * dirs * units * Float.BYTES);
+            hN = f.allocate((long) dirs * f.maxBatch * units * Float.BYTES);
+            cN = hasCell ? f.allocate((long) dirs * f.maxBatch * units * Float.BYTES) : null;
             scattered = dirs == 2 && merge != Merge.CONCAT
-                    ? f.arena.allocate(bt * dirs * units * Float.BYTES, 64)
+                    ? f.allocate(bt * dirs * units * Float.BYTES)
                     : null;
             valid = new int[f.maxBatch * f.maxSeq];
             count = new int[f.maxBatch];
@@ -125,6 +125,21 @@ final class RecurrentNode extends Node {
     @Override
     Object newState(Frame frame) {
         return new State(frame);
+    }
+
+    /** The state's buffers, as {@link State} allocates them, and the recurrence's workspace. */
+    @Override
+    long stateBytes(int maxBatch, int maxSeq) {
+        long bt = (long) maxBatch * maxSeq, dirUnits = (long) dirs * units;
+        long floats = bt * in + bt * dirUnits + (hasCell ? 2 : 1) * dirUnits * maxBatch
+                + (dirs == 2 && merge != Merge.CONCAT ? bt * dirUnits : 0);
+        return Math.addExact(Math.multiplyExact(floats, (long) Float.BYTES),
+                recurrence.workspaceBytes(maxBatch, maxSeq));
+    }
+
+    @Override
+    long heldBytes(Object state) {
+        return recurrence.byteSize(((State) state).workspace);
     }
 
     @Override

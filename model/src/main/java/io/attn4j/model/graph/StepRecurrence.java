@@ -80,6 +80,7 @@ final class StepRecurrence implements Recurrence {
 
         Workspace(int maxBatch, int maxSeq) {
             int gu = gates * units;
+            // the sizes workspaceBytes adds up
             proj = scratch.allocate((long) maxBatch * maxSeq * gu * Float.BYTES, 64);
             h = scratch.allocate((long) units * Float.BYTES, 64);
             c = scratch.allocate((long) units * Float.BYTES, 64);
@@ -96,6 +97,20 @@ final class StepRecurrence implements Recurrence {
     @Override
     public AutoCloseable newWorkspace(int maxBatch, int maxSeq) {
         return new Workspace(maxBatch, maxSeq);
+    }
+
+    /** proj {@code [B*T, G*u]}, h, c and rh {@code [u]}, rec {@code [G*u]}. */
+    @Override
+    public long workspaceBytes(int maxBatch, int maxSeq) {
+        long gu = (long) gates * units;
+        return Math.multiplyExact(Math.addExact(Math.multiplyExact((long) maxBatch * maxSeq, gu), 3L * units + gu),
+                (long) Float.BYTES);
+    }
+
+    @Override
+    public long byteSize(AutoCloseable workspace) {
+        Workspace ws = (Workspace) workspace;
+        return ws.proj.byteSize() + ws.h.byteSize() + ws.c.byteSize() + ws.rec.byteSize() + ws.rh.byteSize();
     }
 
     @Override

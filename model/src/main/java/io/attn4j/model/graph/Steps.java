@@ -2,7 +2,6 @@ package io.attn4j.model.graph;
 
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -18,9 +17,10 @@ final class Steps {
     private Tensor lengthView;
     private int lengthViewBatch = -1;
 
-    Steps(int maxBatch, Arena arena) {
-        lengths = new int[maxBatch];
-        lengthSegment = arena.allocate((long) maxBatch * Integer.BYTES, 64);
+    /** @param lengthSegment {@code maxBatch} ints */
+    Steps(int maxBatch, MemorySegment lengthSegment) {
+        this.lengths = new int[maxBatch];
+        this.lengthSegment = lengthSegment;
     }
 
     /** Sets the call's steps and lengths: {@code given[b]}, or {@code seq} for every row when null. */

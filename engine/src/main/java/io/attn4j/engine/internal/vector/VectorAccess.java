@@ -72,6 +72,16 @@ final class VectorAccess {
     }
 
     /**
+     * The lanes of {@code mask} from {@code base + i * 4}, 0 in the others; a lane that is off is
+     * never read, so the vector may reach past the segment's end. For a loop's last, partial
+     * vector ({@code mask = SPECIES.indexInRange(i, n)}), where every element must get the same
+     * function as in the body.
+     */
+    static FloatVector load(MemorySegment s, long base, int i, VectorMask<Float> mask) {
+        return FloatVector.fromMemorySegment(Simd.SPECIES, s, base + (long) i * Float.BYTES, ORDER, mask);
+    }
+
+    /**
      * Lanes whose mask byte at {@code base + i} is non-zero. Reads {@link Simd#MASK_BYTES}'s
      * length in bytes, which is 8 when {@link Simd#SPECIES} has only 4 lanes.
      */

@@ -5,6 +5,7 @@ import static io.attn4j.engine.internal.vector.VectorAccess.load;
 
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -13,8 +14,12 @@ import jdk.incubator.vector.VectorOperators;
  * its result is stored.
  *
  * <p>The loops are not unrolled by hand: no value is carried from one iteration to the next, so
- * there is no latency chain to break, and C2 unrolls counted loops by itself. The tails use the
- * scalar reference's formula, which is exact (or, for exp/tanh/sigmoid, within the same bound).
+ * there is no latency chain to break, and C2 unrolls counted loops by itself. The tails of the
+ * exact kernels (axpy, scale, add, mul, fma, relu) use the scalar reference's formula, which gives
+ * the same bits. The tails of exp, tanh and sigmoid are one masked vector of the same polynomial
+ * as the body: the reference's formula is within the same bound but not the same bits, and an
+ * element's result would then depend on whether it lands in the body or the tail, that is on
+ * {@code n}; a model's row would change with the batch's padded length.
  */
 final class VectorElementwise {
     private VectorElementwise() {
@@ -108,8 +113,9 @@ final class VectorElementwise {
         for (int bound = Simd.SPECIES.loopBound(n); i < bound; i += Simd.LANES) {
             VectorMath.exp(load(x, xb, i)).intoMemorySegment(out, ob + (long) i * Float.BYTES, ORDER);
         }
-        for (; i < n; i++) {
-            VectorAccess.set(out, outOff + i, (float) Math.exp(VectorAccess.get(x, xOff + i)));
+        if (i < n) {
+            VectorMask<Float> tail = Simd.SPECIES.indexInRange(i, n);
+            VectorMath.exp(load(x, xb, i, tail)).intoMemorySegment(out, ob + (long) i * Float.BYTES, ORDER, tail);
         }
     }
 
@@ -119,8 +125,9 @@ final class VectorElementwise {
         for (int bound = Simd.SPECIES.loopBound(n); i < bound; i += Simd.LANES) {
             VectorMath.tanh(load(x, xb, i)).intoMemorySegment(out, ob + (long) i * Float.BYTES, ORDER);
         }
-        for (; i < n; i++) {
-            VectorAccess.set(out, outOff + i, (float) Math.tanh(VectorAccess.get(x, xOff + i)));
+        if (i < n) {
+            VectorMask<Float> tail = Simd.SPECIES.indexInRange(i, n);
+            VectorMath.tanh(load(x, xb, i, tail)).intoMemorySegment(out, ob + (long) i * Float.BYTES, ORDER, tail);
         }
     }
 
@@ -130,9 +137,9 @@ final class VectorElementwise {
         for (int bound = Simd.SPECIES.loopBound(n); i < bound; i += Simd.LANES) {
             VectorMath.sigmoid(load(x, xb, i)).intoMemorySegment(out, ob + (long) i * Float.BYTES, ORDER);
         }
-        for (; i < n; i++) {
-            VectorAccess.set(out, outOff + i,
-                    (float) (1.0 / (1.0 + Math.exp(-(double) VectorAccess.get(x, xOff + i)))));
+        if (i < n) {
+            VectorMask<Float> tail = Simd.SPECIES.indexInRange(i, n);
+            VectorMath.sigmoid(load(x, xb, i, tail)).intoMemorySegment(out, ob + (long) i * Float.BYTES, ORDER, tail);
         }
     }
 }

@@ -112,6 +112,40 @@ class VectorMathTest {
         check("sigmoid", VectorMath.SIGMOID_ULPS, n, 0, 0, xs, false);
     }
 
+    /**
+     * An element's result does not depend on how many elements the call takes: {@code f} over
+     * {@code x[0, n)} gives element i the same bits for every {@code n > i}, whether i lands in the
+     * vector body or the tail (a model's row must not change with the batch's padded length).
+     */
+    @Test
+    void anElementsBitsDoNotDependOnTheLength() {
+        RandomTrials.run(20, rnd -> {
+            int max = 3 * Simd.LANES, off = Values.offset(rnd);
+            float[] xs = inputs(Values.pick(rnd, Inputs.values()), max, rnd);
+            for (String fn : new String[]{"exp", "tanh", "sigmoid"}) {
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment x = Segments.floats(arena, off, xs);
+                    MemorySegment whole = Segments.floats(arena, off, new float[max]);
+                    apply(VECTOR, fn, max, x, off, whole, off);
+                    float[] expected = Segments.read(whole, off, max);
+                    for (int n = 1; n <= max; n++) {
+                        MemorySegment part = Segments.floats(arena, off, new float[max]);
+                        apply(VECTOR, fn, n, x, off, part, off);
+                        float[] actual = Segments.read(part, off, max);
+                        for (int i = 0; i < max; i++) {
+                            int want = i < n ? Float.floatToRawIntBits(expected[i]) : 0;
+                            if (Float.floatToRawIntBits(actual[i]) != want) {
+                                throw new AssertionError(fn + "(" + xs[i] + ") over " + n + " elements: element " + i
+                                        + " is " + actual[i] + ", over " + max + " it is " + expected[i]
+                                        + (i >= n ? " (past n: must stay untouched)" : ""));
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
     /** 300 trials of {@code fn}: any length, offsets and inputs. */
     private static void checkTrials(String fn, int ulps) {
         RandomTrials.run(300, rnd -> {
