@@ -336,6 +336,19 @@ def multi_head_stacked(rng):
     return keras.Model(inp, out), x, None, [7, 5, 4]
 
 
+@case
+def tokens_per_step(rng):
+    """One input of token ids (no mask) -> GRU -> Attention -> Dense(softmax) per step, rows cut to
+    their lengths: the Predictor's per-step token form (predictSteps(int[]))."""
+    inp = keras.Input((None,), dtype="int32")
+    e = L.Embedding(30, 6)(inp)
+    h = L.GRU(8, return_sequences=True)(e)
+    a = L.Attention()([h, h])
+    out = L.Dense(3, activation="softmax")(a)
+    ids = rng.integers(0, 30, size=(3, 8)).astype("int32")
+    return keras.Model(inp, out), ids, None, [8, 5, 2]
+
+
 def predict_cut(model, x, lengths):
     out = []
     for b, n in enumerate(lengths):
