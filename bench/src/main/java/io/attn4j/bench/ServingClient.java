@@ -27,8 +27,9 @@ interface ServingClient extends AutoCloseable {
     /** The probability for one sequence. */
     float call(float[][] sequence) throws Exception;
 
+    /** Frees what this client holds; closing throws nothing, so try-with-resources needs no handler for it. */
     @Override
-    default void close() throws Exception {
+    default void close() {
     }
 
     /** Every client shares one {@link Predictor}: dynamic batching over its pool of sessions. */

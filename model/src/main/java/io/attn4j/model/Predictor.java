@@ -631,7 +631,7 @@ public final class Predictor implements AutoCloseable {
                     + queueCapacity + "): split them, or raise queueCapacity");
         }
         long now = System.nanoTime();
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings({"unchecked", "rawtypes"})
         Request<R>[] parts = new Request[sequences.length];
         for (int i = 0; i < parts.length; i++) {
             parts[i] = request(sequences[i], i, now, timeout);

@@ -72,7 +72,7 @@ class PredictorBatchingTest {
                 }
             }
         });
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings({"unchecked", "rawtypes"})
         CompletableFuture<float[]>[] futures = new CompletableFuture[seqs.length];
         for (int i = 0; i < seqs.length; i++) {
             futures[i] = p.submit(seqs[i]);

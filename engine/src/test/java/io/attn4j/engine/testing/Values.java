@@ -83,7 +83,7 @@ public final class Values {
         return switch (rnd.nextInt(12)) {
             case 0 -> 0f;
             case 1 -> -0f;
-            case 2 -> (float) (sign(rnd) * Float.MIN_VALUE * rnd.nextInt(1, 1 << 23)); // subnormal
+            case 2 -> sign(rnd) * Float.MIN_VALUE * rnd.nextInt(1, 1 << 23); // subnormal
             case 3 -> (float) (sign(rnd) * huge * rnd.nextDouble(0.5, 1));
             default -> (float) rnd.nextGaussian();
         };
