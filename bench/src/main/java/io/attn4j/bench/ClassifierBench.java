@@ -42,6 +42,9 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 // Twice the suite's warm-up: at batch 1 a call runs each kernel only a few times, and on a loaded
 // machine C2 may compile the GEMM micro-kernel late; percentiles taken before measure the JIT.
 @Warmup(iterations = 10, time = 2)
+// Three forks: on some machines a call settles, per process, at one of two speeds
+// (docs/performance-notes.md), so one fork per row could compare the two by chance.
+@Fork(3)
 public class ClassifierBench extends BenchSettings {
 
     @State(Scope.Benchmark)

@@ -55,6 +55,6 @@ final class Environment {
                         : "each benchmark's own (5 warm-up + 5 measured, 2 s)";
         String time = config.iterationTime() != null ? config.iterationTime().toMillis() + " ms" : null;
         return String.format(Locale.ROOT, "%s%s, %s", count, time == null ? "" : " of " + time,
-                config.quick() ? "1 fork" : "forks as each benchmark sets (1)");
+                config.quick() ? "1 fork" : "forks as each benchmark sets (1; 3 for the classifier)");
     }
 }
