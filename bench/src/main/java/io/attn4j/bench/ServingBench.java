@@ -39,8 +39,8 @@ import org.HdrHistogram.Histogram;
  * <p>Run by {@code attn4j bench} (the suite) in a JVM of its own, which writes {@code w9.json} for
  * the report; by hand:
  * {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar io.attn4j.bench.ServingBench --out w9.json}
- * (options {@code --warmup-ms}, {@code --measure-ms}, {@code --clients 1,8,64}, and
- * {@code --max-wait-us}, the Predictor's maximum wait for a fuller batch, 0 by default).
+ * (options {@code --warmup-ms}, {@code --measure-ms}, {@code --clients 1,8,64},
+ * {@code --implementations attn4j_predictor,onnxruntime}, and {@code --max-wait-us}, the Predictor's maximum wait for a fuller batch, 0 by default).
  */
 public final class ServingBench {
     /** The name {@code attn4j bench --filter} matches to run W9. */
@@ -59,6 +59,7 @@ public final class ServingBench {
         long warmMs = 5000, measureMs = 10000;
         List<Integer> clients = List.of(1, 8, 64);
         long maxWaitMicros = 0;
+        List<String> implementations = IMPLEMENTATIONS;
         for (int i = 0; i < args.length; i += 2) {
             String value = args[i + 1];
             switch (args[i]) {
@@ -67,11 +68,12 @@ public final class ServingBench {
                 case "--measure-ms" -> measureMs = Long.parseLong(value);
                 case "--clients" -> clients = java.util.Arrays.stream(value.split(",")).map(Integer::valueOf).toList();
                 case "--max-wait-us" -> maxWaitMicros = Long.parseLong(value);
+                case "--implementations" -> implementations = List.of(value.split(","));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         Attn4j.vectorKernels();
-        List<Map<String, Object>> rows = run(clients, warmMs * 1_000_000, measureMs * 1_000_000,
+        List<Map<String, Object>> rows = run(clients, implementations, warmMs * 1_000_000, measureMs * 1_000_000,
                 Duration.ofNanos(maxWaitMicros * 1000));
         Files.writeString(out, Json.write(rows));
         System.out.println("W9: wrote " + out);
@@ -80,12 +82,15 @@ public final class ServingBench {
     /** Every cell: for each client count, each implementation. */
     static List<Map<String, Object>> run(List<Integer> clientCounts, long warmNanos, long measureNanos)
             throws Exception {
-        return run(clientCounts, warmNanos, measureNanos, Duration.ZERO);
+        return run(clientCounts, IMPLEMENTATIONS, warmNanos, measureNanos, Duration.ZERO);
     }
 
-    /** As {@link #run(List, long, long)}, with the Predictor's maximum wait for a fuller batch. */
-    static List<Map<String, Object>> run(List<Integer> clientCounts, long warmNanos, long measureNanos,
-            Duration maxWait) throws IOException, OrtException, Exception {
+    /**
+     * As {@link #run(List, long, long)}, for some of the implementations, with the Predictor's
+     * maximum wait for a fuller batch.
+     */
+    static List<Map<String, Object>> run(List<Integer> clientCounts, List<String> implementations, long warmNanos,
+            long measureNanos, Duration maxWait) throws IOException, OrtException, Exception {
         float[][][] inputs = inputs();
         List<Map<String, Object>> rows = new ArrayList<>();
         try (SequenceModel shared = ClassifierOperands.load();
@@ -98,7 +103,7 @@ public final class ServingBench {
                     predictor.metrics());
             agree(predictor, shared, ort, inputs);
             for (int count : clientCounts) {
-                for (String impl : IMPLEMENTATIONS) {
+                for (String impl : implementations) {
                     IntFunction<ServingClient> factory = switch (impl) {
                         case "attn4j_predictor" -> i -> ServingClient.predictor(predictor);
                         case "attn4j_session" -> i -> ServingClient.session(shared, STEPS);

@@ -9,10 +9,16 @@ import java.util.concurrent.locks.LockSupport;
  * which batch.
  *
  * <h2>Who runs a batch</h2>
- * Any thread that takes a runner from the pool runs one batch on it: a blocking caller when a
- * runner is free at the moment it calls (it runs its own request with whatever is queued, so a lone
- * caller pays no hand-off between threads), otherwise one of the worker threads (one per runner,
- * parked while idle). A batch takes the oldest queued requests, up to the maximum batch size.
+ * Any thread that takes a runner from the pool runs one batch on it: a blocking caller when no
+ * batch is running at the moment it calls (it runs its own request with whatever is queued, so a
+ * lone caller pays no hand-off between threads), otherwise one of the worker threads (one per
+ * runner, parked while idle). Under load the workers run every batch: a caller that ran a batch
+ * inline would come back for its next request before the clients it completed had queued theirs,
+ * and run it nearly alone. A batch takes the oldest queued requests, up to the maximum batch size and
+ * to its fair share: the requests queued or running, divided by the number of runners. So when a
+ * runner frees while another holds a large batch, the two even out over a few batches instead of
+ * one running everything the other left in the queue while the other runs requests one by one; and
+ * a large burst is split over the free runners at once.
  *
  * <h2>Waiting for a fuller batch</h2>
  * With a maximum wait above zero, a batch that is not full and sees other traffic (it took more
@@ -56,6 +62,8 @@ final class Batcher {
     private int collectorCount;
     /** Runners out of the pool. */
     private int running;
+    /** Requests taken into the batches of runners out of the pool (a batch's count ends with it). */
+    private int rowsRunning;
     /** Threads waiting in {@link #acquireWaiting} for a runner. */
     private int runnerWaiters;
     private boolean closed;
@@ -139,22 +147,30 @@ final class Batcher {
     }
 
     /**
-     * Runs {@code r} on the calling thread, with whatever is queued, when a runner is free;
+     * Runs {@code r} on the calling thread, with whatever is queued, when no batch is running;
      * otherwise queues it like {@link #enqueue}. Returns once {@code r} is complete in the first
      * case, at once in the second.
      */
     void runOrEnqueue(Request<?> r) {
         Runner runner = null;
+        Worker wake = null;
         int n = 0;
         synchronized (this) {
-            if (closed || freeCount == 0) {
+            if (closed || running > 0) {
                 offer(r);
+                wake = wakeableWorker();
             } else {
                 stats.accepted.increment();
                 runner = acquire();
                 runner.batch[0] = r;
+                runner.counted = 1;
+                rowsRunning++;
                 n = take(runner, 1, System.nanoTime());
+                wake = wakeableWorker();
             }
+        }
+        if (wake != null) {
+            LockSupport.unpark(wake.thread);
         }
         if (runner != null) {
             serve(runner, n, false);
@@ -197,6 +213,7 @@ final class Batcher {
      */
     boolean runQueued() {
         Runner runner;
+        Worker wake;
         int n;
         synchronized (this) {
             if (closed || freeCount == 0 || queue.size() == 0) {
@@ -204,6 +221,10 @@ final class Batcher {
             }
             runner = acquire();
             n = take(runner, 0, System.nanoTime());
+            wake = wakeableWorker();
+        }
+        if (wake != null) {
+            LockSupport.unpark(wake.thread);
         }
         serve(runner, n, false);
         return true;
@@ -256,14 +277,17 @@ final class Batcher {
     }
 
     /**
-     * Under the lock: moves the oldest queued requests into {@code runner.batch[n, maxBatch)},
-     * those past their deadline into {@code runner.expired}; drops cancelled ones.
+     * Under the lock: moves the oldest queued requests into {@code runner.batch[n, limit)}, those
+     * past their deadline into {@code runner.expired}; drops cancelled ones. The limit is the
+     * maximum batch size or the batch's fair share ({@link #share}), whichever is less.
      *
      * @return the batch's new size
      */
     private int take(Runner runner, int n, long now) {
         runner.expiredCount += queue.removeExpired(now, runner.expired, runner.expiredCount);
-        while (n < maxBatch) {
+        int limit = share();
+        int before = n;
+        while (n < limit) {
             Request<?> r = queue.poll();
             if (r == null) {
                 break;
@@ -278,7 +302,19 @@ final class Batcher {
                 runner.batch[n++] = r;
             }
         }
+        runner.counted += n - before;
+        rowsRunning += n - before;
         return n;
+    }
+
+    /**
+     * Under the lock: the most requests one batch should hold now, the requests queued or running
+     * shared evenly over the runners (at least one, at most the maximum batch size).
+     */
+    private int share() {
+        int runners = free.length;
+        long total = (long) queue.size() + rowsRunning;
+        return (int) Math.max(1, Math.min(maxBatch, (total + runners - 1) / runners));
     }
 
     /** Fails the requests {@link #take} found expired; outside the lock. */
@@ -312,17 +348,22 @@ final class Batcher {
     private void work(Worker me) {
         while (true) {
             Runner runner = null;
+            Worker wake = null;
             int n = 0;
             synchronized (this) {
                 if (queue.size() > 0 && freeCount > 0) {
                     runner = acquire();
                     n = take(runner, 0, System.nanoTime());
+                    wake = wakeableWorker();
                 } else if (closed) {
                     return;
                 } else {
                     me.signalled = false;
                     idle[idleCount++] = me;
                 }
+            }
+            if (wake != null) {
+                LockSupport.unpark(wake.thread);
             }
             if (runner == null) {
                 while (!me.signalled) {
@@ -392,7 +433,9 @@ final class Batcher {
                 head = r;
             }
         }
-        release(failure == null ? runner : renew(runner), worker);
+        int counted = runner.counted;
+        runner.counted = 0;
+        release(failure == null ? runner : renew(runner), counted, worker);
         if (n > 0) {
             stats.batches.increment();
             stats.batchSizes.incrementAndGet(n);
@@ -455,7 +498,7 @@ final class Batcher {
                 }
                 int before = n;
                 synchronized (this) {
-                    if (closed || n == 1 && running == 1) {
+                    if (closed || n == 1 && running == 1 || n >= share()) {
                         break;
                     }
                     n = take(runner, n, now);
@@ -503,11 +546,12 @@ final class Batcher {
      *
      * @param worker whether the caller is a worker, which looks for more work by itself
      */
-    private void release(Runner runner, boolean worker) {
+    private void release(Runner runner, int counted, boolean worker) {
         Generation g = runner.generation;
         Worker wake = null;
         boolean pooled;
         synchronized (this) {
+            rowsRunning -= counted;
             pooled = !closed && g == current;
             if (pooled) {
                 running--;
@@ -599,7 +643,7 @@ final class Batcher {
 
     /** Returns a runner from {@link #acquireWaiting}. */
     void releaseAcquired(Runner runner) {
-        release(runner, false);
+        release(runner, 0, false);
     }
 
     /**

@@ -56,9 +56,11 @@ import java.util.function.IntFunction;
  * a future frees its queue slot at once.
  *
  * <h2>Threads and cores</h2>
- * {@code sessions} batches run at once (default: one per core), on the threads of blocking
- * callers that find a session free (a lone caller runs its own request, with no hand-off between
- * threads) or on the predictor's worker threads (daemons, parked while idle). With an
+ * {@code sessions} batches run at once (default: one per core), on the thread of a blocking
+ * caller that finds nothing running (a lone caller runs its own request, with no hand-off between
+ * threads) or on the predictor's worker threads (daemons, parked while idle). A batch takes at most
+ * its fair share of the requests queued or running (their count over {@code sessions}), so a burst
+ * is spread over the sessions at once and batches stay even under load. With an
  * {@link Builder#executor executor}, a batch of 16 or more requests is split into blocks of rows
  * computed on its threads, with the same bits as on one. Dependent stages of a future
  * ({@code thenApply} and the like, without an executor) run on the thread that completes it, a
@@ -145,9 +147,9 @@ public final class Predictor implements AutoCloseable {
         /**
          * Longest a batch that is not full waits for more requests while other traffic is present;
          * default zero: every batch runs with what is queued when it starts (requests that arrive
-         * while the sessions are busy still run together). Waiting pays when a batch's cost per
-         * sequence falls well below a lone sequence's; for the example classifier it hardly does, so
-         * waiting there only adds latency.
+         * while the sessions are busy still run together, so under load batches fill without
+         * waiting). Waiting pays when arrivals are sparse and a batch's cost per sequence falls
+         * well below a lone sequence's.
          */
         public Builder maxWait(Duration wait) {
             this.maxWait = wait;

@@ -24,6 +24,8 @@ final class Runner implements AutoCloseable {
     /** Requests found past their deadline while assembling the batch: {@code expired[0, expiredCount)}. */
     final Request<?>[] expired;
     int expiredCount;
+    /** Requests of the batch being assembled and run that the batcher counts as running. */
+    int counted;
     private final RunnerPart[] parts;
     private final Executor executor;
     private final int maxSeq;

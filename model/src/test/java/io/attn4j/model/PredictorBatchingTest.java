@@ -1,5 +1,6 @@
 package io.attn4j.model;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.attn4j.engine.testing.RandomTrials;
@@ -17,7 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Through the batcher, a request's result is its solo result bit for bit, whatever its
  * batch-mates: every model kind, batches of mixed lengths forced deterministically (the first
  * batch is held until every other request is queued, so the next ones are full), and batches
- * split over an executor.
+ * split over an executor; and a burst shared evenly over the sessions.
  */
 class PredictorBatchingTest {
 
@@ -57,6 +58,35 @@ class PredictorBatchingTest {
             });
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aBurstIsSharedEvenlyOverTheSessions() {
+        float[][][] seqs = Serving.sequences(new java.util.SplittableRandom(7), 64, 1, 100, 32);
+        try (SequenceModel reference = Serving.classifier();
+                Predictor p = Predictor.builder(Serving.classifier()).maxSequenceLength(100).maxBatch(64).sessions(2)
+                        .build()) {
+            float[][] expected = Serving.solo(reference, seqs, 100);
+            // whichever batch holds the first request waits until the other session's batch is done,
+            // so neither can take requests twice and the shares are exact
+            Serving.Gate gate = new Serving.Gate(seqs[0]);
+            p.batchHook(gate);
+            CompletableFuture<float[][]> all = p.submit(seqs);
+            gate.awaitHeld();
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(Serving.HANG_SECONDS);
+            while (p.metrics().batches() < 1) {
+                assertTrue(System.nanoTime() < until, "the second session never ran its share: " + p.metrics());
+                Thread.onSpinWait();
+            }
+            gate.release();
+            float[][] got = all.orTimeout(Serving.HANG_SECONDS, TimeUnit.SECONDS).join();
+            for (int i = 0; i < seqs.length; i++) {
+                assertTrue(Serving.sameBits(expected[i], got[i]), "request " + i);
+            }
+            PredictorMetrics m = p.metrics();
+            assertEquals(2, m.batches(), m.toString());
+            assertEquals(2, m.batchSizes()[32], "64 requests over 2 sessions: two batches of 32, " + m);
         }
     }
 
