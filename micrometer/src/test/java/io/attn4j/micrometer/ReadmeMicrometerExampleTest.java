@@ -1,0 +1,57 @@
+package io.attn4j.micrometer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.attn4j.model.Predictor;
+import io.attn4j.model.SequenceModel;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The README's Micrometer snippet (in "Serving") compiles, runs, and is what the README shows. */
+class ReadmeMicrometerExampleTest {
+    private static final Path MODULE = Path.of(System.getProperty("user.dir"));
+
+    private static double example(Predictor predictor) {
+        // @formatter:off
+        // README begin
+        MeterRegistry registry = new SimpleMeterRegistry();  // in a service: its own (Prometheus, OTLP, ...)
+        new PredictorMeterBinder(predictor, "attn4j.predictor", Tags.of("model", "classifier")).bindTo(registry);
+        double p99 = registry.get("attn4j.predictor.compute.percentile").tag("phi", "0.99").timeGauge().value();
+        // README end
+        // @formatter:on
+        return p99;
+    }
+
+    @Test
+    void runs() throws IOException {
+        try (Predictor p = Predictor.builder(SequenceModel.load(MODULE.resolveSibling(
+                "examples/classifier/model.safetensors"))).maxSequenceLength(10).build()) {
+            p.predict(new float[10][p.inputSize()]);
+            double p99 = example(p);
+            assertEquals(p.metrics().compute().p99().toNanos() / 1e9, p99, 1e-15);
+            assertTrue(p99 > 0, "one batch ran: " + p.metrics());
+        }
+    }
+
+    @Test
+    void theReadmeShowsThisCode() throws IOException {
+        String readme = Files.readString(MODULE.resolveSibling("README.md"));
+        List<String> source = Files
+                .readAllLines(MODULE.resolve("src/test/java/io/attn4j/micrometer/ReadmeMicrometerExampleTest.java"));
+        List<String> body = source
+                .subList(source.indexOf("        // README begin") + 1, source.indexOf("        // README end"))
+                .stream().map(l -> l.length() >= 8 ? l.substring(8) : l).toList();
+        int section = readme.indexOf("attn4j-micrometer", readme.indexOf("## Serving"));
+        assertTrue(section >= 0, "README's 'Serving' does not name attn4j-micrometer");
+        int start = readme.indexOf("```java\n", section) + 8;
+        List<String> block = readme.substring(start, readme.indexOf("```", start)).lines().toList();
+        assertEquals(String.join("\n", body), String.join("\n", block));
+    }
+}
