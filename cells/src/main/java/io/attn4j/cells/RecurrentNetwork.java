@@ -169,14 +169,23 @@ public final class RecurrentNetwork implements AutoCloseable {
         if (spec.cell().hasCellState()) {
             loadState(ws.c, c0, stateIndex, batch);
         }
+        // rows [0, running) hold every sequence not yet ended: rows past the last running one are
+        // left out of the recurrent product (a batch ordered longest first loses no step to padding)
+        int running = batch;
         for (int step = 0; step < seq; step++) {
-            // rec: [batch, G*H] = h [batch, H] . W_hh^T, the same sums either way
+            while (running > 0 && step >= lens[running - 1]) {
+                running--;
+            }
+            if (running == 0) {
+                break;
+            }
+            // rec: [running, G*H] = h [running, H] . W_hh^T, the same sums either way
             if (batch == 1) {
                 gates.recurrentRow(hid, gh, ws.h, 0, w.wHhRows, ws.rec, 0);
             } else {
-                kernels.gemm(Transpose.NO, batch, 1f, ws.h, 0, hid, w.wHhT, 0f, ws.rec, 0, gh);
+                kernels.gemm(Transpose.NO, running, 1f, ws.h, 0, hid, w.wHhT, 0f, ws.rec, 0, gh);
             }
-            for (int b = 0; b < batch; b++) {
+            for (int b = 0; b < running; b++) {
                 if (step >= lens[b]) {
                     continue; // this sequence has ended: its state stays at its own last step
                 }

@@ -854,7 +854,10 @@ public final class Predictor implements AutoCloseable {
 
     /** A snapshot of the counters (see {@link PredictorMetrics}). */
     public PredictorMetrics metrics() {
-        return stats.snapshot(batcher.queued(), batcher.running(), scratchBytes);
+        int running = batcher.running();
+        // closed with nothing running: every session and staging buffer is freed
+        long bytes = running == 0 && batcher.isClosed() ? 0 : scratchBytes;
+        return stats.snapshot(batcher.queued(), running, bytes);
     }
 
     /** Input features per step; 1 when the model takes token ids. */

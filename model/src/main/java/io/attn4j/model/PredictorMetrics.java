@@ -20,7 +20,8 @@ import java.time.Duration;
  * @param queued requests waiting now
  * @param running batches running now
  * @param swaps models swapped in since the predictor was built
- * @param scratchBytes off-heap bytes the current model's sessions and staging buffers hold now
+ * @param scratchBytes off-heap bytes the current model's sessions and staging buffers hold now (0
+ *        once {@link Predictor#close()} has returned)
  */
 public record PredictorMetrics(long accepted, long completed, long rejected, long timedOut, long cancelled,
         long failed, long closedUnserved, long batches, long[] batchSizes, Latency queueWait, Latency compute,

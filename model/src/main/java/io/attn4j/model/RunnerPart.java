@@ -9,8 +9,9 @@ import java.lang.foreign.ValueLayout;
 /**
  * One session of a {@link Runner} and its staging input: computes rows {@code [from, from + rows)}
  * of a batch. The staged input, {@code x [rows, T, features]} F32 or token ids {@code [rows, T]}
- * I32, is a padded batch whose row r holds request r's steps first; steps past a request's length
- * are left as they are (the model never reads them). A pooled result is the output's row r; a
+ * I32, is a padded batch holding the requests longest first (the recurrence then steps only over
+ * the rows still running, a prefix), each row its request's steps first; steps past a request's
+ * length are left as they are (the model never reads them). A pooled result is the output's row r; a
  * per-step result its row r's first {@code steps} steps, the request's own.
  *
  * <p>Allocates nothing per call in the steady state: the input views and the exact-length lengths
@@ -30,6 +31,8 @@ final class RunnerPart implements AutoCloseable {
     private final Tensor[][] inputs;
     /** {@code [rows - 1]}: a lengths array of exactly {@code rows} entries. */
     private final int[][] lengths;
+    /** {@code order[r]}: the batch index of the request staged in row r. */
+    private final int[] order;
     /** Input views kept; past {@link #CACHED_SHAPES}, a new shape's view is made per call. */
     private int cachedInputs;
     private static final int CACHED_SHAPES = 4096;
@@ -40,6 +43,7 @@ final class RunnerPart implements AutoCloseable {
         this.maxSeq = maxSeq;
         this.inputs = new Tensor[maxSeq][];
         this.lengths = new int[maxRows][];
+        this.order = new int[maxRows];
         try {
             session = served.model().newSession(maxRows, maxSeq);
             staging = arena.allocate(stagingBytes(served, maxRows, maxSeq), 64);
@@ -67,9 +71,10 @@ final class RunnerPart implements AutoCloseable {
         int features = served.features();
         boolean tokens = served.takesTokens();
         int[] lens = lengths(rows);
+        longestFirst(batch, from, rows);
         long rowBytes = (long) seq * features * Float.BYTES; // a token id is 4 bytes too
         for (int r = 0; r < rows; r++) {
-            Request<?> request = batch[from + r];
+            Request<?> request = batch[order[r]];
             long at = r * rowBytes;
             if (tokens) {
                 MemorySegment.copy((int[]) request.input, 0, staging, I32, at, request.steps);
@@ -87,7 +92,7 @@ final class RunnerPart implements AutoCloseable {
         // y: [rows, outputs], or [rows, seq, outputs] per step
         long rowFloats = served.perStep() ? (long) seq * outputs : outputs;
         for (int r = 0; r < rows; r++) {
-            Request<?> request = batch[from + r];
+            Request<?> request = batch[order[r]];
             long at = (y.offset() + r * rowFloats) * Float.BYTES;
             if (served.perStep()) {
                 float[][] result = new float[request.steps][outputs];
@@ -100,6 +105,21 @@ final class RunnerPart implements AutoCloseable {
                 MemorySegment.copy(out, F32, at, result, 0, outputs);
                 request.result = result;
             }
+        }
+    }
+
+    /**
+     * {@code order[0, rows)}: the indices {@code [from, from + rows)} of {@code batch}, longest
+     * request first, ties in batch order (an insertion sort: a batch is a few dozen rows).
+     */
+    private void longestFirst(Request<?>[] batch, int from, int rows) {
+        for (int r = 0; r < rows; r++) {
+            int index = from + r, steps = batch[index].steps, at = r;
+            while (at > 0 && batch[order[at - 1]].steps < steps) {
+                order[at] = order[at - 1];
+                at--;
+            }
+            order[at] = index;
         }
     }
 

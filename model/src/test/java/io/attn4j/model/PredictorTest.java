@@ -97,8 +97,10 @@ class PredictorTest {
         Predictor p = Predictor.builder(model).maxSequenceLength(50).build();
         float[][] s = Serving.sequence(new SplittableRandom(8), 10, FEATURES);
         p.predict(s);
+        assertTrue(p.metrics().scratchBytes() > 0);
         p.close();
         assertFalse(model.isOpen(), "the predictor owns its model");
+        assertEquals(0, p.metrics().scratchBytes(), "a closed predictor holds no scratch memory");
         assertThrows(PredictorClosedException.class, () -> p.predict(s));
         assertThrows(PredictorClosedException.class, () -> p.submit(s));
         assertThrows(PredictorClosedException.class, () -> p.predict(new float[][][]{s}));
