@@ -58,6 +58,10 @@ class PredictorTest {
         nan[7][3] = Float.NaN;
         float[][] inf = Serving.sequence(new SplittableRandom(4), 30, FEATURES);
         inf[29][31] = Float.NEGATIVE_INFINITY;
+        float[][] posInf = Serving.sequence(new SplittableRandom(8), 30, FEATURES);
+        posInf[0][0] = Float.POSITIVE_INFINITY;
+        float[][] large = Serving.sequence(new SplittableRandom(9), 30, FEATURES);
+        large[3][5] = Float.MAX_VALUE; // finite: accepted (checked below with the good one)
         float[][] ragged = Serving.sequence(new SplittableRandom(5), 30, FEATURES);
         ragged[4] = new float[31];
         float[][] nullStep = Serving.sequence(new SplittableRandom(6), 30, FEATURES);
@@ -65,6 +69,7 @@ class PredictorTest {
         Object[][] cases = {
                 {nan, "the sequence[7][3] is NaN"},
                 {inf, "the sequence[29][31] is -Infinity"},
+                {posInf, "the sequence[0][0] is Infinity"},
                 {ragged, "the sequence[4] has 31 features, the model takes 32"},
                 {nullStep, "the sequence[2] has 0 features, the model takes 32"},
                 {new float[0][], "the sequence is empty"},
@@ -87,7 +92,8 @@ class PredictorTest {
             }
             assertArrayEquals(expected, before.get(Serving.HANG_SECONDS, TimeUnit.SECONDS));
             assertArrayEquals(expected, p.predict(good), "the predictor serves on after bad requests");
-            assertEquals(2, p.metrics().accepted(), "no bad request was queued");
+            assertTrue(Float.isFinite(p.predict(large)[0]), "Float.MAX_VALUE is finite: accepted");
+            assertEquals(3, p.metrics().accepted(), "no bad request was queued");
         }
     }
 
