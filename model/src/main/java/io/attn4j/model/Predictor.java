@@ -716,9 +716,9 @@ public final class Predictor implements AutoCloseable {
 
     /**
      * Whether every value is finite: {@code v * 0} is a zero for a finite v and NaN for NaN or an
-     * infinity, so the sum is a zero exactly when all are finite. A loop without a branch; on a step
-     * of a few dozen values it runs at about twice the speed of a vectorized bit test, whose vector
-     * loop such a short step never enters.
+     * infinity, so the sum is a zero exactly when all are finite. A loop without a branch, faster on
+     * a step of a few dozen values than a vectorized bit test, whose vector loop such a short step
+     * never enters ({@code docs/performance-notes.md}).
      */
     private static boolean finite(float[] step) {
         float sum = 0f;
