@@ -22,9 +22,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <h2>Waiting for a fuller batch</h2>
  * With a maximum wait above zero, a batch that is not full and sees other traffic (it took more
- * than one request, or another batch is running) keeps taking arrivals until it is full, the
- * maximum wait has passed since its oldest request was submitted, or no request arrived for an
- * eighth of the maximum wait (at least 20 us). A request alone with nothing else running starts at
+ * than one request, or another batch is running) keeps taking arrivals, each up to its fair share
+ * as it grows with the arrivals, until it is full, the maximum wait has passed since its oldest
+ * request was submitted, or it took nothing for an eighth of the maximum wait (at least 20 us). A request alone with nothing else running starts at
  * once: waiting could only delay it.
  *
  * <h2>Lifecycle</h2>
@@ -498,7 +498,7 @@ final class Batcher {
                 }
                 int before = n;
                 synchronized (this) {
-                    if (closed || n == 1 && running == 1 || n >= share()) {
+                    if (closed || n == 1 && running == 1) {
                         break;
                     }
                     n = take(runner, n, now);
