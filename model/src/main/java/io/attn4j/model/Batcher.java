@@ -14,8 +14,8 @@ import java.util.concurrent.locks.LockSupport;
  * lone caller pays no hand-off between threads), otherwise one of the worker threads (one per
  * runner, parked while idle). Under load the workers run every batch: a caller that ran a batch
  * inline would come back for its next request before the clients it completed had queued theirs,
- * and run it nearly alone. A batch takes the oldest queued requests, up to the maximum batch size and
- * to its fair share: the requests queued or running, divided by the number of runners. So when a
+ * and run it nearly alone. A batch takes the oldest queued requests, up to the maximum batch size
+ * and to its fair share: the requests queued or running, divided by the number of runners. So when a
  * runner frees while another holds a large batch, the two even out over a few batches instead of
  * one running everything the other left in the queue while the other runs requests one by one; and
  * a large burst is split over the free runners at once.
@@ -24,8 +24,8 @@ import java.util.concurrent.locks.LockSupport;
  * With a maximum wait above zero, a batch that is not full and sees other traffic (it took more
  * than one request, or another batch is running) keeps taking arrivals, each up to its fair share
  * as it grows with the arrivals, until it is full, the maximum wait has passed since its oldest
- * request was submitted, or it took nothing for an eighth of the maximum wait (at least 20 us). A request alone with nothing else running starts at
- * once: waiting could only delay it.
+ * request was submitted, or it took nothing for an eighth of the maximum wait (at least 20 us). A
+ * request alone with nothing else running starts at once: waiting could only delay it.
  *
  * <h2>Lifecycle</h2>
  * The runner a batch ran on goes back to the pool before the batch's futures complete, so code
