@@ -1,15 +1,9 @@
 package io.attn4j.cells;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
-import java.io.IOException;
+import io.attn4j.engine.testing.ReadmeBlocks;
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -46,18 +40,9 @@ class ReadmeRecurrentExampleTest {
     }
 
     @Test
-    void theReadmeShowsThisCode() throws IOException {
-        Path module = Path.of(System.getProperty("user.dir"));
-        String readme = Files.readString(module.resolveSibling("README.md"));
-        List<String> source = Files
-                .readAllLines(module.resolve("src/test/java/io/attn4j/cells/ReadmeRecurrentExampleTest.java"));
-        List<String> body = source
-                .subList(source.indexOf("        // README begin") + 1, source.indexOf("        // README end"))
-                .stream().map(l -> l.length() >= 8 ? l.substring(8) : l).toList();
-        int section = readme.indexOf("## Running a PyTorch LSTM");
-        assertTrue(section >= 0, "README has no 'Running a PyTorch LSTM' section");
-        int start = readme.indexOf("```java\n", section) + 8;
-        List<String> block = readme.substring(start, readme.indexOf("```", start)).lines().toList();
-        assertEquals(String.join("\n", body), String.join("\n", block));
+    void theReadmeShowsThisCode() {
+        String readme = ReadmeBlocks.readme();
+        ReadmeBlocks.assertShows(readme, ReadmeBlocks.find(readme, "## Running a PyTorch LSTM"),
+                "src/test/java/io/attn4j/cells/ReadmeRecurrentExampleTest.java", "");
     }
 }

@@ -3,15 +3,14 @@ package io.attn4j.micrometer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.attn4j.engine.testing.ReadmeBlocks;
 import io.attn4j.model.Predictor;
 import io.attn4j.model.SequenceModel;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The README's Micrometer snippet (in "Serving") compiles, runs, and is what the README shows. */
@@ -41,17 +40,9 @@ class ReadmeMicrometerExampleTest {
     }
 
     @Test
-    void theReadmeShowsThisCode() throws IOException {
-        String readme = Files.readString(MODULE.resolveSibling("README.md"));
-        List<String> source = Files
-                .readAllLines(MODULE.resolve("src/test/java/io/attn4j/micrometer/ReadmeMicrometerExampleTest.java"));
-        List<String> body = source
-                .subList(source.indexOf("        // README begin") + 1, source.indexOf("        // README end"))
-                .stream().map(l -> l.length() >= 8 ? l.substring(8) : l).toList();
-        int section = readme.indexOf("attn4j-micrometer", readme.indexOf("## Serving"));
-        assertTrue(section >= 0, "README's 'Serving' does not name attn4j-micrometer");
-        int start = readme.indexOf("```java\n", section) + 8;
-        List<String> block = readme.substring(start, readme.indexOf("```", start)).lines().toList();
-        assertEquals(String.join("\n", body), String.join("\n", block));
+    void theReadmeShowsThisCode() {
+        String readme = ReadmeBlocks.readme();
+        ReadmeBlocks.assertShows(readme, ReadmeBlocks.find(readme, "## Serving", "attn4j-micrometer"),
+                "src/test/java/io/attn4j/micrometer/ReadmeMicrometerExampleTest.java", "");
     }
 }

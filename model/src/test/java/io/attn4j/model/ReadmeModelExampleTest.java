@@ -1,19 +1,15 @@
 package io.attn4j.model;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.attn4j.engine.golden.GoldenCase;
 import io.attn4j.engine.io.SafeTensorsWriter;
 import io.attn4j.engine.tensor.Tensor;
+import io.attn4j.engine.testing.ReadmeBlocks;
 import io.attn4j.model.Sequences.Batch;
 import io.attn4j.model.Sequences.MissingValues;
 import io.attn4j.model.Sequences.Options;
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,18 +51,9 @@ class ReadmeModelExampleTest {
     }
 
     @Test
-    void theReadmeShowsThisCode() throws IOException {
-        Path module = Path.of(System.getProperty("user.dir"));
-        String readme = Files.readString(module.resolveSibling("README.md"));
-        List<String> source = Files
-                .readAllLines(module.resolve("src/test/java/io/attn4j/model/ReadmeModelExampleTest.java"));
-        List<String> body = source
-                .subList(source.indexOf("        // README begin") + 1, source.indexOf("        // README end"))
-                .stream().map(l -> l.length() >= 8 ? l.substring(8) : l).toList();
-        int section = readme.indexOf("### From PyTorch", readme.indexOf("## Running a sequence model"));
-        assertTrue(section >= 0, "README has no 'From PyTorch' part in 'Running a sequence model'");
-        int start = readme.indexOf("```java\n", section) + 8;
-        List<String> block = readme.substring(start, readme.indexOf("```", start)).lines().toList();
-        assertEquals(String.join("\n", body), String.join("\n", block));
+    void theReadmeShowsThisCode() {
+        String readme = ReadmeBlocks.readme();
+        ReadmeBlocks.assertShows(readme, ReadmeBlocks.find(readme, "## Running a sequence model", "### From PyTorch"),
+                "src/test/java/io/attn4j/model/ReadmeModelExampleTest.java", "");
     }
 }

@@ -1,10 +1,8 @@
 package io.attn4j.model.keras;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.attn4j.engine.io.Npy;
 import io.attn4j.engine.tensor.Tensor;
+import io.attn4j.engine.testing.ReadmeBlocks;
 import io.attn4j.model.SequenceModel;
 import io.attn4j.model.Sequences;
 import io.attn4j.model.Sequences.Batch;
@@ -12,9 +10,7 @@ import io.attn4j.model.Sequences.Options;
 import io.attn4j.model.Session;
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -89,24 +85,11 @@ class ReadmeKerasExampleTest {
     }
 
     @Test
-    void theReadmeShowsThisCode() throws IOException {
-        Path module = Path.of(System.getProperty("user.dir"));
-        String readme = Files.readString(module.resolveSibling("README.md"));
-        List<String> source = Files
-                .readAllLines(module.resolve("src/test/java/io/attn4j/model/keras/ReadmeKerasExampleTest.java"));
-        int section = readme.indexOf("### From Keras", readme.indexOf("## Running a sequence model"));
-        assertTrue(section >= 0, "README has no 'From Keras' part in 'Running a sequence model'");
-        int first = readme.indexOf("```java\n", section) + 8;
-        int second = readme.indexOf("```java\n", readme.indexOf("```", first) + 3) + 8;
-        for (String[] part : new String[][]{{"", Integer.toString(first)}, {" several inputs",
-                Integer.toString(second)}}) {
-            List<String> body = source
-                    .subList(source.indexOf("        // README begin" + part[0]) + 1,
-                            source.indexOf("        // README end" + part[0]))
-                    .stream().map(l -> l.length() >= 8 ? l.substring(8) : l).toList();
-            int start = Integer.parseInt(part[1]);
-            List<String> block = readme.substring(start, readme.indexOf("```", start)).lines().toList();
-            assertEquals(String.join("\n", body), String.join("\n", block), "README block" + part[0]);
-        }
+    void theReadmeShowsThisCode() {
+        String readme = ReadmeBlocks.readme();
+        String source = "src/test/java/io/attn4j/model/keras/ReadmeKerasExampleTest.java";
+        int end = ReadmeBlocks.assertShows(readme,
+                ReadmeBlocks.find(readme, "## Running a sequence model", "### From Keras"), source, "");
+        ReadmeBlocks.assertShows(readme, end, source, " several inputs");
     }
 }
