@@ -7,13 +7,14 @@ package io.attn4j.attention;
  * <ul>
  *   <li><b>Keys per block, {@code BK}.</b> Each tile's product packs its query block anew (the
  *       GEMM packs both operands on every call), {@code BQ * d} floats for {@code BQ * BK * d}
- *       multiply-adds, so the key block must be wide to amortize it, while the key and value
- *       blocks it streams stay in L2 beside the rest: an eighth of L2 for them,
- *       {@code 4 * BK * (d + dv) <= 128 KiB}, so {@code BK = 32768 / (d + dv)} rounded down to a
- *       multiple of 32 (whole GEMM micro-tiles of {@code 2 * LANES} columns at every width), within
- *       [32, 512]: 256 for {@code d = dv = 64}, 128 for 128. The value block then overflows L1, but
- *       the P V step walks it in address order, which the prefetcher streams from L2 (wider
- *       blocks measured faster up to 512: {@code docs/performance-notes.md}). With at most {@link FusedAttention#DIRECT_SCORE_ROWS} queries (decoding),
+ *       multiply-adds, and each key block costs a rescale of the output rows, so the key block
+ *       must be wide to amortize both, while the key and value blocks it streams stay in L2
+ *       beside the rest: a quarter of L2 for them, {@code 4 * BK * (d + dv) <= 256 KiB}, so
+ *       {@code BK = 65536 / (d + dv)} rounded down to a multiple of 32 (whole GEMM micro-tiles of
+ *       {@code 2 * LANES} columns at every width), within [32, 512]: 512 for {@code d = dv = 64},
+ *       256 for 128. The key and value blocks then overflow L1, but both steps walk them in
+ *       address order, which the prefetcher streams from L2 (wider blocks measured faster up to
+ *       512: {@code docs/performance-notes.md}). With at most {@link FusedAttention#DIRECT_SCORE_ROWS} queries (decoding),
  *       there is no GEMM and nothing to pack, and the block is the largest, 512 keys, to spend
  *       less per block on calls and rescaling.</li>
  *   <li><b>Queries per block, {@code BQ}.</b> The query block {@code Q [BQ, d]}, its output
@@ -49,7 +50,7 @@ final class TileBlocking {
         if (tq <= FusedAttention.DIRECT_SCORE_ROWS) {
             return MAX_KEY_BLOCK;
         }
-        int bk = L2_BYTES / 8 / Float.BYTES / Math.max(d + dv, 1);
+        int bk = L2_BYTES / 4 / Float.BYTES / Math.max(d + dv, 1);
         return Math.clamp(bk / 32 * 32, 32, MAX_KEY_BLOCK);
     }
 
