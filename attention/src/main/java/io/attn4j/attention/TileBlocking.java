@@ -15,8 +15,10 @@ package io.attn4j.attention;
  *       256 for 128. The key and value blocks then overflow L1, but both steps walk them in
  *       address order, which the prefetcher streams from L2 (wider blocks measured faster up to
  *       512: {@code docs/performance-notes.md}). With at most {@link FusedAttention#DIRECT_SCORE_ROWS} queries (decoding),
- *       there is no GEMM and nothing to pack, and the block is the largest, 512 keys, to spend
- *       less per block on calls and rescaling.</li>
+ *       there is no GEMM and nothing to pack, and the block is {@link #DIRECT_KEY_BLOCK} keys:
+ *       decoding reads every key and value from memory once, and each block switches the read
+ *       from the key rows to the value rows and back, which costs bandwidth (wider blocks measured
+ *       closer to the read roof up to 4096 keys: {@code docs/performance-notes.md}).</li>
  *   <li><b>Queries per block, {@code BQ}.</b> The query block {@code Q [BQ, d]}, its output
  *       accumulators {@code O [BQ, dv]} and the score tile {@code S [BQ, BK]} are reused by
  *       every key block, so they stay in L2 with the streaming K and V blocks, in half of it:
@@ -28,7 +30,7 @@ package io.attn4j.attention;
  *       save re-reading K and V from L2/L3, a small share of the time.</li>
  *   <li><b>Keys per split, {@link #splitKeys}.</b> When all queries of a head fit one block
  *       (decoding, short queries), the keys are split into chunks of at least 1024 keys (whole
- *       key blocks), each chunk's partial softmax state computed as its own work item and the
+ *       key blocks: 2048 when decoding), each chunk's partial softmax state computed as its own work item and the
  *       partials merged in chunk order. Whether and where to split depends on the shape alone,
  *       never on the thread count, so results are bit-identical for any executor.</li>
  * </ul>
@@ -37,8 +39,10 @@ final class TileBlocking {
     static final int L2_BYTES = 1024 * 1024;
     /** The GEMM's MC: rows of one packed A block. */
     static final int MAX_QUERY_BLOCK = 96;
-    /** Largest key block. */
+    /** Largest key block of a query block. */
     static final int MAX_KEY_BLOCK = 512;
+    /** Key block of a few queries (decoding), scored straight from the keys. */
+    static final int DIRECT_KEY_BLOCK = 2048;
     /** Smallest chunk of keys split off as a work item. */
     static final int MIN_SPLIT_KEYS = 1024;
 
@@ -48,7 +52,7 @@ final class TileBlocking {
     /** Keys per block for {@code d} key features, {@code dv} value features and {@code tq} queries. */
     static int keyBlock(int d, int dv, int tq) {
         if (tq <= FusedAttention.DIRECT_SCORE_ROWS) {
-            return MAX_KEY_BLOCK;
+            return DIRECT_KEY_BLOCK;
         }
         int bk = L2_BYTES / 4 / Float.BYTES / Math.max(d + dv, 1);
         return Math.clamp(bk / 32 * 32, 32, MAX_KEY_BLOCK);

@@ -56,7 +56,7 @@ class AllocationTest {
 
     @Test
     void stepsAllocateNothing() {
-        int t = 1100; // past the split point
+        int t = 2100; // past the split point of decoding
         SplittableRandom rnd = new SplittableRandom(5);
         try (Arena arena = Arena.ofShared();
                 AttentionWorkspace ws = new AttentionWorkspace();
