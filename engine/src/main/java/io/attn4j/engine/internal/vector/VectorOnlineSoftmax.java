@@ -49,7 +49,22 @@ final class VectorOnlineSoftmax {
             for (int c = lim; c < padded; c++) {
                 s[off + c] = Float.NEGATIVE_INFINITY;
             }
-            blockMax = rowMax(s, off, padded);
+            // the row's maximum, NaN skipped (it reaches the result through the exp instead): compare and
+            // blend, two accumulators to cover its latency. Written here, not in a helper: a helper first
+            // compiled by C1 may never be inlined by C2, and C1 code boxes every vector (the note on
+            // MicroKernel in docs/performance-notes.md)
+            FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), m1 = m0;
+            int c = 0;
+            for (; c + 2 * L <= padded; c += 2 * L) {
+                FloatVector x0 = fromArray(S, s, off + c), x1 = fromArray(S, s, off + c + L);
+                m0 = m0.blend(x0, m0.compare(VectorOperators.LT, x0));
+                m1 = m1.blend(x1, m1.compare(VectorOperators.LT, x1));
+            }
+            for (; c < padded; c += L) {
+                FloatVector x = fromArray(S, s, off + c);
+                m0 = m0.blend(x, m0.compare(VectorOperators.LT, x));
+            }
+            blockMax = m0.blend(m1, m0.compare(VectorOperators.LT, m1)).reduceLanes(VectorOperators.MAX);
         }
         float old = max[r], m = Math.max(old, blockMax);
         if (m == Float.NEGATIVE_INFINITY) {
@@ -75,26 +90,6 @@ final class VectorOnlineSoftmax {
         sum[r] = a * sum[r] + blockSum;
         max[r] = m;
         alpha[r] = a;
-    }
-
-    /**
-     * Largest of {@code n} floats, {@code n} a multiple of the vector length; {@code -inf} for
-     * none. NaN is skipped (it reaches the result through the exp instead). Compare and blend, two
-     * accumulators to cover its latency.
-     */
-    private static float rowMax(float[] s, int off, int n) {
-        FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), m1 = m0;
-        int c = 0;
-        for (int bound = n - 2 * L; c <= bound; c += 2 * L) {
-            FloatVector x0 = fromArray(S, s, off + c), x1 = fromArray(S, s, off + c + L);
-            m0 = m0.blend(x0, m0.compare(VectorOperators.LT, x0));
-            m1 = m1.blend(x1, m1.compare(VectorOperators.LT, x1));
-        }
-        for (; c < n; c += L) {
-            FloatVector x = fromArray(S, s, off + c);
-            m0 = m0.blend(x, m0.compare(VectorOperators.LT, x));
-        }
-        return m0.blend(m1, m0.compare(VectorOperators.LT, m1)).reduceLanes(VectorOperators.MAX);
     }
 
     private static void fill(float[] s, int off, int from, int to) {
