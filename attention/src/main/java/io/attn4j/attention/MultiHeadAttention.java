@@ -3,6 +3,7 @@ package io.attn4j.attention;
 import io.attn4j.engine.internal.Backend;
 import io.attn4j.engine.kernel.KernelProvider;
 import io.attn4j.engine.kernel.Kernels;
+import io.attn4j.engine.kernel.PackedMatrix;
 import io.attn4j.engine.tensor.DType;
 import io.attn4j.engine.tensor.Tensor;
 import java.lang.foreign.Arena;
@@ -24,7 +25,9 @@ import java.util.concurrent.Executor;
  * with {@code dh = E / H}. The attention runs fused ({@link FusedAttention}) when the weights are
  * not asked for, else through the reference.
  *
- * <h2>Weights</h2> Copied at construction into this object's memory ({@link #close()} frees it).
+ * <h2>Weights</h2> Copied at construction: the biases into this object's off-heap memory
+ * ({@link #close()} frees it), the projection matrices packed once for the GEMM, on the heap
+ * (collected with this object), so that no call packs them again.
  * PyTorch: {@code in_proj_weight (3E, E)} holds Wq, Wk, Wv in row blocks, {@code in_proj_bias (3E)}
  * likewise, or {@code q_proj_weight (E, E)}, {@code k_proj_weight (E, kdim)},
  * {@code v_proj_weight (E, vdim)} when kdim/vdim differ from E; {@code out_proj.weight (E, E)},
@@ -47,13 +50,13 @@ public final class MultiHeadAttention implements AutoCloseable {
     private final int headDim;
     private final int kdim;
     private final int vdim;
-    private final Tensor wq;
-    private final Tensor wk;
-    private final Tensor wv;
+    private final PackedMatrix wq;
+    private final PackedMatrix wk;
+    private final PackedMatrix wv;
     private final Tensor bq;
     private final Tensor bk;
     private final Tensor bv;
-    private final Tensor wo;
+    private final PackedMatrix wo;
     private final Tensor bo;
     private final ScoreFunction score = ScoreFunction.scaledDot();
     private final Backend backend;
@@ -78,13 +81,13 @@ public final class MultiHeadAttention implements AutoCloseable {
         try {
             kdim = Weights.dim("k weight", wk, 2, 1);
             vdim = Weights.dim("v weight", wv, 2, 1);
-            this.wq = Weights.copy(arena, "q weight", wq, embedDim, embedDim);
-            this.wk = Weights.copy(arena, "k weight", wk, kvDim, kdim);
-            this.wv = Weights.copy(arena, "v weight", wv, kvDim, vdim);
+            this.wq = Linear.pack(kernels, "q weight", wq, embedDim, embedDim);
+            this.wk = Linear.pack(kernels, "k weight", wk, kvDim, kdim);
+            this.wv = Linear.pack(kernels, "v weight", wv, kvDim, vdim);
             this.bq = bq == null ? null : Weights.copy(arena, "q bias", bq, embedDim);
             this.bk = bk == null ? null : Weights.copy(arena, "k bias", bk, kvDim);
             this.bv = bv == null ? null : Weights.copy(arena, "v bias", bv, kvDim);
-            this.wo = Weights.copy(arena, "out_proj.weight", wo, embedDim, embedDim);
+            this.wo = Linear.pack(kernels, "out_proj.weight", wo, embedDim, embedDim);
             this.bo = bo == null ? null : Weights.copy(arena, "out_proj.bias", bo, embedDim);
         } catch (RuntimeException e) {
             arena.close();
@@ -238,9 +241,9 @@ public final class MultiHeadAttention implements AutoCloseable {
         long hwOff = cOff + ScoreFunction.alignFloats((long) batch * tq * embedDim);
         long end = hwOff + (averaged ? (long) batch * numHeads * tq * tk : 0);
         MemorySegment s = workspace.shared(end * Float.BYTES);
-        project(kernels, executor, query, wq, bq, embedDim, s, qOff);
-        project(kernels, executor, key, wk, bk, kvDim, s, kOff);
-        project(kernels, executor, value, wv, bv, kvDim, s, vOff);
+        project(kernels, executor, query, wq, bq, s, qOff);
+        project(kernels, executor, key, wk, bk, s, kOff);
+        project(kernels, executor, value, wv, bv, s, vOff);
 
         AttentionOperands op = workspace.operands();
         op.setHeads(batch, numHeads, numKvHeads, tq, tk, headDim, s, qOff, kOff, vOff, cOff, m);
@@ -267,19 +270,19 @@ public final class MultiHeadAttention implements AutoCloseable {
         }
         // output [B*Tq, E] = concat Wo^T + bo, batch by batch (the output's batch stride is free)
         for (int b = 0; b < batch; b++) {
-            Linear.apply(kernels, executor, tq, embedDim, embedDim, s, cOff + (long) b * tq * embedDim, embedDim,
-                    wo.segment(), bo == null ? null : bo.segment(),
-                    output.segment(), output.offset() + b * output.stride(0), output.stride(1));
+            Linear.apply(kernels, executor, tq, s, cOff + (long) b * tq * embedDim, embedDim, wo,
+                    bo == null ? null : bo.segment(), output.segment(), output.offset() + b * output.stride(0),
+                    output.stride(1));
         }
     }
 
     /** {@code out [B, T, outDim]} (contiguous, at {@code off} in {@code s}) {@code = x W^T + b}. */
-    private static void project(Kernels kernels, Executor executor, Tensor x, Tensor w, Tensor bias, int outDim,
+    private static void project(Kernels kernels, Executor executor, Tensor x, PackedMatrix w, Tensor bias,
             MemorySegment s, long off) {
-        int t = (int) x.dim(1), in = (int) x.dim(2);
+        int t = (int) x.dim(1), outDim = w.n();
         for (int b = 0; b < x.dim(0); b++) {
-            Linear.apply(kernels, executor, t, in, outDim, x.segment(), x.offset() + b * x.stride(0), x.stride(1),
-                    w.segment(), bias == null ? null : bias.segment(), s, off + (long) b * t * outDim, outDim);
+            Linear.apply(kernels, executor, t, x.segment(), x.offset() + b * x.stride(0), x.stride(1), w,
+                    bias == null ? null : bias.segment(), s, off + (long) b * t * outDim, outDim);
         }
     }
 

@@ -2,6 +2,7 @@ package io.attn4j.engine.parallel;
 
 import io.attn4j.engine.internal.KernelArgs;
 import io.attn4j.engine.kernel.Kernels;
+import io.attn4j.engine.kernel.PackedMatrix;
 import io.attn4j.engine.kernel.SoftmaxMask;
 import io.attn4j.engine.kernel.Transpose;
 import java.lang.foreign.MemorySegment;
@@ -127,6 +128,30 @@ public final class Parallel {
                 long bAt = bOff + (transB == Transpose.NO ? from : from * ldb);
                 kernels.gemm(transA, transB, m, len, k, alpha, a, aOff, lda, b, bAt, ldb, beta, c, cOff + from, ldc);
             }
+        });
+    }
+
+    /**
+     * {@link Kernels#gemm(Transpose, int, float, MemorySegment, long, long, PackedMatrix, float, MemorySegment, long, long)}
+     * split into blocks of rows of C, one task each, all reading the one packed B. Same contract and
+     * same result bits as the single-threaded call.
+     */
+    public static void gemm(Kernels kernels, Executor executor, Transpose transA, int m, float alpha, MemorySegment a,
+            long aOff, long lda, PackedMatrix b, float beta, MemorySegment c, long cOff, long ldc) {
+        long flops = b == null ? 0 : (long) m * b.n() * Math.max(b.k(), 1);
+        int tasks = (int) Math.min(Math.min(4L * parallelism(), Math.max(1, flops / MIN_FLOPS_PER_TASK)),
+                Math.max(1, m / 16));
+        if (tasks <= 1 || !shareable(a) || !shareable(c)) {
+            kernels.gemm(transA, m, alpha, a, aOff, lda, b, beta, c, cOff, ldc);
+            return;
+        }
+        // Check the whole call first: the per-block calls check only their own blocks.
+        KernelArgs.gemmPacked(kernels, transA, m, a, aOff, lda, b, c, cOff, ldc);
+        int block = blockSize(m, tasks);
+        forEach(executor, (m + block - 1) / block, t -> {
+            int from = t * block, len = Math.min(block, m - from);
+            long aAt = aOff + (transA == Transpose.NO ? from * lda : from);
+            kernels.gemm(transA, len, alpha, a, aAt, lda, b, beta, c, cOff + from * ldc, ldc);
         });
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.attn4j.engine.kernel.Kernels;
+import io.attn4j.engine.kernel.PackedMatrix;
 import io.attn4j.engine.kernel.SoftmaxMask;
 import io.attn4j.engine.kernel.Transpose;
 import io.attn4j.engine.testing.RandomTrials;
@@ -63,6 +64,31 @@ class ParallelBitIdentityTest {
                 assertSplit(executor);
                 assertArrayEquals(bits(one), bits(split),
                         () -> m + " x " + n + " x " + k + ", " + transA + "/" + transB + ", beta " + beta + ", "
+                                + threads + " threads");
+            }
+        });
+    }
+
+    @Test
+    void gemmWithPackedBIsBitIdenticalToOneUnpackedCall() {
+        RandomTrials.run(30, r -> {
+            int m = sizeIn(r, 96, 300), n = sizeIn(r, 96, 300), k = sizeIn(r, 64, 700);
+            Transpose transA = transpose(r), transB = transpose(r);
+            int threads = r.nextInt(2, 5);
+            float alpha = (float) r.nextDouble(-2, 2), beta = r.nextBoolean() ? 0f : (float) r.nextDouble(-2, 2);
+            try (Arena arena = Arena.ofShared()) {
+                // m >= 96 rows and m n k >= 2 * 2^18 multiply-adds: always split in two or more
+                MemorySegment a = random(arena, r, (long) m * k), b = random(arena, r, (long) k * n);
+                MemorySegment c0 = random(arena, r, (long) m * n);
+                int lda = transA == Transpose.NO ? k : m, ldb = transB == Transpose.NO ? n : k;
+                MemorySegment one = copy(arena, c0), split = copy(arena, c0);
+                VECTOR.gemm(transA, transB, m, n, k, alpha, a, 0, lda, b, 0, ldb, beta, one, 0, n);
+                PackedMatrix packed = VECTOR.packB(transB, k, n, b, 0, ldb);
+                CountingExecutor executor = new CountingExecutor(POOLS[threads - 2]);
+                Parallel.gemm(VECTOR, executor, transA, m, alpha, a, 0, lda, packed, beta, split, 0, n);
+                assertSplit(executor);
+                assertArrayEquals(bits(one), bits(split),
+                        () -> m + " x " + n + " x " + k + ", " + transA + "/" + transB + " packed, beta " + beta + ", "
                                 + threads + " threads");
             }
         });
