@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -33,9 +34,12 @@ import java.util.concurrent.Future;
  * </pre>
  */
 public final class ClassifierService {
-    /** What a run did: the example inputs' predictions, the responses by status, the predictor's counters. */
+    /**
+     * What a run did: the example inputs' predictions, the responses by status, the status of the
+     * request submitted without blocking, the predictor's counters.
+     */
     public record Summary(float[] examplePredictions, int ok, int badRequest, int overloaded, int timedOut,
-            PredictorMetrics metrics) {
+            int submittedStatus, PredictorMetrics metrics) {
     }
 
     private ClassifierService() {
@@ -88,7 +92,7 @@ public final class ClassifierService {
             byStatus[status.get()]++;
         }
         requestThreads.shutdown();
-        later.get();
+        int laterStatus = status(later);
         PredictorMetrics metrics = predictor.metrics();
         float[] predictions = new float[probabilities.length];
         for (int i = 0; i < predictions.length; i++) {
@@ -97,8 +101,10 @@ public final class ClassifierService {
         out.println("the example's predictions: " + java.util.Arrays.toString(predictions));
         out.printf("%d requests: %d answered, %d bad, %d overloaded, %d past their deadline%n", statuses.size(),
                 byStatus[200], byStatus[400], byStatus[503], byStatus[504]);
+        out.println("the request submitted without blocking: " + laterStatus);
         out.println(metrics);
-        return new Summary(predictions, byStatus[200], byStatus[400], byStatus[503], byStatus[504], metrics);
+        return new Summary(predictions, byStatus[200], byStatus[400], byStatus[503], byStatus[504], laterStatus,
+                metrics);
     }
 
     // @formatter:off
@@ -118,6 +124,23 @@ public final class ClassifierService {
     }
     // README end handler
     // @formatter:on
+
+    /**
+     * {@link #respond}'s status for a request submitted without blocking: under a burst it may be
+     * shed or pass its deadline like any other.
+     */
+    static int status(CompletableFuture<float[]> request) throws InterruptedException {
+        try {
+            return request.get()[0] >= 0 ? 200 : 500;
+        } catch (ExecutionException e) {
+            return switch (e.getCause()) {
+                case IllegalArgumentException _ -> 400;
+                case PredictionRejectedException _ -> 503;
+                case PredictionTimeoutException _ -> 504;
+                default -> 500;
+            };
+        }
+    }
 
     /** The example's inputs as the sequences a service would receive: each cut to its length. */
     static float[][][] exampleInputs(Path example) throws IOException {

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The serving example runs as the README says: the example's predictions are PyTorch's (within the
  * golden rule, 1e-5), every request gets an answer (how many are shed or late depends on the
- * machine's load, so only the total is checked), the bad ones fail alone, nothing fails inside a
+ * machine's load, so only the total is checked; the same for the request submitted without
+ * blocking), the bad ones fail alone, nothing fails inside a
  * batch; and the README shows the example's code as it is.
  */
 class ClassifierServiceTest {
@@ -39,6 +40,8 @@ class ClassifierServiceTest {
         }
         assertEquals(requests, s.ok() + s.badRequest() + s.overloaded() + s.timedOut(), text.toString());
         assertEquals(requests / 50, s.badRequest(), "one request in 50 holds a NaN");
+        // a good request, answered or (under the burst) shed or late, never failed
+        assertTrue(List.of(200, 503, 504).contains(s.submittedStatus()), "status " + s.submittedStatus());
         assertEquals(0, s.metrics().failed());
         assertEquals(1, s.metrics().swaps());
         assertTrue(text.toString().contains("the example's predictions: "), text.toString());
