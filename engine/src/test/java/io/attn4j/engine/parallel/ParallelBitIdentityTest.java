@@ -46,7 +46,17 @@ class ParallelBitIdentityTest {
 
     @Test
     void gemmIsBitIdenticalToOneCall() {
-        RandomTrials.run(60, r -> {
+        gemmSplitsMatchOneCall(60, false);
+    }
+
+    @Test
+    void gemmWithPackedBIsBitIdenticalToOneUnpackedCall() {
+        gemmSplitsMatchOneCall(30, true);
+    }
+
+    /** Parallel.gemm, on B as given or packed once by packB, against one unpacked single-threaded call. */
+    private static void gemmSplitsMatchOneCall(int trials, boolean packed) {
+        RandomTrials.run(trials, r -> {
             int m = sizeIn(r, 96, 300), n = sizeIn(r, 96, 300), k = sizeIn(r, 64, 700);
             Transpose transA = transpose(r), transB = transpose(r);
             int threads = r.nextInt(2, 5);
@@ -59,37 +69,17 @@ class ParallelBitIdentityTest {
                 MemorySegment one = copy(arena, c0), split = copy(arena, c0);
                 VECTOR.gemm(transA, transB, m, n, k, alpha, a, 0, lda, b, 0, ldb, beta, one, 0, n);
                 CountingExecutor executor = new CountingExecutor(POOLS[threads - 2]);
-                Parallel.gemm(VECTOR, executor, transA, transB, m, n, k, alpha, a, 0, lda, b, 0, ldb, beta, split, 0,
-                        n);
+                if (packed) {
+                    PackedMatrix pb = VECTOR.packB(transB, k, n, b, 0, ldb);
+                    Parallel.gemm(VECTOR, executor, transA, m, alpha, a, 0, lda, pb, beta, split, 0, n);
+                } else {
+                    Parallel.gemm(VECTOR, executor, transA, transB, m, n, k, alpha, a, 0, lda, b, 0, ldb, beta, split,
+                            0, n);
+                }
                 assertSplit(executor);
                 assertArrayEquals(bits(one), bits(split),
-                        () -> m + " x " + n + " x " + k + ", " + transA + "/" + transB + ", beta " + beta + ", "
-                                + threads + " threads");
-            }
-        });
-    }
-
-    @Test
-    void gemmWithPackedBIsBitIdenticalToOneUnpackedCall() {
-        RandomTrials.run(30, r -> {
-            int m = sizeIn(r, 96, 300), n = sizeIn(r, 96, 300), k = sizeIn(r, 64, 700);
-            Transpose transA = transpose(r), transB = transpose(r);
-            int threads = r.nextInt(2, 5);
-            float alpha = (float) r.nextDouble(-2, 2), beta = r.nextBoolean() ? 0f : (float) r.nextDouble(-2, 2);
-            try (Arena arena = Arena.ofShared()) {
-                // m >= 96 rows and m n k >= 2 * 2^18 multiply-adds: always split in two or more
-                MemorySegment a = random(arena, r, (long) m * k), b = random(arena, r, (long) k * n);
-                MemorySegment c0 = random(arena, r, (long) m * n);
-                int lda = transA == Transpose.NO ? k : m, ldb = transB == Transpose.NO ? n : k;
-                MemorySegment one = copy(arena, c0), split = copy(arena, c0);
-                VECTOR.gemm(transA, transB, m, n, k, alpha, a, 0, lda, b, 0, ldb, beta, one, 0, n);
-                PackedMatrix packed = VECTOR.packB(transB, k, n, b, 0, ldb);
-                CountingExecutor executor = new CountingExecutor(POOLS[threads - 2]);
-                Parallel.gemm(VECTOR, executor, transA, m, alpha, a, 0, lda, packed, beta, split, 0, n);
-                assertSplit(executor);
-                assertArrayEquals(bits(one), bits(split),
-                        () -> m + " x " + n + " x " + k + ", " + transA + "/" + transB + " packed, beta " + beta + ", "
-                                + threads + " threads");
+                        () -> m + " x " + n + " x " + k + ", " + transA + "/" + transB + (packed ? " packed" : "")
+                                + ", beta " + beta + ", " + threads + " threads");
             }
         });
     }
