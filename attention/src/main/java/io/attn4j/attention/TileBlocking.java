@@ -30,8 +30,8 @@ package io.attn4j.attention;
  *       save re-reading K and V from L2/L3, a small share of the time.</li>
  *   <li><b>Keys per split, {@link #splitKeys}.</b> When all queries of a head fit one block
  *       (decoding, short queries), the keys are split into chunks of at least 1024 keys (whole
- *       key blocks: 2048 when decoding), each chunk's partial softmax state computed as its own work item and the
- *       partials merged in chunk order. Whether and where to split depends on the shape alone,
+ *       key blocks: 2048 when decoding), each chunk's partial softmax state computed as its own
+ *       work item and the partials merged in chunk order. Whether and where to split depends on the shape alone,
  *       never on the thread count, so results are bit-identical for any executor.</li>
  * </ul>
  */

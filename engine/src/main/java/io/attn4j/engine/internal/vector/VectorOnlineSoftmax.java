@@ -51,8 +51,8 @@ final class VectorOnlineSoftmax {
             }
             // the row's maximum, NaN skipped (it reaches the result through the exp instead): compare and
             // blend, two accumulators to cover its latency. Written here, not in a helper: a helper first
-            // compiled by C1 may never be inlined by C2, and C1 code boxes every vector (the note on
-            // MicroKernel in docs/performance-notes.md)
+            // compiled by C1 may never be inlined by C2, and C1 code boxes every vector
+            // (docs/performance-notes.md, "No vector helper inside the online softmax")
             FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), m1 = m0;
             int c = 0;
             for (; c + 2 * L <= padded; c += 2 * L) {
