@@ -106,11 +106,9 @@ public final class Parallel {
     public static void gemm(Kernels kernels, Executor executor, Transpose transA, Transpose transB,
             int m, int n, int k, float alpha, MemorySegment a, long aOff, long lda,
             MemorySegment b, long bOff, long ldb, float beta, MemorySegment c, long cOff, long ldc) {
-        long flops = (long) m * n * Math.max(k, 1);
-        int tasks = (int) Math.min(4L * parallelism(), Math.max(1, flops / MIN_FLOPS_PER_TASK));
         boolean byRows = m >= n;
         int extent = byRows ? m : n;
-        tasks = Math.min(tasks, Math.max(1, extent / 16));
+        int tasks = gemmTasks((long) m * n * Math.max(k, 1), extent);
         if (tasks <= 1 || !shareable(a) || !shareable(b) || !shareable(c)) {
             kernels.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
@@ -138,9 +136,7 @@ public final class Parallel {
      */
     public static void gemm(Kernels kernels, Executor executor, Transpose transA, int m, float alpha, MemorySegment a,
             long aOff, long lda, PackedMatrix b, float beta, MemorySegment c, long cOff, long ldc) {
-        long flops = b == null ? 0 : (long) m * b.n() * Math.max(b.k(), 1);
-        int tasks = (int) Math.min(Math.min(4L * parallelism(), Math.max(1, flops / MIN_FLOPS_PER_TASK)),
-                Math.max(1, m / 16));
+        int tasks = b == null ? 1 : gemmTasks((long) m * b.n() * Math.max(b.k(), 1), m);
         if (tasks <= 1 || !shareable(a) || !shareable(c)) {
             kernels.gemm(transA, m, alpha, a, aOff, lda, b, beta, c, cOff, ldc);
             return;
@@ -187,6 +183,12 @@ public final class Parallel {
         }
         return new SoftmaxMask(mask.additive(), mask.addOffset() + from * mask.addLd(), mask.addLd(),
                 mask.excluded(), mask.exOffset() + from * mask.exLd(), mask.exLd());
+    }
+
+    /** Tasks for a product of {@code flops} multiply-adds split along {@code extent} rows or columns. */
+    private static int gemmTasks(long flops, int extent) {
+        int tasks = (int) Math.min(4L * parallelism(), Math.max(1, flops / MIN_FLOPS_PER_TASK));
+        return Math.min(tasks, Math.max(1, extent / 16));
     }
 
     private static int blockSize(int extent, int tasks) {
