@@ -49,6 +49,14 @@ final class GemmBlocking {
     static final int MC;
     /** Columns of a packed B panel; a multiple of NR. */
     static final int NC;
+    /**
+     * Widest panel of op(B) for which A, not transposed, is read in place rather than packed:
+     * two B slivers. A packed A block is then used by only two slivers, so its copy (a read and a
+     * write of A, then a read of the copy from L3) costs more than six strided row streams; the
+     * two slivers ({@code 2 * KC x NR}, 512 KiB at 512 bits) and an A sliver stay in L2. With
+     * four slivers, packing wins again.
+     */
+    static final int IN_PLACE_A_COLUMNS = 2 * NR;
 
     static {
         switch (Simd.bits()) {

@@ -121,6 +121,61 @@ final class MicroKernel {
         writeBack(tile, alpha, beta, c, cAt, ldc, rows, cols);
     }
 
+    /**
+     * {@link #tile} for a whole {@code MR}-row tile with A read where it lies instead of from a
+     * packed sliver: {@code A[r, l]} is element {@code aAt + r*lda + l} of {@code a}. For products too narrow to repay the copy of A into packed form. The same FMA
+     * chains in the same order and the same write-back give the same bits as {@code tile}.
+     */
+    static void tileInPlace(int kc, MemorySegment a, long aAt, long lda, float[] bp, int bAt,
+            float alpha, float beta, MemorySegment c, long cAt, long ldc, int cols, float[] tile) {
+        FloatVector acc00 = FloatVector.zero(SPECIES), acc01 = FloatVector.zero(SPECIES);
+        FloatVector acc10 = FloatVector.zero(SPECIES), acc11 = FloatVector.zero(SPECIES);
+        FloatVector acc20 = FloatVector.zero(SPECIES), acc21 = FloatVector.zero(SPECIES);
+        FloatVector acc30 = FloatVector.zero(SPECIES), acc31 = FloatVector.zero(SPECIES);
+        FloatVector acc40 = FloatVector.zero(SPECIES), acc41 = FloatVector.zero(SPECIES);
+        FloatVector acc50 = FloatVector.zero(SPECIES), acc51 = FloatVector.zero(SPECIES);
+        long r0 = 4 * aAt, r1 = r0 + 4 * lda, r2 = r1 + 4 * lda, r3 = r2 + 4 * lda, r4 = r3 + 4 * lda;
+        long r5 = r4 + 4 * lda;
+        for (int l = 0; l < kc; l++) {
+            int bi = bAt + l * NR;
+            long at = 4L * l;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bi + L);
+            FloatVector ar = FloatVector.broadcast(SPECIES, a.get(FLOAT, r0 + at));
+            acc00 = ar.fma(b0, acc00);
+            acc01 = ar.fma(b1, acc01);
+            ar = FloatVector.broadcast(SPECIES, a.get(FLOAT, r1 + at));
+            acc10 = ar.fma(b0, acc10);
+            acc11 = ar.fma(b1, acc11);
+            ar = FloatVector.broadcast(SPECIES, a.get(FLOAT, r2 + at));
+            acc20 = ar.fma(b0, acc20);
+            acc21 = ar.fma(b1, acc21);
+            ar = FloatVector.broadcast(SPECIES, a.get(FLOAT, r3 + at));
+            acc30 = ar.fma(b0, acc30);
+            acc31 = ar.fma(b1, acc31);
+            ar = FloatVector.broadcast(SPECIES, a.get(FLOAT, r4 + at));
+            acc40 = ar.fma(b0, acc40);
+            acc41 = ar.fma(b1, acc41);
+            ar = FloatVector.broadcast(SPECIES, a.get(FLOAT, r5 + at));
+            acc50 = ar.fma(b0, acc50);
+            acc51 = ar.fma(b1, acc51);
+        }
+        // parked, then written back as tile() writes a cut tile: the same rounding either way
+        acc00.intoArray(tile, 0);
+        acc01.intoArray(tile, L);
+        acc10.intoArray(tile, NR);
+        acc11.intoArray(tile, NR + L);
+        acc20.intoArray(tile, 2 * NR);
+        acc21.intoArray(tile, 2 * NR + L);
+        acc30.intoArray(tile, 3 * NR);
+        acc31.intoArray(tile, 3 * NR + L);
+        acc40.intoArray(tile, 4 * NR);
+        acc41.intoArray(tile, 4 * NR + L);
+        acc50.intoArray(tile, 5 * NR);
+        acc51.intoArray(tile, 5 * NR + L);
+        writeBack(tile, alpha, beta, c, cAt, ldc, MR, cols);
+    }
+
     /** Panels of B that {@link #row} covers at once. */
     static final int ROW_PANELS = 4;
 

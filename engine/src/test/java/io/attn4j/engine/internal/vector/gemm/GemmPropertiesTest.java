@@ -1,5 +1,6 @@
 package io.attn4j.engine.internal.vector.gemm;
 
+import static io.attn4j.engine.internal.vector.gemm.GemmBlocking.IN_PLACE_A_COLUMNS;
 import static io.attn4j.engine.internal.vector.gemm.GemmBlocking.KC;
 import static io.attn4j.engine.internal.vector.gemm.GemmBlocking.MC;
 import static io.attn4j.engine.internal.vector.gemm.GemmBlocking.MR;
@@ -141,6 +142,37 @@ class GemmPropertiesTest {
                                 () -> "row " + ii + " alone changed C[" + ii + "," + jj + "] of " + m + " x " + n
                                         + " x " + k
                                         + ", " + transA + "/" + transB);
+                    }
+                }
+            }
+        });
+    }
+
+    @Test
+    void aNarrowProductReadingAInPlaceHasThePackedBits() {
+        // n <= IN_PLACE_A_COLUMNS reads whole MR-row slivers of an untransposed A in place (the
+        // rest of the rows packed); a wider product packs all of A. The same columns must agree.
+        RandomTrials.run(60, r -> {
+            int m = r.nextInt(1, 3 * MR + 2) + (r.nextBoolean() ? MC : 0);
+            int n = r.nextInt(1, IN_PLACE_A_COLUMNS + 1), wide = IN_PLACE_A_COLUMNS + 1 + r.nextInt(NR);
+            int k = depth(r);
+            Transpose transB = transpose(r);
+            float alpha = pick(r, ALPHAS), beta = pick(r, BETAS);
+            try (Arena arena = Arena.ofConfined()) {
+                Operand a = opA(arena, r, Transpose.NO, m, k, r.nextInt(3), 0, 1f);
+                Operand b = opB(arena, r, transB, k, wide, 0, 0, 1f);
+                Operand c0 = Operand.random(arena, r, m, wide, 0, 0, 1f);
+                Operand packed = c0.copy(arena), inPlace = c0.copy(arena);
+                gemm(VECTOR, Transpose.NO, transB, m, wide, k, alpha, a, b, beta, packed);
+                VECTOR.gemm(Transpose.NO, transB, m, n, k, alpha, a.segment(), a.offset(), a.ld(), b.segment(),
+                        b.offset(), b.ld(), beta, inPlace.segment(), inPlace.offset(), inPlace.ld());
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        int ii = i, jj = j;
+                        assertEquals(Float.floatToRawIntBits(packed.get(i, j)),
+                                Float.floatToRawIntBits(inPlace.get(i, j)),
+                                () -> "C[" + ii + "," + jj + "] of " + m + " x " + n + " x " + k + " differs from the "
+                                        + wide + "-column product, " + transB);
                     }
                 }
             }

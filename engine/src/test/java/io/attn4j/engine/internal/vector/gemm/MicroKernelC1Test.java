@@ -36,7 +36,7 @@ class MicroKernelC1Test {
         String log = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the child JVM did not finish");
         assertEquals(0, child.exitValue(), log);
-        for (String method : List.of("MicroKernel::tile ", "MicroKernel::row ")) {
+        for (String method : List.of("MicroKernel::tile ", "MicroKernel::row ", "MicroKernel::tileInPlace ")) {
             List<String> lines = log.lines().filter(l -> l.contains(method)).toList();
             assertTrue(lines.stream().anyMatch(l -> l.contains(" 3 ")), method + "never compiled at tier 3:\n" + log);
             assertTrue(lines.stream().noneMatch(l -> l.contains("COMPILE SKIPPED")), String.join("\n", lines));
@@ -45,7 +45,8 @@ class MicroKernelC1Test {
 
     /**
      * Runs small products (whole and edge tiles, beta 0 and 1; m = 91 leaves a lone row, for
-     * {@code row}) until C1 has compiled the micro-kernels.
+     * {@code row}; narrow ones read A in place, for {@code tileInPlace}) until C1 has compiled the
+     * micro-kernels.
      */
     static final class Driver {
         public static void main(String[] args) {
@@ -56,6 +57,8 @@ class MicroKernelC1Test {
                 for (int r = 0; r < 1000; r++) {
                     Gemm.gemm(Transpose.NO, Transpose.YES, m - r % 7, n - r % 5, k, 1f, a, 0, k, b, 0, k,
                             r % 2, c, 0, n);
+                    Gemm.gemm(Transpose.NO, Transpose.NO, m, GemmBlocking.IN_PLACE_A_COLUMNS - r % 5, k, 1f, a, 0, k, b,
+                            0, n, r % 2, c, 0, n);
                 }
             }
         }
