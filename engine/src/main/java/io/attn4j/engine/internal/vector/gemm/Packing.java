@@ -94,33 +94,47 @@ public final class Packing {
         }
     }
 
+    /** Source columns staged at once per row by {@link #transpose}. */
+    private static final int STAGED_COLUMNS = 256;
+    /** Per-thread staging of eight source row pieces, {@code STAGED_COLUMNS} floats each. */
+    private static final ThreadLocal<float[]> STAGING = ThreadLocal.withInitial(() -> new float[8 * STAGED_COLUMNS]);
+
     /**
      * {@code dst[at + c*dstLd + r] = src[off + r*ld + c]} for {@code r < rows, c < cols}. Eight
-     * source rows are read side by side, each in address order, so that every column of theirs
-     * lands as eight adjacent floats of dst (faster than square tiles).
+     * source rows are taken side by side, a piece of each copied in bulk to a heap staging array,
+     * so that every column of theirs lands as eight adjacent floats of dst (faster than square
+     * tiles). Element-wise segment reads would depend on the segment's class: once both heap and
+     * native segments have been seen here, C2 no longer inlines them, and each costs a call.
      */
     private static void transpose(MemorySegment src, long off, long ld, int rows, int cols,
             float[] dst, int at, int dstLd) {
-        int r = 0;
-        for (; r + 8 <= rows; r += 8) {
-            long r0 = off + r * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;
-            long r4 = r3 + ld, r5 = r4 + ld, r6 = r5 + ld, r7 = r6 + ld;
-            for (int c = 0; c < cols; c++) {
-                int d = at + c * dstLd + r;
-                dst[d] = src.getAtIndex(FLOAT, r0 + c);
-                dst[d + 1] = src.getAtIndex(FLOAT, r1 + c);
-                dst[d + 2] = src.getAtIndex(FLOAT, r2 + c);
-                dst[d + 3] = src.getAtIndex(FLOAT, r3 + c);
-                dst[d + 4] = src.getAtIndex(FLOAT, r4 + c);
-                dst[d + 5] = src.getAtIndex(FLOAT, r5 + c);
-                dst[d + 6] = src.getAtIndex(FLOAT, r6 + c);
-                dst[d + 7] = src.getAtIndex(FLOAT, r7 + c);
-            }
-        }
-        for (; r < rows; r++) {
-            long row = off + r * ld;
-            for (int c = 0; c < cols; c++) {
-                dst[at + c * dstLd + r] = src.getAtIndex(FLOAT, row + c);
+        float[] staged = STAGING.get();
+        for (int c0 = 0; c0 < cols; c0 += STAGED_COLUMNS) {
+            int w = Math.min(STAGED_COLUMNS, cols - c0);
+            for (int r0 = 0; r0 < rows; r0 += 8) {
+                int h = Math.min(8, rows - r0);
+                for (int i = 0; i < h; i++) {
+                    MemorySegment.copy(src, FLOAT, 4 * (off + (r0 + i) * ld + c0), staged, i * w, w);
+                }
+                int d = at + c0 * dstLd + r0;
+                if (h == 8) {
+                    for (int c = 0; c < w; c++, d += dstLd) {
+                        dst[d] = staged[c];
+                        dst[d + 1] = staged[w + c];
+                        dst[d + 2] = staged[2 * w + c];
+                        dst[d + 3] = staged[3 * w + c];
+                        dst[d + 4] = staged[4 * w + c];
+                        dst[d + 5] = staged[5 * w + c];
+                        dst[d + 6] = staged[6 * w + c];
+                        dst[d + 7] = staged[7 * w + c];
+                    }
+                } else {
+                    for (int c = 0; c < w; c++, d += dstLd) {
+                        for (int i = 0; i < h; i++) {
+                            dst[d + i] = staged[i * w + c];
+                        }
+                    }
+                }
             }
         }
     }
