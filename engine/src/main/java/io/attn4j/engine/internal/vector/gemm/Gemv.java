@@ -16,9 +16,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link Kernels#gemv}: {@code A} is {@code m x n} row-major with leading dimension {@code lda};
  * {@code y} is not read when beta is 0.
  * <ul>
- *   <li>{@code op(A) = A}: one dot product per row, a row at a time: each row of A is read in
- *       address order, x is reused from L1 (faster than reading four rows side by side:
- *       {@code docs/performance-notes.md}).</li>
+ *   <li>{@code op(A) = A}: one dot product per row, four rows at a time, a quarter of A apart:
+ *       four sequential streams through A, each row in address order, x reused from L1 (faster
+ *       than one row at a time or adjacent rows side by side: {@code docs/performance-notes.md}).</li>
  *   <li>{@code op(A) = A^T}: {@code y} is a sum of the rows of A weighted by x, accumulated
  *       four rows at a time into a per-thread scratch row, so A is read row by row, in address
  *       order, and the old y is read once at the end.</li>
@@ -38,6 +38,8 @@ public final class Gemv {
     private static final int L = Simd.LANES;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /** Rows of A that the GEMV's dots read side by side, each a quarter of A apart. */
+    private static final int STREAMS = 4;
     /** Rows of A added to the transposed GEMV's sums together. */
     private static final int ROWS = 4;
     /** The transposed GEMV's sums, {@code n} floats, kept per thread so that no call allocates. */
@@ -60,29 +62,42 @@ public final class Gemv {
     private static void rowDots(int m, int n, float alpha, MemorySegment a, long aOff, long lda,
             MemorySegment x, long xOff, float beta, MemorySegment y, long yOff) {
         int bound = SPECIES.loopBound(n);
-        for (int i = 0; i < m; i++) {
-            long ai = aOff + i * lda;
-            // One row at a time, read in address order (x stays in L1 for every row): four
-            // accumulators over its vectors in turn, four independent FMA chains, enough to
-            // cover the FMA latency at the rate A arrives from memory.
-            FloatVector s0 = FloatVector.zero(SPECIES), s1 = FloatVector.zero(SPECIES);
-            FloatVector s2 = FloatVector.zero(SPECIES), s3 = FloatVector.zero(SPECIES);
-            int l = 0;
-            for (; l + 4 * L <= bound; l += 4 * L) {
-                s0 = load(a, ai + l).fma(load(x, xOff + l), s0);
-                s1 = load(a, ai + l + L).fma(load(x, xOff + l + L), s1);
-                s2 = load(a, ai + l + 2 * L).fma(load(x, xOff + l + 2 * L), s2);
-                s3 = load(a, ai + l + 3 * L).fma(load(x, xOff + l + 3 * L), s3);
+        // Four rows a quarter of the rows apart: four sequential streams through A, which the
+        // hardware prefetchers run side by side (one row at a time, or adjacent rows, keep fewer
+        // lines in flight). Each row is one FMA chain over its vectors; x is loaded once for four.
+        int q = m / STREAMS;
+        long step = q * lda;
+        for (int i = 0; i < q; i++) {
+            long a0 = aOff + i * lda, a1 = a0 + step, a2 = a1 + step, a3 = a2 + step;
+            FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0;
+            for (int l = 0; l < bound; l += L) {
+                FloatVector xl = load(x, xOff + l);
+                s0 = load(a, a0 + l).fma(xl, s0);
+                s1 = load(a, a1 + l).fma(xl, s1);
+                s2 = load(a, a2 + l).fma(xl, s2);
+                s3 = load(a, a3 + l).fma(xl, s3);
             }
-            for (; l < bound; l += L) {
-                s0 = load(a, ai + l).fma(load(x, xOff + l), s0);
-            }
-            float d = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
-            for (; l < n; l++) {
-                d = Math.fma(a.getAtIndex(FLOAT, ai + l), x.getAtIndex(FLOAT, xOff + l), d);
-            }
-            put(y, yOff + i, alpha, d, beta);
+            put(y, yOff + i, alpha, tail(s0.reduceLanes(VectorOperators.ADD), bound, n, a, a0, x, xOff), beta);
+            put(y, yOff + i + q, alpha, tail(s1.reduceLanes(VectorOperators.ADD), bound, n, a, a1, x, xOff), beta);
+            put(y, yOff + i + 2 * q, alpha, tail(s2.reduceLanes(VectorOperators.ADD), bound, n, a, a2, x, xOff), beta);
+            put(y, yOff + i + 3 * q, alpha, tail(s3.reduceLanes(VectorOperators.ADD), bound, n, a, a3, x, xOff), beta);
         }
+        for (int i = STREAMS * q; i < m; i++) {
+            long ai = aOff + i * lda;
+            FloatVector s = FloatVector.zero(SPECIES);
+            for (int l = 0; l < bound; l += L) {
+                s = load(a, ai + l).fma(load(x, xOff + l), s);
+            }
+            put(y, yOff + i, alpha, tail(s.reduceLanes(VectorOperators.ADD), bound, n, a, ai, x, xOff), beta);
+        }
+    }
+
+    /** The row's dot: the sum of its vector part's lanes, then the terms from {@code bound} to {@code n}. */
+    private static float tail(float d, int bound, int n, MemorySegment a, long ai, MemorySegment x, long xOff) {
+        for (int l = bound; l < n; l++) {
+            d = Math.fma(a.getAtIndex(FLOAT, ai + l), x.getAtIndex(FLOAT, xOff + l), d);
+        }
+        return d;
     }
 
     /** {@code y[j] = alpha * sum_i x[i] A[i, j] + beta * y[j]}. */
