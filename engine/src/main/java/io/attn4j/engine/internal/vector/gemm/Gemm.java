@@ -80,10 +80,11 @@ public final class Gemm {
                     bAt = packed.offset(jc, pc);
                 }
                 // ic: MC rows of C and op(A), packed once per K block; for a narrow panel the whole
-                // MR-row slivers of an untransposed A are read in place (IN_PLACE_A_COLUMNS).
+                // MR-row slivers of an untransposed A are read in place (IN_PLACE_A_COLUMNS). Only
+                // from native memory: element reads that have seen heap segments too stop inlining.
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
-                    int inPlace = transA == Transpose.NO && nc <= IN_PLACE_A_COLUMNS ? mc - mc % MR : 0;
+                    int inPlace = transA == Transpose.NO && nc <= IN_PLACE_A_COLUMNS && a.isNative() ? mc - mc % MR : 0;
                     if (inPlace > 0) {
                         inPlaceA(kc, a, aOff, lda, ic, pc, inPlace, bp, bAt, nc, alpha, betaHere,
                                 c, cOff + ic * ldc + jc, ldc, ws.tile);

@@ -14,6 +14,8 @@ import io.attn4j.engine.kernel.Transpose;
 import io.attn4j.engine.testing.RandomTrials;
 import io.attn4j.engine.testing.TestKernels;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -150,8 +152,8 @@ class GemmPropertiesTest {
 
     @Test
     void aNarrowProductReadingAInPlaceHasThePackedBits() {
-        // n <= IN_PLACE_A_COLUMNS reads whole MR-row slivers of an untransposed A in place (the
-        // rest of the rows packed); a wider product packs all of A. The same columns must agree.
+        // n <= IN_PLACE_A_COLUMNS reads whole MR-row slivers of an untransposed native A in place
+        // (the rest of the rows packed); a wider product packs all of A. The same columns must agree.
         RandomTrials.run(60, r -> {
             int m = r.nextInt(1, 3 * MR + 2) + (r.nextBoolean() ? MC : 0);
             int n = r.nextInt(1, IN_PLACE_A_COLUMNS + 1), wide = IN_PLACE_A_COLUMNS + 1 + r.nextInt(NR);
@@ -164,7 +166,11 @@ class GemmPropertiesTest {
                 Operand c0 = Operand.random(arena, r, m, wide, 0, 0, 1f);
                 Operand packed = c0.copy(arena), inPlace = c0.copy(arena);
                 gemm(VECTOR, Transpose.NO, transB, m, wide, k, alpha, a, b, beta, packed);
-                VECTOR.gemm(Transpose.NO, transB, m, n, k, alpha, a.segment(), a.offset(), a.ld(), b.segment(),
+                // A on the heap is packed instead (no element reads of heap segments): the same bits
+                MemorySegment aNarrow = r.nextBoolean()
+                        ? a.segment()
+                        : MemorySegment.ofArray(a.segment().toArray(ValueLayout.JAVA_FLOAT));
+                VECTOR.gemm(Transpose.NO, transB, m, n, k, alpha, aNarrow, a.offset(), a.ld(), b.segment(),
                         b.offset(), b.ld(), beta, inPlace.segment(), inPlace.offset(), inPlace.ld());
                 for (int i = 0; i < m; i++) {
                     for (int j = 0; j < n; j++) {
