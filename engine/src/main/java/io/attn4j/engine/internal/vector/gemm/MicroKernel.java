@@ -123,7 +123,8 @@ final class MicroKernel {
 
     /**
      * {@link #tile} for a whole {@code MR}-row tile with A read where it lies instead of from a
-     * packed sliver: {@code A[r, l]} is element {@code aAt + r*lda + l} of {@code a}, a native segment. For products too narrow to repay the copy of A into packed form. The same FMA
+     * packed sliver: {@code A[r, l]} is element {@code aAt + r*lda + l} of {@code a}, a native
+     * segment. For products too narrow to repay the copy of A into packed form. The same FMA
      * chains in the same order and the same write-back give the same bits as {@code tile}.
      */
     static void tileInPlace(int kc, MemorySegment a, long aAt, long lda, float[] bp, int bAt,
