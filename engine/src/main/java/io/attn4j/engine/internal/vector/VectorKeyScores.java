@@ -17,11 +17,12 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@code docs/performance-notes.md}); the loads address a row by a byte offset that advances
  * by a constant, with no index to scale.
  *
- * <p>Each dot product's lanes are added in lane order through a scratch array, not with
+ * <p>Each dot product's lanes are added by {@link LaneSum}, a fixed pairwise tree, not with
  * {@code reduceLanes(ADD)}, whose order differs between interpreted and compiled code: the result
- * must be the same whichever runs (and not by {@link LaneSum}: a helper taking a vector that C2
- * declines to inline, past its node budget, boxes every vector of the loop). Error: {@code (d + 1) * eps * |scale| * sum |q_c k_c|}, the GEMM
- * bound.
+ * must be the same whichever runs. Its constant lane swaps cost a permute and an add per level,
+ * where a sum through a scratch array stored the vector and added its lanes one by one, a chain
+ * that kept fewer key rows in flight ({@code docs/performance-notes.md}). Error:
+ * {@code (d + 1) * eps * |scale| * sum |q_c k_c|}, the GEMM bound.
  */
 final class VectorKeyScores {
     private static final VectorSpecies<Float> S = Simd.SPECIES;
@@ -38,10 +39,9 @@ final class VectorKeyScores {
      * @param q {@code [rows, d]} at {@code qOff}, row stride {@code ldq}
      * @param k {@code [n, d]} at {@code kOff}, row stride {@code ldk}
      * @param s {@code [rows, n]} at {@code sOff}, row stride {@code lds}; overwritten
-     * @param lanes {@code LANES} floats of scratch
      */
     static void scores(int rows, int n, int d, float scale, MemorySegment q, long qOff, long ldq,
-            MemorySegment k, long kOff, long ldk, float[] s, int sOff, int lds, float[] lanes) {
+            MemorySegment k, long kOff, long ldk, float[] s, int sOff, int lds) {
         int bound = S.loopBound(d);
         // byte offsets within a row: the unrolled part, then the whole vectors
         long quadBytes = (long) (d / (4 * L)) * 4 * VB, vectorBytes = (long) bound * Float.BYTES;
@@ -63,11 +63,7 @@ final class VectorKeyScores {
                 for (; at < vectorBytes; at += VB) {
                     a0 = fromMemorySegment(S, k, kb + at, ORDER).fma(fromMemorySegment(S, q, qb + at, ORDER), a0);
                 }
-                a0.add(a1).add(a2.add(a3)).intoArray(lanes, 0);
-                float dot = 0f;
-                for (int i = 0; i < L; i++) {
-                    dot += lanes[i];
-                }
+                float dot = LaneSum.of(a0.add(a1).add(a2.add(a3)));
                 for (int x = bound; x < d; x++) {
                     dot = Math.fma(q.getAtIndex(FLOAT, qOff + r * ldq + x), k.getAtIndex(FLOAT, kOff + c * ldk + x),
                             dot);

@@ -57,7 +57,7 @@ final class VectorTiles implements AttentionTiles {
     @Override
     public void scores(int rows, int n, int d, float scale, MemorySegment q, long qOff, long ldq, MemorySegment k,
             long kOff, long ldk, float[] s, int sOff, int lds, float[] lanes) {
-        VectorKeyScores.scores(rows, n, d, scale, q, qOff, ldq, k, kOff, ldk, s, sOff, lds, lanes);
+        VectorKeyScores.scores(rows, n, d, scale, q, qOff, ldq, k, kOff, ldk, s, sOff, lds);
     }
 
     @Override
