@@ -3,13 +3,16 @@ package io.attn4j.attention;
 import io.attn4j.engine.parallel.Parallel;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * Runs the independent work items of a call (e.g. one per (batch entry, head, query block)) on
- * the caller's executor, each worker with its own workspace {@link WorkerScratch}. Items are handed out
- * dynamically, but each is computed by the same single-threaded code whichever worker takes it,
- * so results are bit-identical for any thread count.
+ * the caller's executor, each worker with its own workspace {@link WorkerScratch}. Each worker
+ * takes the items of its own contiguous range in order, then helps with what is left of the
+ * others' ranges: neighbouring items share operands (a head's packed keys and values), which a
+ * worker then prepares once instead of every worker preparing every head. Each item is computed
+ * by the same single-threaded code whichever worker takes it, so results are bit-identical for
+ * any thread count.
  */
 final class Workers {
     /** A thread that owns no arena, to ask whether memory is confined to its owner thread. */
@@ -56,12 +59,22 @@ final class Workers {
             }
             return;
         }
-        AtomicInteger next = new AtomicInteger();
+        // taken[r]: items handed out so far from range r, [r * items / workers, (r + 1) * items / workers)
+        AtomicIntegerArray taken = new AtomicIntegerArray(workers);
         Parallel.forEach(executor, workers, w -> {
             WorkerScratch slot = workspace.slot(w);
-            for (int i; (i = next.getAndIncrement()) < items;) {
-                body.run(i, slot);
+            for (int turn = 0; turn < workers; turn++) {
+                int range = (w + turn) % workers;
+                int from = rangeStart(range, items, workers), to = rangeStart(range + 1, items, workers);
+                for (int i; (i = from + taken.getAndIncrement(range)) < to;) {
+                    body.run(i, slot);
+                }
             }
         });
+    }
+
+    /** First item of worker {@code range}'s share of {@code items}. */
+    private static int rangeStart(int range, int items, int workers) {
+        return (int) ((long) items * range / workers);
     }
 }
