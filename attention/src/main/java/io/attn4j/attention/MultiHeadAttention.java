@@ -241,9 +241,14 @@ public final class MultiHeadAttention implements AutoCloseable {
         long hwOff = cOff + ScoreFunction.alignFloats((long) batch * tq * embedDim);
         long end = hwOff + (averaged ? (long) batch * numHeads * tq * tk : 0);
         MemorySegment s = workspace.shared(end * Float.BYTES);
-        project(kernels, executor, query, wq, bq, s, qOff);
-        project(kernels, executor, key, wk, bk, s, kOff);
-        project(kernels, executor, value, wv, bv, s, vOff);
+        if (executor == null) {
+            project(kernels, query, wq, bq, s, qOff);
+            project(kernels, key, wk, bk, s, kOff);
+            project(kernels, value, wv, bv, s, vOff);
+        } else {
+            Linear.applyAll(kernels, executor, projections(batch, query, wq, bq, key, wk, bk, value, wv, bv, s, qOff,
+                    kOff, vOff));
+        }
 
         AttentionOperands op = workspace.operands();
         op.setHeads(batch, numHeads, numKvHeads, tq, tk, headDim, s, qOff, kOff, vOff, cOff, m);
@@ -269,21 +274,49 @@ public final class MultiHeadAttention implements AutoCloseable {
             averageHeads(kernels, batch, tq, tk, s, hwOff, weights);
         }
         // output [B*Tq, E] = concat Wo^T + bo, batch by batch (the output's batch stride is free)
-        for (int b = 0; b < batch; b++) {
-            Linear.apply(kernels, executor, tq, s, cOff + (long) b * tq * embedDim, embedDim, wo,
-                    bo == null ? null : bo.segment(), output.segment(), output.offset() + b * output.stride(0),
-                    output.stride(1));
+        MemorySegment outBias = bo == null ? null : bo.segment();
+        if (executor == null) {
+            for (int b = 0; b < batch; b++) {
+                Linear.apply(kernels, tq, s, cOff + (long) b * tq * embedDim, embedDim, wo, outBias,
+                        output.segment(), output.offset() + b * output.stride(0), output.stride(1));
+            }
+        } else {
+            Linear.Product[] entries = new Linear.Product[batch];
+            for (int b = 0; b < batch; b++) {
+                entries[b] = new Linear.Product(tq, s, cOff + (long) b * tq * embedDim, embedDim, wo, outBias,
+                        output.segment(), output.offset() + b * output.stride(0), output.stride(1));
+            }
+            Linear.applyAll(kernels, executor, entries);
         }
     }
 
-    /** {@code out [B, T, outDim]} (contiguous, at {@code off} in {@code s}) {@code = x W^T + b}. */
-    private static void project(Kernels kernels, Executor executor, Tensor x, PackedMatrix w, Tensor bias,
-            MemorySegment s, long off) {
+    /** {@code out [B, T, outDim]} (contiguous, at {@code off} in {@code s}) {@code = x W^T + b}, on the calling thread. */
+    private static void project(Kernels kernels, Tensor x, PackedMatrix w, Tensor bias, MemorySegment s, long off) {
         int t = (int) x.dim(1), outDim = w.n();
         for (int b = 0; b < x.dim(0); b++) {
-            Linear.apply(kernels, executor, t, x.segment(), x.offset() + b * x.stride(0), x.stride(1), w,
+            Linear.apply(kernels, t, x.segment(), x.offset() + b * x.stride(0), x.stride(1), w,
                     bias == null ? null : bias.segment(), s, off + (long) b * t * outDim, outDim);
         }
+    }
+
+    /** The query, key and value projections of every batch entry, for one split over an executor. */
+    private static Linear.Product[] projections(int batch, Tensor query, PackedMatrix wq, Tensor bq, Tensor key,
+            PackedMatrix wk, Tensor bk, Tensor value, PackedMatrix wv, Tensor bv, MemorySegment s, long qOff,
+            long kOff, long vOff) {
+        Linear.Product[] all = new Linear.Product[3 * batch];
+        for (int b = 0; b < batch; b++) {
+            all[b] = projection(query, b, wq, bq, s, qOff);
+            all[batch + b] = projection(key, b, wk, bk, s, kOff);
+            all[2 * batch + b] = projection(value, b, wv, bv, s, vOff);
+        }
+        return all;
+    }
+
+    /** Batch entry {@code b} of {@code out [B, T, outDim] = x W^T + b}, out contiguous at {@code off} in {@code s}. */
+    private static Linear.Product projection(Tensor x, int b, PackedMatrix w, Tensor bias, MemorySegment s, long off) {
+        int t = (int) x.dim(1), outDim = w.n();
+        return new Linear.Product(t, x.segment(), x.offset() + b * x.stride(0), x.stride(1), w,
+                bias == null ? null : bias.segment(), s, off + (long) b * t * outDim, outDim);
     }
 
     /** {@code weights[b, i, :] = (sum_h perHead[b, h, i, :]) / H}, summed in head order. */
