@@ -1,5 +1,6 @@
 package io.attn4j.cells;
 
+import io.attn4j.engine.internal.GateKernels;
 import io.attn4j.engine.kernel.Kernels;
 import io.attn4j.engine.kernel.PackedMatrix;
 import io.attn4j.engine.kernel.Transpose;
@@ -16,7 +17,7 @@ import java.lang.foreign.ValueLayout;
  * multiplies {@code W_hn h + b_hn}; {@code bHn} {@code (H)} holds {@code b_hn} (GRU only).
  * {@code wIhT} and {@code wHhT} are {@code W_ih^T} and {@code W_hh^T} packed once for the
  * network's GEMM, so that no step re-packs a constant weight matrix. {@code wHhRows} is
- * {@code W_hh^T} row-major {@code (H, G*H)} for the batch-1 step
+ * {@code W_hh^T} {@code (H, G*H)} in the column panels of {@link GateKernels#panelIndex} for the batch-1 step
  * (the gate kernels' {@code recurrentRow}), which sums as the GEMM does: a sequence's result does not
  * depend on its batch.
  */
@@ -60,7 +61,7 @@ final class CellWeights {
             float[] rows = new float[wHh.length];
             for (int r = 0; r < gh; r++) {
                 for (int c = 0; c < hidden; c++) {
-                    rows[c * gh + r] = wHh[r * hidden + c];
+                    rows[(int) GateKernels.panelIndex(hidden, gh, c, r)] = wHh[r * hidden + c];
                 }
             }
             return new CellWeights(inputSize, copy(arena, bias), bHn, wIhT, wHhT, copy(arena, rows));

@@ -17,14 +17,33 @@ import java.lang.foreign.MemorySegment;
 public interface GateKernels {
 
     /**
+     * Columns of one panel of {@code recurrentRow}'s {@code wT}: a multiple of every vector
+     * width's 8-vector block (128 floats at 512 bits), so that a block never straddles panels.
+     */
+    int RECURRENT_PANEL = 128;
+
+    /**
      * The recurrent product of a batch of one, {@code out[j] = sum_l h[l] * wT[l, j]} for
-     * {@code j < n}, with {@code wT} = {@code W_hh^T} row-major {@code (k, n)}: each output one FMA
-     * chain over {@code l} in order from 0, which is how the GEMM's micro-kernels sum, so the bits
-     * equal those of the same row inside a batch (for {@code k} up to the GEMM's K block, 2048 or
-     * more; beyond it the GEMM splits the sum, and the two differ by rounding only). It exists
-     * because a lone row through the GEMM driver pays its packing and blocking on every step.
+     * {@code j < n}, with {@code wT} = {@code W_hh^T} {@code (k, n)} in column panels
+     * ({@link #panelIndex}): each output one FMA chain over {@code l} in order from 0, which is
+     * how the GEMM's micro-kernels sum, so the bits equal those of the same row inside a batch (for
+     * {@code k} up to the GEMM's K block, 2048 or more; beyond it the GEMM splits the sum, and the
+     * two differ by rounding only). It exists because a lone row through the GEMM driver pays its
+     * packing and blocking on every step.
      */
     void recurrentRow(int k, int n, MemorySegment h, long hOff, MemorySegment wT, MemorySegment out, long outOff);
+
+    /**
+     * Where element {@code (l, j)} of a {@code (k, n)} matrix lies in {@code recurrentRow}'s layout:
+     * columns in panels of {@link #RECURRENT_PANEL} (the last one narrower when n is not a multiple),
+     * one panel after another, each panel row-major. A pass over a panel then reads one address-ordered
+     * stream; row-major, the same columns were 512-byte pieces a whole row apart, in as many pages as
+     * rows, which the prefetchers and the TLB follow worse.
+     */
+    static long panelIndex(int k, int n, int l, int j) {
+        int p0 = j - j % RECURRENT_PANEL, width = Math.min(RECURRENT_PANEL, n - p0);
+        return (long) p0 * k + (long) l * width + (j - p0);
+    }
 
     /** {@code h = act(proj + rec + bias)}, act = tanh or relu. */
     void rnn(boolean relu, int h, MemorySegment proj, long projOff, MemorySegment rec, long recOff,

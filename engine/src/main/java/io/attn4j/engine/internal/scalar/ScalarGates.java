@@ -35,7 +35,8 @@ public final class ScalarGates implements GateKernels {
         for (int j = from; j < to; j++) {
             float acc = 0f;
             for (int l = 0; l < k; l++) {
-                acc = Math.fma(h.getAtIndex(FLOAT, hOff + l), wT.getAtIndex(FLOAT, (long) l * n + j), acc);
+                acc = Math.fma(h.getAtIndex(FLOAT, hOff + l), wT.getAtIndex(FLOAT, GateKernels.panelIndex(k, n, l, j)),
+                        acc);
             }
             out.setAtIndex(FLOAT, outOff + j, acc);
         }

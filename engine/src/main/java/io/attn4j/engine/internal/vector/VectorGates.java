@@ -36,27 +36,30 @@ final class VectorGates implements GateKernels {
     public void recurrentRow(int k, int n, MemorySegment h, long hOff, MemorySegment wT, MemorySegment out,
             long outOff) {
         int lanes = S.length(), block = ROW_VECTORS * lanes;
-        int j = 0;
-        for (; j + block <= n; j += block) {
-            rowBlock(k, n, j, h, hOff, wT, out, outOff);
+        for (int p0 = 0; p0 < n; p0 += RECURRENT_PANEL) {
+            // the panel of columns [p0, p0 + width): rows of `width` floats, one after another
+            int width = Math.min(RECURRENT_PANEL, n - p0), c = 0;
+            long panel = (long) p0 * k;
+            for (; c + block <= width; c += block) {
+                rowBlock(k, width, panel + c, h, hOff, wT, out, outOff + p0 + c);
+            }
+            for (; c + lanes <= width; c += lanes) {
+                rowVector(k, width, panel + c, h, hOff, wT, out, outOff + p0 + c);
+            }
+            ScalarGates.recurrentColumns(p0 + c, p0 + width, k, n, h, hOff, wT, out, outOff);
         }
-        for (; j + lanes <= n; j += lanes) {
-            rowVector(k, n, j, h, hOff, wT, out, outOff);
-        }
-        ScalarGates.recurrentColumns(j, n, k, n, h, hOff, wT, out, outOff);
     }
 
     /**
-     * Columns {@code [j, j + 8 lanes)}: W^T is read row by row, 8 vectors of each row at a time,
-     * an address-ordered stream (the weights of a small layer live in L2, and streaming them is
-     * what a step costs).
+     * Eight vectors of outputs, {@code out[outAt ..]}, from the columns at {@code at} of a panel whose
+     * rows are {@code width} floats apart: one address-ordered stream through the panel (the weights
+     * of a small layer live in L2, and streaming them is what a step costs).
      */
-    private static void rowBlock(int k, int n, int j, MemorySegment h, long hOff, MemorySegment wT,
-            MemorySegment out, long outOff) {
+    private static void rowBlock(int k, int width, long at, MemorySegment h, long hOff, MemorySegment wT,
+            MemorySegment out, long outAt) {
         long v = (long) S.length();
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        long at = j;
-        for (int l = 0; l < k; l++, at += n) {
+        for (int l = 0; l < k; l++, at += width) {
             FloatVector x = FloatVector.broadcast(S, h.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, hOff + l));
             a0 = x.fma(load(wT, at), a0);
             a1 = x.fma(load(wT, at + v), a1);
@@ -67,7 +70,7 @@ final class VectorGates implements GateKernels {
             a6 = x.fma(load(wT, at + 6 * v), a6);
             a7 = x.fma(load(wT, at + 7 * v), a7);
         }
-        long o = (outOff + j) * Float.BYTES, vb = v * Float.BYTES;
+        long o = outAt * Float.BYTES, vb = v * Float.BYTES;
         a0.intoMemorySegment(out, o, LE);
         a1.intoMemorySegment(out, o + vb, LE);
         a2.intoMemorySegment(out, o + 2 * vb, LE);
@@ -78,15 +81,14 @@ final class VectorGates implements GateKernels {
         a7.intoMemorySegment(out, o + 7 * vb, LE);
     }
 
-    /** Columns {@code [j, j + lanes)}: the remainder of {@link #rowBlock}'s blocks, one chain. */
-    private static void rowVector(int k, int n, int j, MemorySegment h, long hOff, MemorySegment wT,
-            MemorySegment out, long outOff) {
+    /** One vector of outputs, as {@link #rowBlock}: the remainder of a panel's blocks, one chain. */
+    private static void rowVector(int k, int width, long at, MemorySegment h, long hOff, MemorySegment wT,
+            MemorySegment out, long outAt) {
         FloatVector a = FloatVector.zero(S);
-        long at = j;
-        for (int l = 0; l < k; l++, at += n) {
+        for (int l = 0; l < k; l++, at += width) {
             a = FloatVector.broadcast(S, h.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, hOff + l)).fma(load(wT, at), a);
         }
-        a.intoMemorySegment(out, (outOff + j) * Float.BYTES, LE);
+        a.intoMemorySegment(out, outAt * Float.BYTES, LE);
     }
 
     @Override
